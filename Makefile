@@ -1,0 +1,49 @@
+# Kabinet: `make run` to try it, `make test` for the whole suite. Both set up what they need.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+DEV_ENV := KABINET_ENV=development
+APT_PACKAGES := chromium postgresql zbar-tools wrk
+
+.PHONY: run test test-sqlite test-postgresql lint system translations bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+# Debian packages the tests and benchmarks drive for real; installed when we may (root), else the tests say what is missing.
+system:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Not root: cannot install$$missing (the tests that need them will say so)"; fi; \
+	fi
+
+translations: $(STAMP)
+	@$(BIN)/pybabel compile --use-fuzzy -d translations -D messages >/dev/null 2>&1 || $(BIN)/pybabel compile -d translations
+
+run: $(STAMP) translations
+	$(DEV_ENV) $(BIN)/flask --app wsgi db upgrade
+	$(DEV_ENV) $(BIN)/flask --app wsgi demo load
+	$(DEV_ENV) $(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+test: $(STAMP) system translations lint test-sqlite test-postgresql
+
+test-sqlite: $(STAMP) translations
+	KABINET_TEST_DB=sqlite $(BIN)/pytest -q
+
+test-postgresql: $(STAMP) translations
+	KABINET_TEST_DB=postgresql $(BIN)/pytest -q
+
+bench: $(STAMP) system translations
+	$(BIN)/python bench/load.py
+
+clean:
+	rm -rf $(VENV) test-artifacts .pytest_cache

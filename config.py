@@ -1,0 +1,147 @@
+"""Kabinet's configuration, read from the environment (and an optional .env file)."""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from dotenv import load_dotenv
+
+ROOT = Path(__file__).resolve().parent
+INSTANCE = Path(os.environ.get("KABINET_INSTANCE", ROOT / "instance"))
+
+load_dotenv(ROOT / ".env")
+
+
+def _env(name, default=None):
+    value = os.environ.get(name)
+    return default if value in (None, "") else value
+
+
+def _flag(name, default=False):
+    return _env(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name, default):
+    return int(_env(name, default))
+
+
+def _development_secret():
+    """A secret made once per installation, so development sessions survive restarts."""
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        INSTANCE.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    """Production settings: every secret comes from the environment."""
+
+    ENV_NAME = "production"
+    INSTANCE_PATH = str(INSTANCE)
+
+    SECRET_KEY = _env("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE / 'kabinet.sqlite'}")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    BASE_URL = _env("BASE_URL", "http://127.0.0.1:5000")
+    EXTRA_TRUSTED_HOSTS = [h.strip() for h in _env("TRUSTED_HOSTS", "").split(",") if h.strip()]
+    # How many reverse proxies (nginx...) stand in front: their X-Forwarded-For tells the visitor's real address.
+    PROXY_COUNT = _int("PROXY_COUNT", 0)
+
+    COMPANY_NAME = _env("COMPANY_NAME", "УК «Наш дом»")
+    COMPANY_PHONE = _env("COMPANY_PHONE", "+7 (3952) 599-018")
+    COMPANY_EMAIL = _env("COMPANY_EMAIL", "info@example.org")
+    AGREEMENT_FILE = _env("AGREEMENT_FILE")
+
+    PASSWORD_MIN_LENGTH = _int("PASSWORD_MIN_LENGTH", 8)
+    PHONE_REGION = _env("PHONE_REGION", "RU")
+    CONFIRM_MAX_AGE_HOURS = _int("CONFIRM_MAX_AGE_HOURS", 72)
+    RESET_MAX_AGE_HOURS = _int("RESET_MAX_AGE_HOURS", 24)
+    REMEMBER_DAYS = _int("REMEMBER_DAYS", 30)
+    SESSION_IDLE_HOURS = _int("SESSION_IDLE_HOURS", 12)
+
+    MAIL_SERVER = _env("MAIL_SERVER")
+    MAIL_PORT = _int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _flag("MAIL_USE_TLS")
+    MAIL_USE_SSL = _flag("MAIL_USE_SSL")
+    MAIL_USERNAME = _env("MAIL_USERNAME")
+    MAIL_PASSWORD = _env("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "noreply@example.org")
+    MAIL_SUPPRESS_SEND = False
+    MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 12)
+    # The app server delivers its own outbox in a background thread; tests turn it off to deliver on demand.
+    MAIL_BACKGROUND = True
+
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_LOGIN = _env("RATELIMIT_LOGIN", "20/minute;100/hour")
+    RATELIMIT_LOGIN_PER_ACCOUNT = _env("RATELIMIT_LOGIN_PER_ACCOUNT", "5/minute;20/hour")
+    RATELIMIT_REGISTRATION = _env("RATELIMIT_REGISTRATION", "10/hour")
+    RATELIMIT_RECOVERY = _env("RATELIMIT_RECOVERY", "5/minute;20/hour")
+    RATELIMIT_CODE = _env("RATELIMIT_CODE", "10/minute;30/hour")
+
+    BABEL_DEFAULT_LOCALE = "ru"
+    BABEL_DEFAULT_TIMEZONE = _env("TIMEZONE", "Europe/Moscow")
+    LANGUAGES = {"ru": "Русский", "en": "English"}
+
+    BOOTSTRAP_SERVE_LOCAL = True
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    WTF_CSRF_TIME_LIMIT = None  # a form left open overnight still submits; the token dies with the session
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+
+    @classmethod
+    def finalize(cls, settings):
+        """Fill the settings derived from others; refuse to start without what production needs."""
+        settings["BASE_URL"] = settings["BASE_URL"].rstrip("/")
+        base = urlsplit(settings["BASE_URL"])
+        if base.scheme not in {"http", "https"} or not base.hostname:
+            raise RuntimeError(f"BASE_URL must be an http(s) address, not {settings['BASE_URL']!r}")
+        secure = base.scheme == "https"
+        settings.setdefault("SESSION_COOKIE_SECURE", secure)
+        settings.setdefault("REMEMBER_COOKIE_SECURE", secure)
+        settings.setdefault("PREFERRED_URL_SCHEME", base.scheme)
+        settings.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=settings["REMEMBER_DAYS"]))
+        settings.setdefault("TRUSTED_HOSTS", [base.hostname, *settings["EXTRA_TRUSTED_HOSTS"]])
+        if not settings.get("SECRET_KEY") and settings["ENV_NAME"] == "development":
+            settings["SECRET_KEY"] = _development_secret()
+        if not settings.get("SECRET_KEY"):
+            raise RuntimeError("SECRET_KEY is not set: Kabinet refuses to start in production without it.")
+
+
+class DevConfig(Config):
+    """`make run`: a secret kept under instance/, e-mails written to instance/outbox/."""
+
+    ENV_NAME = "development"
+    EXTRA_TRUSTED_HOSTS = [*Config.EXTRA_TRUSTED_HOSTS, "127.0.0.1", "localhost"]
+
+
+class TestConfig(Config):
+    """The test suite: its own database and addresses, mail delivered when a test asks."""
+
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    BASE_URL = "http://localhost"
+    MAIL_SERVER = None
+    MAIL_BACKGROUND = False
+    RATELIMIT_ENABLED = False
+    WTF_CSRF_ENABLED = False
+
+
+CONFIGS = {"production": Config, "development": DevConfig, "test": TestConfig}
+
+
+def from_environment():
+    """The config class named by KABINET_ENV (production unless told otherwise)."""
+    name = _env("KABINET_ENV", "production")
+    if name not in CONFIGS:
+        raise RuntimeError(f"KABINET_ENV must be one of {', '.join(CONFIGS)}, not {name!r}")
+    return CONFIGS[name]

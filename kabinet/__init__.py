@@ -1,0 +1,112 @@
+"""Kabinet: the tenants' personal cabinet of a residential management company."""
+
+import logging
+
+from flask import Flask, current_app, request
+
+import config as settings
+from kabinet.extensions import babel, bootstrap, csrf, db, limiter, login_manager, mail, migrate
+
+FEATURES = ("pages", "auth", "registration", "recovery", "profile", "cabinet", "accounts")
+
+
+def create_app(config=None) -> Flask:
+    """Build the app from a config class (KABINET_ENV's by default) and optional overrides."""
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_path=settings.INSTANCE.as_posix(),
+        instance_relative_config=False,
+    )
+    register_config(app, config)
+    register_proxy(app)
+    register_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_security(app)
+    register_commands(app)
+    return app
+
+
+def register_config(app, config):
+    """Load the class named by KABINET_ENV, apply overrides, derive the rest and refuse a half-configured start."""
+    overrides = {}
+    if isinstance(config, dict):
+        overrides, config = config, None
+    base = config or settings.from_environment()
+    values = {key: getattr(base, key) for key in dir(base) if key.isupper()}
+    values.update(overrides)
+    base.finalize(values)
+    app.config.update(values)
+
+
+def register_proxy(app):
+    """Behind PROXY_COUNT proxies, take the visitor's address from X-Forwarded-For: the rate limits and the sessions
+    list need the tenant's address, not nginx's."""
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
+
+
+def register_logging(app):
+    # A no-op where logging is already set up (gunicorn, pytest); `make run` gets the outbox's links on the console.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app.logger.setLevel(logging.INFO)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # it narrates every font it subsets for a PDF
+    if app.config["ENV_NAME"] == "production" and not app.config["MAIL_SERVER"]:
+        app.logger.warning("MAIL_SERVER is not set: e-mails (with their links) go to %s/outbox", app.instance_path)
+
+
+def register_extensions(app):
+    from kabinet import (
+        filters,
+        models,  # noqa: F401 -- the models must be known before migrations compare them
+        outbox,
+    )
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(settings.ROOT / "migrations"))
+    login_manager.init_app(app)
+    mail.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(
+        app, locale_selector=select_locale, default_translation_directories=str(settings.ROOT / "translations")
+    )
+    bootstrap.init_app(app)
+    outbox.init_app(app)
+    filters.init_app(app)
+
+
+def select_locale():
+    """The language the visitor picked (a cookie), else the installation's default: Russian."""
+    chosen = request.cookies.get("lang") if request else None
+    return chosen if chosen in current_app.config["LANGUAGES"] else None
+
+
+def register_blueprints(app):
+    from importlib import import_module
+
+    for feature in FEATURES:
+        app.register_blueprint(import_module(f"kabinet.{feature}.views").bp)
+
+
+def register_errorhandlers(app):
+    from kabinet import errors
+
+    errors.init_app(app)
+
+
+def register_security(app):
+    from kabinet import security
+
+    security.init_app(app)
+
+
+def register_commands(app):
+    from kabinet import cli
+
+    cli.init_app(app)

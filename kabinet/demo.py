@@ -1,0 +1,130 @@
+"""Demo data for trying Kabinet: a company, two houses, 50 accounts with meters, a year of charges and payments."""
+
+import random
+from datetime import date
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from kabinet.accounts import codewords
+from kabinet.clock import utcnow
+from kabinet.extensions import db
+from kabinet.models import Account, Building, Charge, Meter, Payment, Reading, User
+from kabinet.models.meter import UNITS
+from kabinet.organizations import default_organization
+
+TENANT = ("demo", "Zelenaya-Lampa-42")
+# Printed in the README so that a newcomer can try the wizard. 100001 and 100002 (an apartment and a parking space)
+# belong to one owner and share a code word: the wizard offers both.
+CODE_WORDS = {"100001": "DEMO-2026", "100002": "DEMO-2026", "100003": "KLEN-4521"}
+HOUSES = {"г. Иркутск, ул. Ленина, д. 5": ["1", "П-1", *map(str, range(2, 30))],
+          "г. Иркутск, ул. Карла Маркса, д. 12": [str(n) for n in range(1, 21)]}  # fmt: skip
+OWNERS = ["Иванов Иван Петрович", "Смирнова Ольга Николаевна", "Кузнецов Андрей Викторович", "Попова Мария Ильинична",
+          "Васильев Сергей Олегович", "Соколова Анна Дмитриевна", "Михайлов Павел Андреевич", "Новикова Елена Юрьевна",
+          "Фёдоров Дмитрий Сергеевич", "Морозова Татьяна Алексеевна"]  # fmt: skip
+# service, tariff per unit, meter kind
+METERED = {
+    "cold_water": ("Холодное водоснабжение", Decimal("45.12")),
+    "hot_water": ("Горячее водоснабжение", Decimal("210.50")),
+    "electricity": ("Электроэнергия", Decimal("6.57")),
+}
+MONEY = Decimal("0.01")
+
+
+def last_months(count: int, today: date) -> list[date]:
+    """The first days of the last `count` full months, oldest first."""
+    months, year, month = [], today.year, today.month
+    for _ in range(count):
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+        months.append(date(year, month, 1))
+    return months[::-1]
+
+
+def next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def load() -> str | None:
+    """Fill an empty database; a database with users is left alone. What to tell the newcomer, or None."""
+    if db.session.scalar(select(func.count(User.id))):
+        return None
+    rnd = random.Random(2026)
+    organization = _organization()
+    user = User(login=TENANT[0], email="demo@example.org", first_name="Иван", middle_name="Петрович",
+                last_name="Иванов", phone="+79123456789", confirmed_at=utcnow())  # fmt: skip
+    user.set_password(TENANT[1])
+    db.session.add(user)
+
+    accounts = []
+    for address, premises in HOUSES.items():
+        building = Building(organization=organization, address=address)
+        for place in premises:
+            parking = place.startswith("П")
+            account = Account(
+                organization=organization,
+                number=str(100001 + len(accounts)),
+                building=building,
+                premises=place,
+                owner_name=OWNERS[0] if parking else OWNERS[len(accounts) % len(OWNERS)],
+                area=Decimal("15.00") if parking else Decimal(rnd.randrange(3200, 9000)) / 100,
+                residents=0 if parking else rnd.randint(1, 4),
+            )
+            if account.number in CODE_WORDS:
+                codewords.issue(account, CODE_WORDS[account.number], utcnow())
+            accounts.append(account)
+    db.session.add_all(accounts)
+    db.session.flush()
+    months = last_months(12, utcnow().date())
+    for account in accounts:
+        _history(rnd, account, months)
+    db.session.commit()
+    codes = ", ".join(f"{number}: {word}" for number, word in CODE_WORDS.items())
+    base_url = current_app.config["BASE_URL"]
+    return f"Demo tenant: login {TENANT[0]}, password {TENANT[1]} ({base_url}). Code words — {codes}"
+
+
+def _organization():
+    organization = default_organization()
+    organization.inn, organization.kpp = "3808123456", "380801001"
+    organization.bank_name, organization.bic = "Байкальский банк ПАО Сбербанк", "042520607"
+    organization.settlement_account = "40702810918350001234"
+    organization.correspondent_account = "30101810900000000607"
+    organization.address = "г. Иркутск, ул. Ленина, д. 5, офис 1"
+    organization.dispatch_phone = "+7 (3952) 599-000"
+    organization.opening_hours = "Пн–Пт 9:00–18:00"
+    return organization
+
+
+def _history(rnd: random.Random, account: Account, months: list[date]) -> None:
+    """Meters read on the 20th of each month, the charges they make, and payments (a quarter of tenants behind)."""
+    kinds = ["electricity"] if account.premises.startswith("П") else list(METERED)
+    meters = {
+        kind: Meter(account_id=account.id, serial=f"{kind[:2].upper()}-{account.number}", kind=kind,
+                    unit=UNITS[kind], verification_due=date(2029, 3, 1))
+        for kind in kinds
+    }  # fmt: skip
+    db.session.add_all(meters.values())
+    db.session.flush()
+    values = {kind: Decimal(rnd.randrange(50, 500)) for kind in kinds}
+    behind = rnd.random() < 0.25
+    for month in months:
+        charges = [("Содержание жилого помещения", Decimal("32.50"), account.area, "м²")]
+        for kind, meter in meters.items():
+            used = Decimal(rnd.randrange(150, 300) if kind == "electricity" else rnd.randrange(2, 8))
+            values[kind] += used
+            reading = Reading(meter_id=meter.id, taken_on=month.replace(day=20), value=values[kind], source="import")
+            db.session.add(reading)
+            service, tariff = METERED[kind]
+            charges.append((service, tariff, used, meter.unit))
+        if account.residents:
+            charges.append(("Обращение с ТКО", Decimal("120.00"), Decimal(account.residents), "чел."))
+        total = Decimal(0)
+        for service, tariff, quantity, unit in charges:
+            amount = (tariff * quantity).quantize(MONEY)
+            total += amount
+            db.session.add(Charge(account_id=account.id, month=month, service=service, tariff=tariff,
+                                  quantity=quantity, unit=unit, amount=amount))  # fmt: skip
+        if not (behind and rnd.random() < 0.4):
+            paid_on = next_month(month).replace(day=rnd.randint(5, 25))
+            db.session.add(Payment(account_id=account.id, paid_on=paid_on, amount=total, source="Сбербанк Онлайн"))

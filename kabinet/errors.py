@@ -1,0 +1,54 @@
+"""Error pages in the site's style and language."""
+
+from flask import Response, render_template
+from flask.globals import request_ctx
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from kabinet import messages
+from kabinet.extensions import db
+
+PAGES = {
+    400: (_l("Неверный запрос"), _l("Сервер не понял запрос. Вернитесь назад и попробуйте ещё раз.")),
+    403: (_l("Доступ запрещён"), _l("У вас нет прав на эту страницу.")),
+    404: (_l("Страница не найдена"), _l("Такой страницы нет. Проверьте адрес или начните с главной.")),
+    405: (_l("Действие не поддерживается"), _l("Эту страницу нельзя открыть таким способом.")),
+    413: (_l("Слишком большой файл"), _l("Файл или форма слишком велики. Уменьшите размер и попробуйте ещё раз.")),
+    429: (
+        _l("Слишком много попыток"),
+        _l("Вы отправили слишком много запросов. Подождите немного и попробуйте снова."),
+    ),
+    500: (
+        _l("Ошибка на сервере"),
+        _l("Что-то пошло не так. Мы уже знаем об ошибке; попробуйте через несколько минут."),
+    ),
+}
+
+
+def render_error(code: int, detail=None):
+    title, text = PAGES[code]
+    if request_ctx.url_adapter is None:
+        # A request for a host not in TRUSTED_HOSTS cannot build links to our pages: a bare answer will do.
+        return Response(f"{code} {title}", code, mimetype="text/plain")
+    return render_template("errors/error.html", code=code, title=title, text=detail or text), code
+
+
+def init_app(app):
+    """Answer every HTTP error with a page of our own; a CSRF failure explains itself."""
+
+    @app.errorhandler(CSRFError)
+    def _csrf(error):
+        return render_error(400, messages.FORM_EXPIRED.text)
+
+    @app.errorhandler(HTTPException)
+    def _http(error):
+        if error.code in PAGES:
+            return render_error(error.code)
+        return error
+
+    @app.errorhandler(Exception)
+    def _crash(error):
+        app.logger.exception("Unhandled error")
+        db.session.rollback()  # the page itself may need the database
+        return render_error(500)

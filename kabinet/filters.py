@@ -1,0 +1,56 @@
+"""Template helpers: how phones, dates and browsers read to a person, and the current language."""
+
+import re
+
+import phonenumbers
+from flask_babel import format_datetime, get_locale
+
+BROWSERS = [
+    ("Edg", "Edge"),
+    ("YaBrowser", "Yandex Browser"),
+    ("OPR", "Opera"),
+    ("Firefox", "Firefox"),
+    ("Chrome", "Chrome"),
+    ("Safari", "Safari"),
+]
+SYSTEMS = [
+    ("Android", "Android"),
+    ("iPhone", "iOS"),
+    ("iPad", "iPadOS"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("Linux", "Linux"),
+]
+
+
+def phone(value: str) -> str:
+    """+79123456789 as +7 912 345-67-89."""
+    if not value:
+        return ""
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(value), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    except phonenumbers.NumberParseException:
+        return value
+
+
+def browser(user_agent: str) -> str:
+    """A User-Agent header as "Chrome 120, Android"."""
+    name = next((label for token, label in BROWSERS if token in user_agent), "")
+    if name:
+        token = next(token for token, label in BROWSERS if label == name)
+        version = re.search(rf"{token}/(\d+)", user_agent)
+        name = f"{name} {version.group(1)}" if version and token != "Safari" else name
+    system = next((label for token, label in SYSTEMS if token in user_agent), "")
+    return ", ".join(part for part in (name, system) if part) or user_agent[:60] or "—"
+
+
+def datetime(value) -> str:
+    """A stored UTC moment in the installation's time zone."""
+    return format_datetime(value, "short") if value else ""
+
+
+def init_app(app):
+    app.add_template_filter(phone, "phone")
+    app.add_template_filter(browser, "browser")
+    app.add_template_filter(datetime, "datetime")
+    app.add_template_global(get_locale, "get_locale")

@@ -1,0 +1,152 @@
+"""Form pieces shared by the features: how a login, an e-mail, a phone and a new password are checked."""
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.i18n import get_translations as wtforms_translations
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
+
+from kabinet import passwords
+
+LOGIN_PATTERN = r"^[A-Za-z0-9._-]+$"
+
+
+CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")
+
+
+def strip(value):
+    """Trim the spaces a phone keyboard adds around a word."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def drop_control_characters(value):
+    """Remove NUL and the other control characters: no one types them, and PostgreSQL refuses a NUL."""
+    return value.translate(CONTROL) if isinstance(value, str) else value
+
+
+class Form(FlaskForm):
+    """The base of every form: each field's input is cleaned of control characters before anything else."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            filters = [drop_control_characters, *unbound_field.kwargs.get("filters", ())]
+            return unbound_field.bind(form=form, filters=filters, **options)
+
+        def get_translations(self, form):
+            # WTForms' own messages ("not a valid choice"...) from its own catalog, in the page's language.
+            return wtforms_translations([str(get_locale())])
+
+
+class NormalizedEmail:
+    """Check an address with email-validator (no DNS) and keep its normalized form."""
+
+    def __call__(self, form, field):
+        try:
+            valid = validate_email(field.data or "", check_deliverability=False)
+            # An internationalized domain (.рф) is kept in its ASCII form, which every mail server accepts.
+            field.data = valid.ascii_email or valid.normalized
+        except EmailNotValidError:
+            raise ValidationError(_l("Введите адрес электронной почты, например ivan@mail.ru.")) from None
+
+
+class PhoneNumber:
+    """Parse a phone in the installation's region and keep it in E.164 (+79123456789)."""
+
+    def __call__(self, form, field):
+        if not field.data:
+            return
+        try:
+            number = phonenumbers.parse(field.data, current_app.config["PHONE_REGION"])
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            raise ValidationError(_l("Неверный номер телефона. Пример: +7 912 345-67-89."))
+        field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def login_field(label=_l("Логин")):
+    return StringField(
+        label,
+        filters=[strip],
+        validators=[
+            DataRequired(_l("Укажите логин.")),
+            Length(min=3, max=32, message=_l("Логин должен содержать от 3 до 32 символов.")),
+            Regexp(
+                LOGIN_PATTERN, message=_l("Логин может содержать только латинские буквы, цифры, точку, дефис и «_».")
+            ),
+        ],
+    )
+
+
+def identifier_field(label=_l("Логин или E-mail"), message=_l("Укажите логин или e-mail.")):
+    """Who the user says they are: a login or an e-mail, looked up without regard to case."""
+    return StringField(
+        label,
+        filters=[strip],
+        validators=[DataRequired(message), Length(max=254)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none"},
+    )
+
+
+def code_field(label, message, max_length):
+    """A one-time code read from an e-mail and typed by hand."""
+    return StringField(
+        label,
+        filters=[strip],
+        validators=[DataRequired(message), Length(max=max_length)],
+        render_kw={"autocomplete": "one-time-code", "autocapitalize": "characters"},
+    )
+
+
+def email_field(label=_l("E-mail")):
+    return StringField(
+        label,
+        filters=[strip],
+        validators=[DataRequired(_l("Укажите e-mail.")), Length(max=254), NormalizedEmail()],
+        render_kw={"type": "email", "autocomplete": "email", "inputmode": "email"},
+    )
+
+
+def phone_field(label, required):
+    presence = DataRequired(_l("Укажите телефон.")) if required else Optional()
+    return StringField(
+        label,
+        filters=[strip],
+        validators=[presence, Length(max=32, message=_l("Слишком длинный номер.")), PhoneNumber()],
+        render_kw={"type": "tel", "autocomplete": "tel", "inputmode": "tel"},
+    )
+
+
+def name_field(label, required):
+    presence = DataRequired(_l("Заполните это поле.")) if required else Optional()
+    return StringField(
+        label, filters=[strip], validators=[presence, Length(max=64, message=_l("Не длиннее 64 символов."))]
+    )
+
+
+def new_password_fields(label=_l("Пароль"), confirm_label=_l("Повторите пароль")):
+    """A new password and its repetition; the rules run in check_new_password() once the form knows the user."""
+    password = PasswordField(
+        label,
+        validators=[InputRequired(_l("Введите пароль.")), Length(max=256, message=_l("Не длиннее 256 символов."))],
+        render_kw={"autocomplete": "new-password", "data-password-strength": "true"},
+    )
+    confirm = PasswordField(
+        confirm_label,
+        validators=[InputRequired(_l("Повторите пароль.")), EqualTo("password", message=_l("Пароли не совпадают."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    return password, confirm
+
+
+def check_new_password(field, *, login="", email="", names=(), min_length=None) -> bool:
+    """Add the password rules' complaints to the field; True when there are none."""
+    if field.errors or not field.data:
+        return not field.errors
+    verdict = passwords.check(field.data, login=login, email=email, names=names, min_length=min_length)
+    field.errors = [*field.errors, *verdict.problems]
+    return verdict.ok

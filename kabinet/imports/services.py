@@ -1,0 +1,419 @@
+"""Importing accounts, meters, charges and payments: every row or none, and the same file twice changes nothing.
+
+The file is read twice: the first pass checks every row and collects every problem (nothing is written while one
+exists); the second applies the rows in chunks inside one transaction, with a few bulk statements per chunk, so that
+100,000 accounts load in seconds and the memory used does not grow with the file.
+"""
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+
+from sqlalchemy import insert, select, update
+
+from kabinet.accounts import codewords
+from kabinet.clock import utcnow
+from kabinet.extensions import db
+from kabinet.imports.columns import FORMATS, CellProblem, header_key
+from kabinet.imports.reader import read_table
+from kabinet.models import Account, Building, Charge, Meter, Organization, Payment, Reading
+from kabinet.models.meter import UNITS
+
+CHUNK = 2000
+SHOWN_PROBLEMS = 200
+
+
+@dataclass
+class Problem:
+    """What is wrong with one cell (or one row) of the file."""
+
+    line: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"строка {self.line}" + (f", столбец «{self.column}»" if self.column else "")
+        return f"{where}: {self.reason}"
+
+
+class ImportFailed(Exception):
+    """The file was not imported; problems says why (at most SHOWN_PROBLEMS of them, and how many more)."""
+
+    def __init__(self, problems: list, more: int = 0):
+        super().__init__("; ".join(map(str, problems[:3])))
+        self.problems = problems
+        self.more = more
+
+
+@dataclass
+class Report:
+    """What an import did, row by row."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __str__(self) -> str:
+        return f"создано: {self.created}, обновлено: {self.updated}, без изменений: {self.unchanged}"
+
+
+def run(kind: str, path: str | Path, organization: Organization) -> Report:
+    """Import a file of this kind (accounts, meters, charges, payments) for the organization, in one transaction."""
+    importer = IMPORTERS[kind](organization.id)
+    problems = []
+    for line, record in records(kind, path, problems):
+        importer.check(line, record, problems)
+    if problems:
+        raise ImportFailed(problems[:SHOWN_PROBLEMS], max(0, len(problems) - SHOWN_PROBLEMS))
+    report = Report()
+    try:
+        rows = records(kind, path, None)
+        while chunk := list(islice(rows, CHUNK)):
+            importer.apply([record for _, record in chunk], report)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return report
+
+
+def records(kind: str, path, problems: list | None) -> Iterator[tuple[int, dict]]:
+    """(line, {column: value}) for each row; the columns the header leaves out are not in the dict."""
+    columns = FORMATS[kind]
+    header, rows = read_table(path)
+    positions = _positions(columns, header)
+    for line, cells in rows:
+        record, bad = {}, False
+        for column in columns:
+            if column.name not in positions:
+                continue
+            position = positions[column.name]
+            cell = cells[position].strip() if position < len(cells) else ""
+            if not cell:
+                if column.required:
+                    bad = True
+                    if problems is not None:
+                        problems.append(Problem(line, column.name, "не заполнено"))
+                record[column.name] = None
+                continue
+            try:
+                record[column.name] = column.parse(cell)
+            except CellProblem as exc:
+                bad = True
+                if problems is not None:
+                    problems.append(Problem(line, column.name, str(exc)))
+        if not bad:
+            yield line, record
+
+
+def _positions(columns, header) -> dict[str, int]:
+    """Where each column stands in the header; a missing required column fails the whole file."""
+    keys = [header_key(cell) for cell in header]
+    positions, missing = {}, []
+    for column in columns:
+        found = [i for i, key in enumerate(keys) if key in column.names()]
+        if len(found) > 1:
+            raise ImportFailed([Problem(1, column.name, "столбец встречается в заголовке дважды")])
+        if found:
+            positions[column.name] = found[0]
+        elif column.required:
+            missing.append(column)
+    if missing:
+        known = ", ".join(f"«{c.name}»" + (f" (или «{c.aliases[0]}»)" if c.aliases else "") for c in missing)
+        raise ImportFailed([Problem(1, "", f"в заголовке нет столбцов: {known}")])
+    return positions
+
+
+class _Importer:
+    """The rules of one kind of file: check() a row in the first pass, apply() chunks of rows in the second."""
+
+    def __init__(self, organization_id: int):
+        self.organization_id = organization_id
+        self.seen: dict = {}
+
+    def check(self, line: int, record: dict, problems: list) -> None:
+        key = self.key(record)
+        if key in self.seen:
+            problems.append(Problem(line, "", f"повторяет строку {self.seen[key]}"))
+        else:
+            self.seen[key] = line
+
+    def key(self, record: dict):
+        raise NotImplementedError
+
+    def apply(self, records: list[dict], report: Report) -> None:
+        raise NotImplementedError
+
+
+class _AccountRows(_Importer):
+    """Rows of a file that refers to accounts by number: the accounts must exist."""
+
+    def __init__(self, organization_id: int):
+        super().__init__(organization_id)
+        self.account_ids = dict(
+            db.session.execute(
+                select(Account.number, Account.id).where(Account.organization_id == organization_id)
+            ).all()
+        )
+
+    def check(self, line, record, problems):
+        if record["account"] not in self.account_ids:
+            problems.append(Problem(line, "account", f"лицевой счёт {record['account']} не найден: загрузите счета"))
+            return
+        super().check(line, record, problems)
+
+
+def _changes(record: dict, current: dict, fields: dict[str, str]) -> dict:
+    """The fields whose new value differs; a column left out or a cell left empty keeps what is stored."""
+    return {
+        attribute: record[column]
+        for column, attribute in fields.items()
+        if record.get(column) is not None and record[column] != current.get(attribute)
+    }
+
+
+def _count(report: Report, created: bool, changed: bool) -> None:
+    if created:
+        report.created += 1
+    elif changed:
+        report.updated += 1
+    else:
+        report.unchanged += 1
+
+
+class AccountImporter(_Importer):
+    """Accounts by number, with their building (made on first mention), premises, owner and code word."""
+
+    FIELDS = {
+        "apartment": "premises",
+        "owner": "owner_name",
+        "area": "area",
+        "residents": "residents",
+        "opening_balance": "opening_balance",
+    }
+
+    def __init__(self, organization_id):
+        super().__init__(organization_id)
+        self.buildings = dict(
+            db.session.execute(
+                select(Building.address, Building.id).where(Building.organization_id == organization_id)
+            ).all()
+        )
+
+    def key(self, record):
+        return record["account"]
+
+    def building_id(self, address: str) -> int:
+        if address not in self.buildings:
+            self.buildings[address] = db.session.execute(
+                insert(Building).values(organization_id=self.organization_id, address=address).returning(Building.id)
+            ).scalar_one()
+        return self.buildings[address]
+
+    def apply(self, records, report):
+        now = utcnow()
+        fields = [getattr(Account, attribute) for attribute in self.FIELDS.values()]
+        columns = [
+            Account.id,
+            Account.number,
+            Account.building_id,
+            *fields,
+            Account.code_word_hash,
+            Account.code_word_salt,
+        ]
+        existing = {
+            row.number: row._asdict()
+            for row in db.session.execute(
+                select(*columns).where(
+                    Account.organization_id == self.organization_id,
+                    Account.number.in_([r["account"] for r in records]),
+                )
+            )
+        }
+        inserts, updates = [], []
+        for record in records:
+            current = existing.get(record["account"])
+            changes = _changes(record, current or {}, self.FIELDS)
+            building_id = self.building_id(record["address"])
+            if current is None or building_id != current["building_id"]:
+                changes["building_id"] = building_id
+            code_word = record.get("code_word")
+            if code_word and not (current and _opens(current, code_word)):
+                account = Account()
+                codewords.issue(account, code_word, now)
+                changes.update(
+                    code_word_hash=account.code_word_hash,
+                    code_word_salt=account.code_word_salt,
+                    code_word_issued_at=now,
+                )
+            if current is None:
+                inserts.append({"organization_id": self.organization_id, "number": record["account"], **changes})
+            elif changes:
+                updates.append({"id": current["id"], **changes})
+            _count(report, current is None, bool(changes))
+        _write(Account, inserts, updates)
+
+
+def _opens(current: dict, code_word: str) -> bool:
+    return codewords.opens(
+        Account(code_word_hash=current["code_word_hash"], code_word_salt=current["code_word_salt"]), code_word
+    )
+
+
+def _write(model, inserts: list[dict], updates: list[dict]) -> None:
+    """Bulk statements: one INSERT and one UPDATE (by primary key) per chunk and set of columns."""
+    for columns in {tuple(sorted(row)) for row in inserts}:
+        db.session.execute(insert(model), [row for row in inserts if tuple(sorted(row)) == columns])
+    for columns in {tuple(sorted(row)) for row in updates}:
+        db.session.execute(update(model), [row for row in updates if tuple(sorted(row)) == columns])
+
+
+class MeterImporter(_AccountRows):
+    """Meters by account and serial number, with their last reading."""
+
+    def key(self, record):
+        return record["account"], record["serial"]
+
+    def check(self, line, record, problems):
+        if (record.get("last_reading") is None) != (record.get("last_reading_date") is None):
+            missing = "last_reading_date" if record.get("last_reading_date") is None else "last_reading"
+            problems.append(Problem(line, missing, "показания и их дата указываются вместе"))
+            return
+        super().check(line, record, problems)
+
+    def _meters(self, records):
+        account_ids = {self.account_ids[r["account"]] for r in records}
+        query = select(Meter.id, Meter.account_id, Meter.serial, Meter.kind, Meter.verification_due).where(
+            Meter.account_id.in_(account_ids)
+        )
+        return {(row.account_id, row.serial): row._asdict() for row in db.session.execute(query)}
+
+    def apply(self, records, report):
+        existing = self._meters(records)
+        inserts, updates, touched = [], [], set()
+        for record in records:
+            key = (self.account_ids[record["account"]], record["serial"])
+            current = existing.get(key)
+            changes = _changes(record, current or {}, {"kind": "kind", "verification_due": "verification_due"})
+            if current is None:
+                new = {"account_id": key[0], "serial": key[1], "unit": UNITS[record["kind"]], "verification_due": None}
+                inserts.append({**new, **changes})
+            elif changes:
+                updates.append({"id": current["id"], **changes})
+                touched.add(key)
+        _write(Meter, inserts, updates)
+        meters = self._meters(records) if inserts else existing
+        touched |= self._apply_readings(records, meters)
+        for record in records:
+            key = (self.account_ids[record["account"]], record["serial"])
+            _count(report, key not in existing, key in touched)
+
+    def _apply_readings(self, records, meters) -> set:
+        """Store each row's last reading as an imported reading; the keys of the meters whose reading changed."""
+        given = [r for r in records if r.get("last_reading") is not None]
+        if not given:
+            return set()
+        meter_ids = {meters[(self.account_ids[r["account"]], r["serial"])]["id"] for r in given}
+        dates = {r["last_reading_date"] for r in given}
+        query = select(Reading.id, Reading.meter_id, Reading.taken_on, Reading.value).where(
+            Reading.meter_id.in_(meter_ids), Reading.taken_on.in_(dates)
+        )
+        existing = {(row.meter_id, row.taken_on): row for row in db.session.execute(query)}
+        inserts, updates, changed = [], [], set()
+        for record in given:
+            key = (self.account_ids[record["account"]], record["serial"])
+            meter_id = meters[key]["id"]
+            current = existing.get((meter_id, record["last_reading_date"]))
+            if current is None:
+                inserts.append(
+                    {
+                        "meter_id": meter_id,
+                        "taken_on": record["last_reading_date"],
+                        "value": record["last_reading"],
+                        "source": "import",
+                    }
+                )
+                changed.add(key)
+            elif current.value != record["last_reading"]:
+                updates.append({"id": current.id, "value": record["last_reading"]})
+                changed.add(key)
+        _write(Reading, inserts, updates)
+        return changed
+
+
+class ChargeImporter(_AccountRows):
+    """Charges by account, month and service."""
+
+    FIELDS = {
+        "tariff": "tariff",
+        "quantity": "quantity",
+        "unit": "unit",
+        "amount": "amount",
+        "recalculation": "recalculation",
+    }
+
+    def key(self, record):
+        return record["account"], record["month"], record["service"]
+
+    def apply(self, records, report):
+        account_ids = {self.account_ids[r["account"]] for r in records}
+        months = {r["month"] for r in records}
+        fields = [getattr(Charge, attribute) for attribute in self.FIELDS.values()]
+        query = select(Charge.id, Charge.account_id, Charge.month, Charge.service, *fields).where(
+            Charge.account_id.in_(account_ids), Charge.month.in_(months)
+        )
+        existing = {(row.account_id, row.month, row.service): row._asdict() for row in db.session.execute(query)}
+        inserts, updates = [], []
+        for record in records:
+            key = (self.account_ids[record["account"]], record["month"], record["service"])
+            current = existing.get(key)
+            changes = _changes(record, current or {}, self.FIELDS)
+            if current is None:
+                inserts.append({"account_id": key[0], "month": key[1], "service": key[2], **changes})
+            elif changes:
+                updates.append({"id": current["id"], **changes})
+            _count(report, current is None, bool(changes))
+        _write(Charge, inserts, updates)
+
+
+class PaymentImporter(_AccountRows):
+    """Payments have no number of their own: the same account, date, amount and source counted as many times as
+    the file holds them, so that a second import of the file adds nothing and two equal payments stay two."""
+
+    def __init__(self, organization_id):
+        super().__init__(organization_id)
+        self.occurrences = Counter()
+
+    def key(self, record):
+        return None  # equal rows are two payments, not a mistake
+
+    def check(self, line, record, problems):
+        if record["account"] not in self.account_ids:
+            super().check(line, record, problems)
+
+    def apply(self, records, report):
+        account_ids = {self.account_ids[r["account"]] for r in records}
+        dates = {r["date"] for r in records}
+        query = select(Payment.account_id, Payment.paid_on, Payment.amount, Payment.source).where(
+            Payment.account_id.in_(account_ids), Payment.paid_on.in_(dates)
+        )
+        stored = Counter(tuple(row) for row in db.session.execute(query))
+        inserts = []
+        for record in records:
+            key = (self.account_ids[record["account"]], record["date"], record["amount"], record.get("source") or "")
+            occurrence = self.occurrences[key]
+            self.occurrences[key] += 1
+            if occurrence >= stored[key]:
+                inserts.append(dict(zip(("account_id", "paid_on", "amount", "source"), key, strict=True)))
+            _count(report, occurrence >= stored[key], False)
+        _write(Payment, inserts, [])
+
+
+IMPORTERS = {
+    "accounts": AccountImporter,
+    "meters": MeterImporter,
+    "charges": ChargeImporter,
+    "payments": PaymentImporter,
+}

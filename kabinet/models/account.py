@@ -1,0 +1,92 @@
+"""Personal accounts (лицевые счета), the code words that open them, and who they are bound to."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kabinet.clock import utcnow
+from kabinet.extensions import db
+from kabinet.models.organization import Building, Organization
+
+MONEY = Numeric(14, 2)
+
+
+class Account(db.Model):
+    """The billing account of one apartment, parking space or storage room."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("organization_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    number: Mapped[str] = mapped_column(String(32))
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"), index=True)
+    premises: Mapped[str] = mapped_column(String(16))
+    owner_name: Mapped[str] = mapped_column(String(255), default="")
+    area: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    residents: Mapped[int] = mapped_column(default=0)
+    opening_balance: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
+    is_closed: Mapped[bool] = mapped_column(default=False)
+    # The code word is kept only as a salted hash; a new one replaces the old.
+    code_word_hash: Mapped[str | None] = mapped_column(String(64))
+    code_word_salt: Mapped[str | None] = mapped_column(String(32))
+    code_word_issued_at: Mapped[datetime | None]
+
+    organization: Mapped[Organization] = relationship()
+    building: Mapped[Building] = relationship()
+
+    @property
+    def address(self) -> str:
+        return f"{self.building.address}, кв. {self.premises}"
+
+    def __repr__(self) -> str:
+        return f"<Account {self.number}>"
+
+
+class AccountBinding(db.Model):
+    """A user who may see an account: its owner or a resident. An account may have several (a family)."""
+
+    __tablename__ = "account_bindings"
+    __table_args__ = (UniqueConstraint("user_id", "account_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))  # owner | resident
+    method: Mapped[str] = mapped_column(String(16))  # code_word | address
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    account: Mapped[Account] = relationship()
+
+
+class BindingRequest(db.Model):
+    """A tenant's request to bind the account at an address, waiting for the company's staff."""
+
+    __tablename__ = "binding_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"))
+    premises: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending | approved | rejected
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+
+    building: Mapped[Building] = relationship()
+
+
+class CodeWordFailure(db.Model):
+    """A wrong code word typed in the wizard: counted for the limits, listed for the staff."""
+
+    __tablename__ = "code_word_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    account_number: Mapped[str] = mapped_column(String(32), index=True)
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

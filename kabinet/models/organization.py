@@ -1,0 +1,47 @@
+"""The management company (or association) and its houses."""
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kabinet.extensions import db
+
+
+class Organization(db.Model):
+    """A УК, КСК, ОСИ or ТСЖ: its requisites go on the receipt, its contacts on the contacts page."""
+
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    inn: Mapped[str] = mapped_column(String(12), default="")
+    kpp: Mapped[str] = mapped_column(String(9), default="")
+    bank_name: Mapped[str] = mapped_column(String(255), default="")
+    bic: Mapped[str] = mapped_column(String(9), default="")
+    settlement_account: Mapped[str] = mapped_column(String(20), default="")
+    correspondent_account: Mapped[str] = mapped_column(String(20), default="")
+    address: Mapped[str] = mapped_column(String(255), default="")
+    phones: Mapped[str] = mapped_column(String(255), default="")
+    dispatch_phone: Mapped[str] = mapped_column(String(64), default="")
+    opening_hours: Mapped[str] = mapped_column(String(255), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+
+    buildings: Mapped[list["Building"]] = relationship(back_populates="organization", order_by="Building.address")
+
+    def __repr__(self) -> str:
+        return f"<Organization {self.name}>"
+
+
+class Building(db.Model):
+    """A house of the organization, known by its address."""
+
+    __tablename__ = "buildings"
+    __table_args__ = (UniqueConstraint("organization_id", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    address: Mapped[str] = mapped_column(String(255))
+
+    organization: Mapped[Organization] = relationship(back_populates="buildings")
+
+    def __repr__(self) -> str:
+        return f"<Building {self.address}>"

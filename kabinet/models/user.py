@@ -1,0 +1,93 @@
+"""A person who logs in, and each of their logged-in sessions."""
+
+from datetime import datetime, timedelta
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, Index, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from kabinet.clock import utcnow
+from kabinet.extensions import db
+
+
+class User(UserMixin, db.Model):
+    """A tenant: logs in by login or e-mail once the e-mail is confirmed."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(32))
+    email: Mapped[str] = mapped_column(String(254))
+    first_name: Mapped[str] = mapped_column(String(64))
+    middle_name: Mapped[str] = mapped_column(String(64), default="")
+    last_name: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str] = mapped_column(String(20))
+    phone_extra: Mapped[str] = mapped_column(String(20), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None]
+    confirm_code_hash: Mapped[str | None] = mapped_column(String(64))
+    confirm_sent_at: Mapped[datetime | None]
+    reset_code_hash: Mapped[str | None] = mapped_column(String(64))
+    reset_requested_at: Mapped[datetime | None]
+    new_email: Mapped[str | None] = mapped_column(String(254))
+    password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    sessions: Mapped[list["UserSession"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="UserSession.last_seen_at.desc()"
+    )
+
+    # The session this request was authenticated by (set per request, never stored); the login cookie carries its id.
+    current_session = None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_changed_at = utcnow()
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str | None:
+        return self.current_session.id if self.current_session else None
+
+    def __repr__(self) -> str:
+        return f"<User {self.login}>"
+
+
+# Logins and e-mails are unique whatever their case: "Ivan" and "ivan" are one person.
+Index("uq_users_login_lower", func.lower(User.login), unique=True)
+Index("uq_users_email_lower", func.lower(User.email), unique=True)
+
+
+class UserSession(db.Model):
+    """One login on one browser; ending it makes every copy of its cookies worthless."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    remember: Mapped[bool] = mapped_column(default=False)
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+    ended_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(back_populates="sessions")
+
+    def expires_at(self, remember_for: timedelta, idle_for: timedelta) -> datetime:
+        """A remembered login lives from its start; another dies after a stretch of idleness."""
+        return self.created_at + remember_for if self.remember else self.last_seen_at + idle_for
+
+    @property
+    def is_live(self) -> bool:
+        return self.ended_at is None

@@ -1,0 +1,232 @@
+"""The outbox: e-mail is stored with the change that caused it, then delivered with retries.
+
+queue() only adds a row to the caller's transaction, so a rolled-back request sends nothing and a
+committed one never loses its e-mail, whatever the mail server does. deliver_due() sends what is due:
+the app server runs it in a background thread nudged after each commit, and `flask mail send` runs it
+from cron. Without MAIL_SERVER the messages are written as .eml files under instance/outbox/.
+"""
+
+import re
+import smtplib
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from flask import current_app, render_template
+from sqlalchemy import event, or_, select, update
+from sqlalchemy.orm import Session
+
+from kabinet.clock import utcnow
+from kabinet.extensions import db
+from kabinet.models import OutboxMessage
+
+CLAIM_FOR = timedelta(minutes=5)
+SMTP_TIMEOUT = 30  # seconds
+POLL_SECONDS = 30
+LINK = re.compile(r"https?://\S+")
+
+
+def queue(to: str, template: str, **context) -> OutboxMessage:
+    """Render email/<template>.txt and .html into the outbox of the current transaction."""
+    text = render_template(f"email/{template}.txt", **context)
+    html = render_template(f"email/{template}.html", **context)
+    subject, _, body_text = text.partition("\n")
+    message = OutboxMessage(recipient=to, subject=subject.strip(), body_text=body_text.lstrip("\n"), body_html=html)
+    db.session.add(message)
+    db.session.info["outbox_pending"] = True
+    return message
+
+
+def backoff(attempts: int) -> timedelta:
+    """Half a minute after the first failure, doubling up to an hour."""
+    return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
+
+
+@dataclass
+class Report:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def deliver_due(clock: datetime | None = None) -> Report:
+    """Send every message that is due; a failure is retried later, until MAIL_MAX_ATTEMPTS.
+
+    A clock moves time forward (tests); without one, each claim reads the time afresh."""
+    report = Report()
+    with _transport() as send:
+        for message in _claim_due(clock):
+            now = clock or utcnow()
+            try:
+                send(_as_email(message))
+            except Exception as exc:  # noqa: BLE001 -- whatever the server says, the message waits for the next try
+                message.attempts += 1
+                message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                if message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+                    message.failed_at = now
+                    report.failed += 1
+                    current_app.logger.error("E-mail %s to %s given up: %s", message.id, message.recipient, exc)
+                else:
+                    message.next_attempt_at = now + backoff(message.attempts)
+                    report.retried += 1
+                    current_app.logger.warning(
+                        "E-mail %s to %s will be retried: %s", message.id, message.recipient, exc
+                    )
+            else:
+                message.sent_at = utcnow()
+                # Delivered: the codes and links it carried are not kept, only whom it went to and what about.
+                message.body_text = message.body_html = ""
+                report.sent += 1
+            message.claimed_until = None
+            db.session.commit()
+    return report
+
+
+def _due(now: datetime) -> list:
+    """The conditions of a message to send now: not sent, not given up, its time come, nobody else on it."""
+    return [
+        OutboxMessage.sent_at.is_(None),
+        OutboxMessage.failed_at.is_(None),
+        OutboxMessage.next_attempt_at <= now,
+        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+    ]
+
+
+def _claim_due(clock: datetime | None):
+    """Yield due messages one by one, each claimed (all conditions checked again) so another worker skips it."""
+    due = select(OutboxMessage.id).where(*_due(clock or utcnow())).order_by(OutboxMessage.next_attempt_at)
+    for message_id in db.session.scalars(due).all():
+        now = clock or utcnow()
+        claimed = db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, *_due(now))
+            .values(claimed_until=now + CLAIM_FOR)
+        )
+        db.session.commit()
+        if claimed.rowcount == 1:
+            yield db.session.get(OutboxMessage, message_id)
+
+
+def _as_email(message: OutboxMessage) -> EmailMessage:
+    # The standard library folds long Cyrillic subjects without losing spaces; Flask-Mail's Message does not.
+    config = current_app.config
+    sender = config["MAIL_DEFAULT_SENDER"]
+    email = EmailMessage()
+    email["Subject"] = message.subject
+    email["From"] = Address(display_name=config["COMPANY_NAME"], addr_spec=sender)
+    email["To"] = message.recipient
+    email["Date"] = formatdate(usegmt=True)
+    email["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    email.set_content(message.body_text)
+    email.add_alternative(message.body_html, subtype="html")
+    return email
+
+
+class _transport:
+    """Context manager yielding send(email): one SMTP connection per batch, or the file outbox."""
+
+    def __enter__(self):
+        if current_app.config["MAIL_SERVER"]:
+            self._connection = None
+            return self._send_smtp
+        return _write_file
+
+    def _send_smtp(self, email: EmailMessage) -> None:
+        if self._connection is None:
+            self._connection = _connect()
+        try:
+            self._connection.send_message(email)
+        except Exception:
+            self._close()
+            raise
+
+    def _close(self):
+        if getattr(self, "_connection", None) is not None:
+            try:
+                self._connection.quit()
+            except Exception:  # noqa: BLE001 -- a connection that broke mid-send may also fail to say goodbye
+                pass
+            self._connection = None
+
+    def __exit__(self, *exc):
+        self._close()
+
+
+def _connect() -> smtplib.SMTP:
+    """An SMTP connection by Flask-Mail's settings, with a timeout: Flask-Mail's own has none, and a server that
+    accepts and then stays silent would hold the courier thread for ever."""
+    settings = current_app.extensions["mail"]
+    smtp = smtplib.SMTP_SSL if settings.use_ssl else smtplib.SMTP
+    connection = smtp(settings.server, settings.port, timeout=SMTP_TIMEOUT)
+    if settings.use_tls:
+        connection.starttls()
+    if settings.username and settings.password:
+        connection.login(settings.username, settings.password)
+    return connection
+
+
+def _write_file(email: EmailMessage) -> None:
+    folder = Path(current_app.instance_path) / "outbox"
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = utcnow().strftime("%Y%m%d-%H%M%S-%f")
+    (folder / f"{stamp}.eml").write_bytes(bytes(email))
+    links = LINK.findall(email.get_body(("plain",)).get_content())
+    current_app.logger.info("E-mail to %s «%s» written to %s; links: %s", email["To"], email["Subject"], folder, links)
+
+
+class Courier:
+    """The app server's own delivery thread: woken after each commit that queued mail, and every 30 s."""
+
+    def __init__(self, app):
+        self.app = app
+        self.wake = threading.Event()
+        self.thread = None
+        self.lock = threading.Lock()
+
+    def nudge(self):
+        with self.lock:
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self._run, name="kabinet-courier", daemon=True)
+                self.thread.start()
+        self.wake.set()
+
+    def _run(self):
+        while True:
+            self.wake.wait(POLL_SECONDS)
+            self.wake.clear()
+            with self.app.app_context():
+                try:
+                    deliver_due()
+                except Exception:  # noqa: BLE001 -- the thread must outlive a database hiccup
+                    self.app.logger.exception("Outbox delivery failed")
+                finally:
+                    db.session.remove()
+
+
+def init_app(app):
+    """Start the courier with the first request and nudge it after every commit that queued mail."""
+    if not app.config["MAIL_BACKGROUND"]:
+        return
+    courier = app.extensions["kabinet_courier"] = Courier(app)
+
+    @app.before_request
+    def _start_courier():
+        if courier.thread is None:
+            courier.nudge()
+
+
+@event.listens_for(Session, "after_commit")
+def _nudge_after_commit(session):
+    if session.info.pop("outbox_pending", False):
+        courier = current_app.extensions.get("kabinet_courier") if current_app else None
+        if courier:
+            courier.nudge()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session):
+    session.info.pop("outbox_pending", None)

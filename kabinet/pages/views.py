@@ -1,0 +1,48 @@
+"""Public pages: the home page, the user agreement, the language switch."""
+
+from pathlib import Path
+
+from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask_login import current_user
+from markupsafe import Markup, escape
+
+from kabinet.auth.forms import LoginForm
+from kabinet.pages.forms import LanguageForm
+from kabinet.urls import safe_next
+
+bp = Blueprint("pages", __name__)
+
+YEAR = 365 * 24 * 3600
+
+
+@bp.route("/")
+def index():
+    """The public home page: the login form and what a tenant can do after logging in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("cabinet.home"))
+    return render_template("pages/index.html", form=LoginForm())
+
+
+@bp.route("/agreement")
+def agreement():
+    """The user agreement: AGREEMENT_FILE's text when set, the bundled one otherwise."""
+    path = current_app.config["AGREEMENT_FILE"]
+    text = Markup("<br>\n").join(escape(Path(path).read_text(encoding="utf-8")).split("\n")) if path else None
+    return render_template("pages/agreement.html", custom_text=text)
+
+
+@bp.route("/language", methods=["POST"])
+def language():
+    """Remember the chosen language for a year and return to the page."""
+    form = LanguageForm()
+    response = redirect(safe_next(form.next.data))
+    if form.validate_on_submit() and form.lang.data in current_app.config["LANGUAGES"]:
+        response.set_cookie(
+            "lang",
+            form.lang.data,
+            max_age=YEAR,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
+    return response

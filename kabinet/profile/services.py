@@ -1,0 +1,62 @@
+"""What a tenant changes about themselves: name and phones, password, e-mail."""
+
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from kabinet import tokens
+from kabinet.auth.services import end_sessions
+from kabinet.extensions import db
+from kabinet.models import User
+from kabinet.outbox import queue
+from kabinet.urls import external_url
+
+DETAIL_FIELDS = ("first_name", "middle_name", "last_name", "phone", "phone_extra")
+
+
+def update_details(user: User, **details) -> None:
+    """Save the name and phones."""
+    for name in DETAIL_FIELDS:
+        setattr(user, name, details[name] or "")
+    db.session.commit()
+
+
+def change_password(user: User, password: str) -> None:
+    """Set a new password, log out every other session and tell the user by e-mail."""
+    user.set_password(password)
+    queue(user.email, "recovery/changed", user=user, login_url=external_url("auth.login"))
+    db.session.flush()
+    end_sessions(user, keep=user.current_session)
+
+
+def request_email_change(user: User, new_email: str) -> None:
+    """Keep the new address aside and send it a link; nothing changes until the link is followed."""
+    user.new_email = new_email
+    token = tokens.dump("email", {"u": user.id, "e": new_email})
+    queue(
+        new_email,
+        "profile/confirm_email",
+        user=user,
+        new_email=new_email,
+        confirm_url=external_url("profile.confirm_email", token=token),
+        hours=current_app.config["CONFIRM_MAX_AGE_HOURS"],
+    )
+    db.session.commit()
+
+
+def confirm_email_change(token: str) -> bool:
+    """Apply the address a link confirms, if it is still the one asked for and still free; tell the old address."""
+    try:
+        payload = tokens.load("email", token, max_age=current_app.config["CONFIRM_MAX_AGE_HOURS"] * 3600)
+    except tokens.Invalid:
+        return False
+    user = db.session.get(User, payload.get("u")) if isinstance(payload, dict) else None
+    if user is None or not user.new_email or user.new_email != payload.get("e"):
+        return False
+    old_email, user.email, user.new_email = user.email, user.new_email, None
+    queue(old_email, "profile/email_changed", user=user, new_email=user.email)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # someone registered the address meanwhile
+        return False
+    return True

@@ -1,0 +1,43 @@
+"""The security baseline: who is logged in, and the headers every answer carries."""
+
+from flask import Flask
+from flask_login import current_user
+
+from kabinet.extensions import login_manager
+from kabinet.messages import N_
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; form-action 'self'; base-uri 'self'; object-src 'none'; frame-ancestors 'none'"
+)
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def init_app(app: Flask) -> None:
+    from flask_babel import gettext
+
+    from kabinet.auth.services import user_for_session
+
+    login_manager.user_loader(user_for_session)
+    login_manager.login_view = "auth.login"
+    # Flask-Login keeps the message in the session cookie, so it is the plain msgid, translated when flashed.
+    login_manager.login_message = N_("Войдите в личный кабинет, чтобы открыть эту страницу.")
+    login_manager.localize_callback = gettext
+    login_manager.login_message_category = "info"
+
+    @app.after_request
+    def _headers(response):
+        for name, value in HEADERS.items():
+            response.headers.setdefault(name, value)
+        if response.mimetype == "text/html" and current_user.is_authenticated:
+            # A tenant's pages must not come back from the browser's cache after logout on a shared computer.
+            response.headers["Cache-Control"] = "no-store"
+        if app.config["SESSION_COOKIE_SECURE"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response

@@ -1,0 +1,235 @@
+"""Fixtures: a fresh database per test (SQLite, or a PostgreSQL cluster the run starts), a real SMTP server, users."""
+
+import email
+import email.policy
+import os
+import re
+import tempfile
+import threading
+
+import pytest
+
+os.environ["KABINET_ENV"] = "test"
+os.environ.setdefault("KABINET_INSTANCE", tempfile.mkdtemp(prefix="kabinet-instance-"))
+
+from aiosmtpd.controller import Controller  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from kabinet import create_app  # noqa: E402
+from kabinet.clock import utcnow  # noqa: E402
+from kabinet.extensions import db  # noqa: E402
+from kabinet.models import User  # noqa: E402
+from kabinet.outbox import deliver_due  # noqa: E402
+from tests.postgres import free_port, postgres_cluster, postgres_installed  # noqa: E402
+
+DATABASE = os.environ.get("KABINET_TEST_DB", "sqlite")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PASSWORD = "Zelenaya-Lampa-42"
+
+
+def require(condition: bool, why: str) -> None:
+    """Skip a test whose system part is missing, with the reason; in CI nothing may skip, so fail instead."""
+    if not condition:
+        (pytest.fail if IN_CI else pytest.skip)(why)
+
+
+# --- the database -----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if DATABASE == "postgresql":
+        require(
+            postgres_installed(),
+            "PostgreSQL is not installed (apt-get install postgresql; `make test` does it as root)",
+        )
+        with postgres_cluster() as url:
+            yield url
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'kabinet.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def schema(database_url):
+    """The schema, built by the migrations exactly as `flask db upgrade` builds it in production."""
+    from flask_migrate import upgrade
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+def wipe(app):
+    """Empty every table, so each test starts from a fresh database without rebuilding the schema."""
+    with app.app_context():
+        tables = [table.name for table in db.metadata.sorted_tables]
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in reversed(tables):
+                db.session.execute(text(f"DELETE FROM {name}"))
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
+# --- the mail server --------------------------------------------------------------------------------------------
+
+
+class Mailbox:
+    """What a real SMTP server on 127.0.0.1 received, parsed as e-mail messages."""
+
+    def __init__(self):
+        self.messages = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.lock:
+            self.messages.append(message)
+        return "250 OK"
+
+    def to(self, address: str):
+        with self.lock:
+            return [m for m in self.messages if m["To"] == address]
+
+    def last(self, address: str):
+        found = self.to(address)
+        assert found, f"no e-mail to {address}; got {[m['To'] for m in self.messages]}"
+        return found[-1]
+
+
+def text_of(message) -> str:
+    return message.get_body(("plain",)).get_content()
+
+
+def html_of(message) -> str:
+    return message.get_body(("html",)).get_content()
+
+
+def links_in(message) -> list[str]:
+    return re.findall(r"https?://\S+", text_of(message))
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield mailbox, port
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server):
+    box, _ = smtp_server
+    with box.lock:
+        box.messages.clear()
+    return box
+
+
+# --- the app ----------------------------------------------------------------------------------------------------
+
+
+def settings_for(schema, smtp_port, **overrides):
+    return {
+        "SQLALCHEMY_DATABASE_URI": schema,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_port,
+        **overrides,
+    }
+
+
+@pytest.fixture
+def make_app(schema, smtp_server):
+    """Build an app over the test database with settings overridden; the tables are emptied afterwards."""
+    built = []
+
+    def make(**overrides):
+        app = create_app(settings_for(schema, smtp_server[1], **overrides))
+        built.append(app)
+        return app
+
+    yield make
+    for app in built:
+        wipe(app)
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def deliver(app, mailbox):
+    """Send what the outbox holds to the SMTP server, as the app server's courier would."""
+
+    def run():
+        with app.app_context():
+            return deliver_due()
+
+    return run
+
+
+def make_user(app, login="ivan", email="ivan@example.org", password=PASSWORD, confirmed=True, **fields):
+    with app.app_context():
+        user = User(
+            login=login,
+            email=email,
+            first_name=fields.pop("first_name", "Иван"),
+            last_name=fields.pop("last_name", "Петров"),
+            phone=fields.pop("phone", "+79123456789"),
+            confirmed_at=utcnow() if confirmed else None,
+            **fields,
+        )
+        user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        return user.id
+
+
+@pytest.fixture
+def user(app):
+    """A confirmed tenant: login ivan, password PASSWORD."""
+    return make_user(app)
+
+
+class AuthActions:
+    """Log in and out through the real forms."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, login="ivan", password=PASSWORD, remember=False, **extra):
+        data = {"login": login, "password": password, **extra}
+        if remember:
+            data["remember"] = "y"
+        return self.client.post("/auth/login", data=data)
+
+    def logout(self):
+        return self.client.post("/auth/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+def page(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def shows(response, message) -> bool:
+    """Whether a page shows one of kabinet.messages (as the browser would, after HTML escaping)."""
+    from markupsafe import escape
+
+    text = str(message.text) if hasattr(message, "text") else str(message)
+    return str(escape(text)) in page(response)

@@ -1,0 +1,164 @@
+"""Login ("Авторизация"), logout, "remember me" and the server-side sessions behind them."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from kabinet import messages
+from kabinet.clock import utcnow
+from kabinet.extensions import db
+from kabinet.models import UserSession
+from tests.conftest import PASSWORD, make_user, page, shows
+
+
+def cookie(client, name):
+    return client.get_cookie(name)
+
+
+def test_login_page_has_the_manual_fields(client):
+    html = page(client.get("/auth/login"))
+    for text in [
+        "Войти в личный кабинет",
+        "Логин",
+        "Пароль",
+        "Запомнить меня на этом компьютере",
+        "Войти",
+        "Забыли пароль?",
+        "Регистрация",
+    ]:
+        assert text in html
+
+
+@pytest.mark.parametrize("identifier", ["ivan", "IVAN", "ivan@example.org", "Ivan@Example.org", " ivan "])
+def test_login_by_login_or_email_whatever_the_case(client, auth, user, identifier):
+    response = auth.login(identifier)
+    assert response.status_code == 302
+    assert response.location == "/cabinet/"
+    cabinet = client.get("/cabinet/")
+    assert cabinet.status_code == 200
+    assert "Иван Петров" in page(cabinet)
+
+
+@pytest.mark.parametrize(("identifier", "password"), [("ivan", "wrong-password"), ("nobody", PASSWORD)])
+def test_failed_login_does_not_say_which_part_was_wrong(auth, user, identifier, password):
+    response = auth.login(identifier, password)
+    assert response.status_code == 200
+    assert shows(response, messages.LOGIN_FAILED)
+    assert "Caps Lock" in page(response)
+    kept = f'value="{identifier}"'
+    assert kept in page(response)  # the login stays, the password does not
+    assert password not in page(response).replace(kept, "")
+
+
+def test_login_goes_where_the_user_was_going(client, auth, user):
+    redirected = client.get("/profile/")
+    assert redirected.status_code == 302 and "next=%2Fprofile%2F" in redirected.location
+    response = auth.login(next="/profile/")
+    assert response.location == "/profile/"
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:x"])
+def test_next_never_leaves_the_site(auth, user, target):
+    assert auth.login(next=target).location == "/cabinet/"
+
+
+def test_without_remember_me_the_login_ends_with_the_browser(client, auth, user):
+    auth.login()
+    assert cookie(client, "remember_token") is None
+    session_cookie = cookie(client, "session")
+    assert session_cookie.expires is None  # a browser-session cookie
+
+
+def test_remember_me_keeps_the_login_for_30_days(client, app, auth, user):
+    auth.login(remember=True)
+    remember = cookie(client, "remember_token")
+    assert remember is not None and remember.http_only
+    assert (
+        timedelta(days=29) < remember.expires - utcnow().replace(tzinfo=remember.expires.tzinfo) <= timedelta(days=30)
+    )
+
+    # the browser is closed: only the remember cookie is left
+    client.delete_cookie("session")
+    assert client.get("/cabinet/").status_code == 200
+
+
+def test_logout_is_a_post_and_ends_the_session_for_good(client, app, auth, user):
+    auth.login(remember=True)
+    stolen_session = cookie(client, "session").value
+    stolen_remember = cookie(client, "remember_token").value
+
+    assert client.get("/auth/logout").status_code == 405
+    response = auth.logout()
+    assert response.status_code == 302
+    assert client.get("/cabinet/").status_code == 302
+
+    # copies of the cookies taken before logout are refused
+    thief = app.test_client()
+    thief.set_cookie("session", stolen_session)
+    assert thief.get("/cabinet/").status_code == 302
+    thief = app.test_client()
+    thief.set_cookie("remember_token", stolen_remember)
+    assert thief.get("/cabinet/").status_code == 302
+
+
+def test_each_login_gets_a_new_session_id(client, app, auth, user):
+    auth.login()
+    auth.logout()
+    auth.login()
+    with app.app_context():
+        ids = db.session.scalars(select(UserSession.id)).all()
+    assert len(set(ids)) == 2
+
+
+def test_idle_session_without_remember_me_expires(client, app, auth, user):
+    auth.login()
+    with app.app_context():
+        record = db.session.scalar(select(UserSession))
+        record.last_seen_at = utcnow() - timedelta(hours=app.config["SESSION_IDLE_HOURS"], minutes=1)
+        db.session.commit()
+    assert client.get("/cabinet/").status_code == 302
+
+
+def test_remembered_session_expires_after_30_days(client, app, auth, user):
+    auth.login(remember=True)
+    with app.app_context():
+        record = db.session.scalar(select(UserSession))
+        record.created_at = utcnow() - timedelta(days=30, minutes=1)
+        db.session.commit()
+    assert client.get("/cabinet/").status_code == 302
+
+
+def test_profile_lists_sessions_and_ends_all_others(app, user):
+    phone, laptop = app.test_client(), app.test_client()
+    phone.post(
+        "/auth/login",
+        data={"login": "ivan", "password": PASSWORD},
+        headers={"User-Agent": "Mozilla/5.0 (Linux; Android 14) Chrome/120.0 Mobile Safari/537.36"},
+    )
+    laptop.post(
+        "/auth/login",
+        data={"login": "ivan", "password": PASSWORD},
+        headers={"User-Agent": "Mozilla/5.0 (Windows NT 10.0) Firefox/121.0"},
+    )
+    html = page(laptop.get("/profile/"))
+    assert html.count('data-test="session"') == 2
+    assert "Chrome 120, Android" in html and "Firefox 121, Windows" in html
+
+    response = laptop.post("/profile/sessions/end", follow_redirects=True)
+    assert shows(response, messages.SESSIONS_ENDED)
+    assert phone.get("/cabinet/").status_code == 302
+    assert laptop.get("/cabinet/").status_code == 200
+
+
+def test_a_logged_in_user_is_sent_from_login_and_registration_to_the_cabinet(client, auth, user):
+    auth.login()
+    for url in ("/", "/auth/login", "/registration/"):
+        assert client.get(url).location == "/cabinet/"
+
+
+def test_unconfirmed_user_with_a_wrong_password_learns_nothing(app, auth):
+    make_user(app, login="petr", email="petr@example.org", confirmed=False)
+    response = auth.login("petr", "wrong-password-1")
+    assert shows(response, messages.LOGIN_FAILED)
+    assert not shows(response, messages.NOT_CONFIRMED)

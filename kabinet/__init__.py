@@ -7,7 +7,21 @@ from flask import Flask, current_app, request
 import config as settings
 from kabinet.extensions import babel, bootstrap, csrf, db, limiter, login_manager, mail, migrate
 
-FEATURES = ("pages", "auth", "registration", "recovery", "profile", "cabinet", "accounts")
+FEATURES = (
+    "pages",
+    "auth",
+    "registration",
+    "recovery",
+    "profile",
+    "cabinet",
+    "accounts",
+    "balance",
+    "readings",
+    "receipts",
+    "dispatch",
+    "book",
+    "contacts",
+)
 
 
 def create_app(config=None) -> Flask:

@@ -233,3 +233,34 @@ def shows(response, message) -> bool:
 
     text = str(message.text) if hasattr(message, "text") else str(message)
     return str(escape(text)) in page(response)
+
+
+class QueryCounter:
+    """Counts the SQL statements the app sends while active: `with queries(app) as counted: ...; counted.count`."""
+
+    def __init__(self, app):
+        self.app, self.statements = app, []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def _record(self, conn, cursor, statement, parameters, context, executemany):
+        self.statements.append(statement)
+
+    def __enter__(self):
+        from sqlalchemy import event
+
+        with self.app.app_context():
+            self.engine = db.engine
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc):
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+
+def queries(app) -> QueryCounter:
+    return QueryCounter(app)

@@ -30,6 +30,17 @@ def bindings(user: User) -> list[AccountBinding]:
     return db.session.scalars(query).all()
 
 
+def bound_account(user: User, account_id: int) -> Account | None:
+    """The account if it is bound to this user; None for anyone else's, so that another tenant's id reveals nothing."""
+    query = (
+        select(Account)
+        .join(AccountBinding, AccountBinding.account_id == Account.id)
+        .where(Account.id == account_id, AccountBinding.user_id == user.id)
+        .options(joinedload(Account.building), joinedload(Account.organization))
+    )
+    return db.session.scalars(query).first()
+
+
 def pending_requests(user: User) -> list[BindingRequest]:
     """The user's requests to bind by address that the staff have not decided yet."""
     query = (

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import joinedload
 from werkzeug.security import generate_password_hash
 
 from kabinet.clock import utcnow
@@ -46,7 +47,9 @@ def start_session(user: User, *, remember: bool, ip: str, user_agent: str) -> Us
 
 def user_for_session(session_id: str) -> User | None:
     """The user of a live session record, or None for an ended, expired or unknown one."""
-    record = db.session.get(UserSession, session_id)
+    # One query for both: this runs on every request of a logged-in user.
+    query = select(UserSession).where(UserSession.id == session_id).options(joinedload(UserSession.user))
+    record = db.session.scalar(query)
     if record is None or not record.is_live:
         return None
     now = utcnow()

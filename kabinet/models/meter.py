@@ -54,3 +54,18 @@ class Reading(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     meter: Mapped[Meter] = relationship(back_populates="readings")
+    changes: Mapped[list["ReadingChange"]] = relationship(order_by="ReadingChange.created_at")
+
+
+class ReadingChange(db.Model):
+    """An earlier value of a reading the tenant submitted again in the same month, or the staff corrected."""
+
+    __tablename__ = "reading_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reading_id: Mapped[int] = mapped_column(ForeignKey("readings.id", ondelete="CASCADE"), index=True)
+    old_value: Mapped[Decimal] = mapped_column(READING)
+    old_taken_on: Mapped[date]
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

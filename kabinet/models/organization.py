@@ -24,6 +24,9 @@ class Organization(db.Model):
     dispatch_phone: Mapped[str] = mapped_column(String(64), default="")
     opening_hours: Mapped[str] = mapped_column(String(255), default="")
     email: Mapped[str] = mapped_column(String(254), default="")
+    # The days of the month on which tenants submit meter readings (both included); 1-31 is the whole month.
+    readings_from_day: Mapped[int] = mapped_column(default=1)
+    readings_until_day: Mapped[int] = mapped_column(default=31)
 
     buildings: Mapped[list["Building"]] = relationship(back_populates="organization", order_by="Building.address")
 

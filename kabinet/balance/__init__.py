@@ -1,0 +1,1 @@
+"""The balance of a personal account ("Баланс лицевого счета"): months, services, payments."""

@@ -1,0 +1,100 @@
+"""The account's ledger: what was charged and paid by month, and what is owed. Debt is positive, overpayment negative.
+
+A fixed number of queries whatever the length of the history: charges and payments come summed by month from the
+database (a month is stored as its first day for charges; payments are summed by their day and bucketed here).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from kabinet.extensions import db
+from kabinet.models import Account, Charge, Payment
+
+ZERO = Decimal("0.00")
+
+
+@dataclass
+class Month:
+    """One month of the ledger, as the balance page and the receipt show it."""
+
+    month: date  # its first day
+    opening: Decimal = ZERO  # owed at the start of the month
+    charged: Decimal = ZERO
+    recalculated: Decimal = ZERO
+    paid: Decimal = ZERO
+    services: list[Charge] = field(default_factory=list)
+
+    @property
+    def closing(self) -> Decimal:
+        return self.opening + self.charged + self.recalculated - self.paid
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def months(account: Account, *, until: date | None = None) -> list[Month]:
+    """Every month from the first charge or payment to `until` (or the last one with data), oldest first.
+
+    Two queries. The services of each month are not loaded: see `services`.
+    """
+    charged = db.session.execute(
+        select(Charge.month, func.sum(Charge.amount), func.sum(Charge.recalculation))
+        .where(Charge.account_id == account.id)
+        .group_by(Charge.month)
+    ).all()
+    paid_by_day = db.session.execute(
+        select(Payment.paid_on, func.sum(Payment.amount))
+        .where(Payment.account_id == account.id)
+        .group_by(Payment.paid_on)
+    ).all()
+    by_month: dict[date, Month] = {}
+    for month, amount, recalculation in charged:
+        entry = by_month.setdefault(month, Month(month))
+        entry.charged, entry.recalculated = _money(amount), _money(recalculation)
+    for day, amount in paid_by_day:
+        entry = by_month.setdefault(month_of(day), Month(month_of(day)))
+        entry.paid += _money(amount)
+    if not by_month:
+        return []
+    last = max(by_month) if until is None else month_of(until)
+    result, month, owed = [], min(by_month), account.opening_balance or ZERO
+    while month <= last:
+        entry = by_month.get(month) or Month(month)
+        entry.opening = owed
+        owed = entry.closing
+        result.append(entry)
+        month = next_month(month)
+    return result
+
+
+def services(account: Account, month: date) -> list[Charge]:
+    """The charges of one month by service, in the order of the company's file (one query)."""
+    query = select(Charge).where(Charge.account_id == account.id, Charge.month == month).order_by(Charge.id)
+    return list(db.session.scalars(query))
+
+
+def balance(account: Account) -> Decimal:
+    """What the account owes today (positive) or has paid in advance (negative): two queries."""
+    charged = db.session.scalar(
+        select(func.coalesce(func.sum(Charge.amount + Charge.recalculation), 0)).where(Charge.account_id == account.id)
+    )
+    paid = db.session.scalar(select(func.coalesce(func.sum(Payment.amount), 0)).where(Payment.account_id == account.id))
+    return (account.opening_balance or ZERO) + _money(charged) - _money(paid)
+
+
+def last_payment(account: Account) -> Payment | None:
+    query = select(Payment).where(Payment.account_id == account.id).order_by(Payment.paid_on.desc(), Payment.id.desc())
+    return db.session.scalars(query.limit(1)).first()
+
+
+def _money(value) -> Decimal:
+    # SQLite sums NUMERIC columns as floats; round back to kopecks through str so 0.1 + 0.2 stays 0.30.
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))

@@ -1,0 +1,5 @@
+"""Routes of balance."""
+
+from flask import Blueprint
+
+bp = Blueprint("balance", __name__, url_prefix="/balance")

@@ -1,0 +1,1 @@
+"""The complaints and suggestions book ("Книга жалоб и предложений")."""

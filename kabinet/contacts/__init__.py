@@ -1,0 +1,1 @@
+"""The company's contacts ("Контакты") and the feedback form ("Обратная связь")."""

@@ -1,0 +1,5 @@
+"""Routes of contacts."""
+
+from flask import Blueprint
+
+bp = Blueprint("contacts", __name__, url_prefix="/contacts")

@@ -1,0 +1,1 @@
+"""Requests to the emergency dispatch service ("Отправить заявку в аварийно-диспетчерскую службу")."""

@@ -1,0 +1,5 @@
+"""Routes of dispatch."""
+
+from flask import Blueprint
+
+bp = Blueprint("dispatch", __name__, url_prefix="/dispatch")

@@ -1,0 +1,5 @@
+"""Routes of readings."""
+
+from flask import Blueprint
+
+bp = Blueprint("readings", __name__, url_prefix="/readings")

@@ -1,0 +1,1 @@
+"""The monthly receipt ("Распечатать квитанцию") with its payment QR code."""

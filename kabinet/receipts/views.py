@@ -1,0 +1,5 @@
+"""Routes of receipts."""
+
+from flask import Blueprint
+
+bp = Blueprint("receipts", __name__, url_prefix="/receipts")

@@ -83,6 +83,7 @@ class Config:
     RATELIMIT_REGISTRATION = _env("RATELIMIT_REGISTRATION", "10/hour")
     RATELIMIT_RECOVERY = _env("RATELIMIT_RECOVERY", "5/minute;20/hour")
     RATELIMIT_CODE = _env("RATELIMIT_CODE", "10/minute;30/hour")
+    RATELIMIT_FEEDBACK = _env("RATELIMIT_FEEDBACK", "5/hour")
 
     BABEL_DEFAULT_LOCALE = "ru"
     BABEL_DEFAULT_TIMEZONE = _env("TIMEZONE", "Europe/Moscow")

@@ -1,7 +1,7 @@
 """Demo data for trying Kabinet: a company, two houses, 50 accounts with meters, a year of charges and payments."""
 
 import random
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from flask import current_app
@@ -10,13 +10,27 @@ from sqlalchemy import func, select
 from kabinet.accounts import codewords
 from kabinet.clock import utcnow
 from kabinet.extensions import db
-from kabinet.models import Account, Building, Charge, Meter, Payment, Reading, User
+from kabinet.models import (
+    Account,
+    AccountBinding,
+    Announcement,
+    BookEntry,
+    Building,
+    Charge,
+    DispatchEvent,
+    DispatchRequest,
+    Meter,
+    Payment,
+    Reading,
+    User,
+)
 from kabinet.models.meter import UNITS
 from kabinet.organizations import default_organization
 
 TENANT = ("demo", "Zelenaya-Lampa-42")
 # Printed in the README so that a newcomer can try the wizard. 100001 and 100002 (an apartment and a parking space)
-# belong to one owner and share a code word: the wizard offers both.
+# belong to one owner and share a code word: the wizard offers both. 100003 is already bound to the demo tenant, so
+# the cabinet has something to show from the first login.
 CODE_WORDS = {"100001": "DEMO-2026", "100002": "DEMO-2026", "100003": "KLEN-4521"}
 HOUSES = {"г. Иркутск, ул. Ленина, д. 5": ["1", "П-1", *map(str, range(2, 30))],
           "г. Иркутск, ул. Карла Маркса, д. 12": [str(n) for n in range(1, 21)]}  # fmt: skip
@@ -78,6 +92,12 @@ def load() -> str | None:
     months = last_months(12, utcnow().date())
     for account in accounts:
         _history(rnd, account, months)
+    own = next(a for a in accounts if a.number == "100003")
+    # One of the tenant's meters is due for verification soon, so the readings page shows its warning.
+    hot_water = next(m for m in db.session.scalars(select(Meter).filter_by(account_id=own.id)) if m.kind == "hot_water")
+    hot_water.verification_due = utcnow().date() + timedelta(days=20)
+    db.session.add(AccountBinding(user_id=user.id, account=own, role="owner", method="code_word"))
+    _tenant_life(organization, user, own, accounts)
     db.session.commit()
     codes = ", ".join(f"{number}: {word}" for number, word in CODE_WORDS.items())
     base_url = current_app.config["BASE_URL"]
@@ -128,3 +148,84 @@ def _history(rnd: random.Random, account: Account, months: list[date]) -> None:
         if not (behind and rnd.random() < 0.4):
             paid_on = next_month(month).replace(day=rnd.randint(5, 25))
             db.session.add(Payment(account_id=account.id, paid_on=paid_on, amount=total, source="Сбербанк Онлайн"))
+
+
+def _tenant_life(organization, user: User, own: Account, accounts: list[Account]) -> None:
+    """Requests, book entries and announcements, so that every page of the cabinet has something to show."""
+    now = utcnow()
+    today = now.date()
+    done = DispatchRequest(
+        organization_id=organization.id,
+        account=own,
+        user_id=user.id,
+        category="leak",
+        description="Капает с потолка в ванной, видимо, течёт у соседей сверху.",
+        location=own.address,
+        contact_phone=user.phone,
+        access_time="После 18:00",
+        status="done",
+        created_at=now - timedelta(days=20),
+        updated_at=now - timedelta(days=19),
+    )
+    done.events = [
+        DispatchEvent(author="tenant", user_id=user.id, status="new", created_at=now - timedelta(days=20)),
+        DispatchEvent(
+            author="staff", status="in_progress", text="Слесарь выехал.", created_at=now - timedelta(days=20)
+        ),
+        DispatchEvent(
+            author="staff",
+            status="done",
+            text="Заменена прокладка у соседей сверху.",
+            created_at=now - timedelta(days=19),
+        ),
+    ]
+    working = DispatchRequest(
+        organization_id=organization.id,
+        account=own,
+        user_id=user.id,
+        category="elevator",
+        description="Лифт во втором подъезде останавливается между этажами.",
+        location=f"{own.building.address}, подъезд 2",
+        contact_phone=user.phone,
+        status="in_progress",
+        created_at=now - timedelta(hours=5),
+        updated_at=now - timedelta(hours=2),
+    )
+    working.events = [
+        DispatchEvent(author="tenant", user_id=user.id, status="new", created_at=now - timedelta(hours=5)),
+        DispatchEvent(author="staff", status="in_progress", text="Передано в лифтовую организацию.",
+                      created_at=now - timedelta(hours=2)),
+    ]  # fmt: skip
+    db.session.add_all([done, working])
+    neighbour = accounts[5]
+    db.session.add_all([
+        BookEntry(organization_id=organization.id, kind="suggestion", subject="Велопарковка у первого подъезда",
+                  text="Предлагаю поставить навес для велосипедов у первого подъезда.",
+                  created_at=now - timedelta(days=40), answer="Спасибо! Навес установим в мае, смета утверждена.",
+                  answered_at=now - timedelta(days=35), is_published=True),
+        BookEntry(organization_id=organization.id, kind="gratitude", subject="Спасибо дворникам",
+                  text=f"Спасибо за чистый двор зимой ({neighbour.building.address}).",
+                  created_at=now - timedelta(days=12), answer="Передали благодарность бригаде, спасибо вам!",
+                  answered_at=now - timedelta(days=11), is_published=True),
+        BookEntry(organization_id=organization.id, user_id=user.id, kind="complaint", subject="Шум от вентиляции",
+                  text="Вентиляция на крыше гудит по ночам.", created_at=now - timedelta(days=3)),
+    ])  # fmt: skip
+    # A recalculation, as after a complaint about the water, so the balance's "Перерасчёт" column is not all zeros.
+    db.session.flush()
+    last = db.session.scalars(select(Charge).filter_by(account_id=own.id).order_by(Charge.month.desc(), Charge.id))
+    next(iter(last)).recalculation = Decimal("-150.00")
+    second_house = next(b for b in organization.buildings if b.id != own.building_id)
+    db.session.add_all([
+        Announcement(organization_id=organization.id, title="Отключение горячей воды",
+                     body="С 10:00 до 16:00 в связи с ремонтом теплотрассы горячая вода будет отключена.",
+                     published_on=today - timedelta(days=1), until=today + timedelta(days=10)),
+        Announcement(organization_id=organization.id, title="Приём показаний счётчиков",
+                     body="Передавайте показания счётчиков в личном кабинете в течение месяца: раздел «Показания».",
+                     published_on=today - timedelta(days=7)),
+        Announcement(organization_id=organization.id, title="Собрание собственников",
+                     body="Собрание собственников дома состоится в субботу в 12:00 во дворе.",
+                     published_on=today - timedelta(days=2), buildings=[second_house]),
+        Announcement(organization_id=organization.id, title="Уборка снега с кровли",
+                     body="Просим не оставлять машины у стен домов.", published_on=today - timedelta(days=30),
+                     until=today - timedelta(days=1)),
+    ])  # fmt: skip

@@ -99,3 +99,29 @@ def notify(message: Message, **params) -> None:
     """Flash one of the messages above."""
     text = str(message.text)
     flash(text % params if params else text, message.category)
+
+
+# book and contacts (книга жалоб и предложений, обратная связь)
+BOOK_ENTRY_SAVED = Message(
+    _l("Запись добавлена в книгу жалоб и предложений. Ответ компании появится на этой странице."), "success"
+)
+FEEDBACK_SENT = Message(_l("Сообщение отправлено. Мы ответим по указанному e-mail или телефону."), "success")
+
+# readings
+READINGS_SAVED = Message(_l("Показания приняты. Спасибо!"), "success")
+READINGS_CLOSED = Message(_l("Приём показаний закрыт. Следующий приём откроется %(date)s."), "warning")
+
+# dispatch
+DISPATCH_FILED = Message(
+    _l("Заявка № %(number)s принята. Диспетчер свяжется с вами; об изменениях мы сообщим по e-mail."), "success"
+)
+DISPATCH_ALREADY_FILED = Message(_l("Такая заявка уже принята: № %(number)s. Повторно отправлять её не нужно."), "info")
+DISPATCH_COMMENTED = Message(_l("Комментарий добавлен."), "success")
+DISPATCH_COMMENTS_CLOSED = Message(_l("Заявка отменена: комментарии к ней больше не принимаются."), "warning")
+DISPATCH_CANCELLED = Message(_l("Заявка отменена."), "success")
+DISPATCH_NOT_CANCELLED = Message(
+    _l("Заявку уже нельзя отменить: диспетчер взял её в работу. Если она больше не нужна, позвоните диспетчеру."),
+    "warning",
+)
+DISPATCH_RATED = Message(_l("Спасибо за оценку!"), "success")
+DISPATCH_NOT_RATED = Message(_l("Оценить можно только выполненную заявку, и только один раз."), "warning")

@@ -184,6 +184,7 @@ class Courier:
     def __init__(self, app):
         self.app = app
         self.wake = threading.Event()
+        self.stopped = threading.Event()
         self.thread = None
         self.lock = threading.Lock()
 
@@ -194,10 +195,19 @@ class Courier:
                 self.thread.start()
         self.wake.set()
 
+    def stop(self):
+        """End the thread after its current delivery: an app being shut down must not keep sending from its database."""
+        self.stopped.set()
+        self.wake.set()
+        if self.thread is not None:
+            self.thread.join(timeout=SMTP_TIMEOUT + 5)
+
     def _run(self):
-        while True:
+        while not self.stopped.is_set():
             self.wake.wait(POLL_SECONDS)
             self.wake.clear()
+            if self.stopped.is_set():
+                break
             with self.app.app_context():
                 try:
                     deliver_due()

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from kabinet.balance.ledger import next_month
 from kabinet.extensions import db
-from kabinet.models import Account, AccountBinding, Building, Charge, Meter, Payment, Reading
+from kabinet.models import Account, AccountBinding, Building, Charge, Meter, Organization, Payment, Reading
 from kabinet.models.meter import UNITS
 from kabinet.organizations import default_organization
 
@@ -80,3 +80,18 @@ def add_history(app, account_id, first: date, months: int, *, services=None, pay
                                        amount=Decimal(payment), source="Сбербанк"))  # fmt: skip
             month = next_month(month)
         db.session.commit()
+
+
+def other_organization(app, number="200101", user_id=None, **fields) -> int:
+    """A second organization («ТСЖ «Клён»») with one account, bound to user_id when given; its id."""
+    with app.app_context():
+        default_organization()  # the first one stays the installation's own
+        organization = Organization(name="ТСЖ «Клён»", **fields)
+        building = Building(organization=organization, address="г. Иркутск, ул. Кленовая, д. 2")
+        account = Account(organization=organization, building=building, number=number, premises="7")
+        db.session.add(account)
+        db.session.flush()
+        if user_id is not None:
+            db.session.add(AccountBinding(user_id=user_id, account_id=account.id, role="owner", method="code_word"))
+        db.session.commit()
+        return organization.id

@@ -98,3 +98,85 @@ def last_payment(account: Account) -> Payment | None:
 def _money(value) -> Decimal:
     # SQLite sums NUMERIC columns as floats; round back to kopecks through str so 0.1 + 0.2 stays 0.30.
     return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
+# --- several accounts at once: the cabinet home shows a card per account in a fixed number of queries ------------
+
+
+def balances(accounts: list[Account]) -> dict[int, Decimal]:
+    """What each account owes today (positive) or has paid in advance (negative), by account id: two queries."""
+    ids = [account.id for account in accounts]
+    charged = dict(
+        db.session.execute(
+            select(Charge.account_id, func.sum(Charge.amount + Charge.recalculation))
+            .where(Charge.account_id.in_(ids))
+            .group_by(Charge.account_id)
+        ).all()
+    )
+    paid = dict(
+        db.session.execute(
+            select(Payment.account_id, func.sum(Payment.amount))
+            .where(Payment.account_id.in_(ids))
+            .group_by(Payment.account_id)
+        ).all()
+    )
+    return {
+        account.id: (account.opening_balance or ZERO) + _money(charged.get(account.id)) - _money(paid.get(account.id))
+        for account in accounts
+    }
+
+
+def last_payments(account_ids: list[int]) -> dict[int, Payment]:
+    """The newest payment of each account that has one, by account id: one query."""
+    newest = (
+        select(
+            Payment.id,
+            func.row_number()
+            .over(partition_by=Payment.account_id, order_by=(Payment.paid_on.desc(), Payment.id.desc()))
+            .label("place"),
+        )
+        .where(Payment.account_id.in_(account_ids))
+        .subquery()
+    )
+    query = select(Payment).join(newest, newest.c.id == Payment.id).where(newest.c.place == 1)
+    return {payment.account_id: payment for payment in db.session.scalars(query)}
+
+
+def latest_charges(account_ids: list[int]) -> dict[int, tuple[date, Decimal]]:
+    """The latest month with charges of each account and its total with recalculations, by account id: one query."""
+    latest = (
+        select(Charge.account_id, func.max(Charge.month).label("month"))
+        .where(Charge.account_id.in_(account_ids))
+        .group_by(Charge.account_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Charge.account_id, Charge.month, func.sum(Charge.amount + Charge.recalculation))
+        .join(latest, (latest.c.account_id == Charge.account_id) & (latest.c.month == Charge.month))
+        .group_by(Charge.account_id, Charge.month)
+    ).all()
+    return {account_id: (month, _money(total)) for account_id, month, total in rows}
+
+
+# --- the balance page: the months shown, with their services and payments, whatever their number ----------------
+
+
+def services_since(account: Account, first: date) -> dict[date, list[Charge]]:
+    """The charges by service of every month from `first` on, by month (one query for all the months)."""
+    query = (
+        select(Charge).where(Charge.account_id == account.id, Charge.month >= first).order_by(Charge.month, Charge.id)
+    )
+    by_month: dict[date, list[Charge]] = {}
+    for charge in db.session.scalars(query):
+        by_month.setdefault(charge.month, []).append(charge)
+    return by_month
+
+
+def payments_since(account: Account, first: date) -> list[Payment]:
+    """The payments received from `first` on, newest first (one query)."""
+    query = (
+        select(Payment)
+        .where(Payment.account_id == account.id, Payment.paid_on >= first)
+        .order_by(Payment.paid_on.desc(), Payment.id.desc())
+    )
+    return list(db.session.scalars(query))

@@ -1,5 +1,53 @@
-"""Routes of book."""
+"""The complaints and suggestions book ("Книга жалоб и предложений"): the tenant's entries and published answers."""
 
-from flask import Blueprint
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from kabinet import messages
+from kabinet.book import services
+from kabinet.book.forms import KINDS, EntryForm
+from kabinet.contacts.services import card, home_organization, organizations_of
+from kabinet.messages import notify
 
 bp = Blueprint("book", __name__, url_prefix="/book")
+
+
+@bp.before_request
+@login_required
+def _tenants_only():
+    """The book is for logged-in tenants; a visitor writes through "Обратная связь"."""
+
+
+@bp.route("/")
+def index():
+    """The tenant's entries ("Мои записи") with the company's answers, and the answers published for them."""
+    return render_template(
+        "book/index.html",
+        mine=services.entries_of(current_user, request.args.get("page", 1, type=int)),
+        published=services.published_for(
+            organizations_of(current_user), request.args.get("published_page", 1, type=int)
+        ),
+        kinds=KINDS,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    """Write a complaint, a suggestion or a gratitude to the tenant's organization."""
+    organization = home_organization(current_user)
+    form = EntryForm()
+    if form.validate_on_submit():
+        entry = services.create(current_user, organization, form.kind.data, form.subject.data, form.text.data)
+        notify(messages.BOOK_ENTRY_SAVED)
+        return redirect(url_for("book.show", entry_id=entry.id))
+    dispatch_phone = card(organization).dispatch_phone
+    return render_template("book/new.html", form=form, organization=organization, dispatch_phone=dispatch_phone)
+
+
+@bp.route("/<int:entry_id>")
+def show(entry_id):
+    """One entry: the tenant's own, or one published for them; anything else is not found."""
+    entry = services.visible_entry(current_user, entry_id, organizations_of(current_user))
+    if entry is None:
+        abort(404)
+    return render_template("book/show.html", entry=entry, kinds=KINDS, own=entry.user_id == current_user.id)

@@ -4,6 +4,8 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from kabinet.accounts import services as accounts
+from kabinet.cabinet import services
+from kabinet.clock import local_today
 
 bp = Blueprint("cabinet", __name__, url_prefix="/cabinet")
 
@@ -11,7 +13,9 @@ bp = Blueprint("cabinet", __name__, url_prefix="/cabinet")
 @bp.route("/")
 @login_required
 def home():
-    """The tenant's accounts; on the first login, an explanation and the way to bind one."""
+    """A card per account (balance, charges, readings due, requests, news); on the first login, the way to bind one."""
     return render_template(
-        "cabinet/home.html", bindings=accounts.bindings(current_user), pending=accounts.pending_requests(current_user)
+        "cabinet/home.html",
+        cards=services.cards(accounts.bindings(current_user), local_today()),
+        pending=accounts.pending_requests(current_user),
     )

@@ -1,5 +1,135 @@
-"""Routes of dispatch."""
+"""The tenant's side of the requests to the emergency dispatch service (заявки в АДС)."""
 
-from flask import Blueprint
+from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from kabinet import messages
+from kabinet.accounts import services as accounts
+from kabinet.cabinet.access import account_or_404
+from kabinet.dispatch import photos, services
+from kabinet.dispatch.forms import CancelForm, CommentForm, RateForm, RequestForm
+from kabinet.messages import notify
 
 bp = Blueprint("dispatch", __name__, url_prefix="/dispatch")
+
+
+@bp.before_request
+@login_required
+def _tenants_only():
+    """Every page here is about the logged-in tenant's own requests."""
+
+
+@bp.context_processor
+def _labels():
+    return {
+        "categories": services.CATEGORY_LABELS,
+        "statuses": services.STATUS_LABELS,
+        "badges": services.STATUS_BADGES,
+        "tel": services.tel,
+    }
+
+
+@bp.route("/")
+def index():
+    """The tenant's requests with their status, newest first."""
+    bindings = accounts.bindings(current_user)
+    phone = services.dispatch_phone(bindings[0].account.organization_id if bindings else None)
+    listed = services.requests_for(current_user, request.args.get("page", 1, type=int))
+    return render_template("dispatch/index.html", listed=listed, phone=phone)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    """File a request; ?account_id= picks the account it is about."""
+    bound = [binding.account for binding in accounts.bindings(current_user)]
+    form = RequestForm(bound)
+    if not form.is_submitted():
+        wanted = request.args.get("account_id", type=int)
+        chosen = account_or_404(wanted) if wanted is not None else (bound[0] if bound else None)
+        form.contact_phone.data = current_user.phone
+        if chosen:
+            form.account.data, form.location.data = chosen.id, chosen.address
+    if form.validate_on_submit():
+        fields = {name: form[name].data for name in ("category", "description", "location", "access_time")}
+        filed, is_new = services.create(
+            current_user, form.chosen_account, contact_phone=form.contact_phone.data, photos=form.prepared, **fields
+        )
+        notify(messages.DISPATCH_FILED if is_new else messages.DISPATCH_ALREADY_FILED, number=filed.id)
+        return redirect(url_for("dispatch.show", request_id=filed.id))
+    phone = services.dispatch_phone(bound[0].organization_id if bound else None)
+    return render_template("dispatch/new.html", form=form, phone=phone)
+
+
+def _request_or_404(request_id: int):
+    found = services.request_for(current_user, request_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _page(filed, comment=None, rate=None):
+    """The request's page, with the form that failed showing its errors."""
+    return render_template(
+        "dispatch/show.html",
+        filed=filed,
+        phone=services.dispatch_phone(filed.organization_id),
+        comment=comment or CommentForm(formdata=None),
+        rate=rate or RateForm(formdata=None),
+        cancel=CancelForm(formdata=None),
+        can_comment=services.can_comment(filed),
+    )
+
+
+@bp.route("/<int:request_id>")
+def show(request_id):
+    """One request: what was asked, its photos, its history; comment, cancel or rate it."""
+    return _page(_request_or_404(request_id))
+
+
+@bp.route("/<int:request_id>/comment", methods=["POST"])
+def comment(request_id):
+    """Add a comment to the history."""
+    filed = _request_or_404(request_id)
+    form = CommentForm()
+    if not services.can_comment(filed):
+        notify(messages.DISPATCH_COMMENTS_CLOSED)
+    elif form.validate_on_submit():
+        services.comment(filed, current_user, form.text.data)
+        notify(messages.DISPATCH_COMMENTED)
+    else:
+        return _page(filed, comment=form)
+    return redirect(url_for("dispatch.show", request_id=request_id))
+
+
+@bp.route("/<int:request_id>/cancel", methods=["POST"])
+def cancel(request_id):
+    """Withdraw the request while the service has not taken it."""
+    filed = _request_or_404(request_id)
+    if not CancelForm().validate_on_submit():
+        abort(400)
+    notify(messages.DISPATCH_CANCELLED if services.cancel(filed, current_user) else messages.DISPATCH_NOT_CANCELLED)
+    return redirect(url_for("dispatch.show", request_id=request_id))
+
+
+@bp.route("/<int:request_id>/rate", methods=["POST"])
+def rate(request_id):
+    """Rate the work once it is done."""
+    filed = _request_or_404(request_id)
+    form = RateForm()
+    if not form.validate_on_submit():
+        return _page(filed, rate=form)
+    rated = services.rate(filed, form.rating.data, form.comment.data)
+    notify(messages.DISPATCH_RATED if rated else messages.DISPATCH_NOT_RATED)
+    return redirect(url_for("dispatch.show", request_id=request_id))
+
+
+@bp.route("/<int:request_id>/photos/<int:photo_id>")
+def photo(request_id, photo_id):
+    """A photo of the request, only to whom may see the request, never cached by a shared proxy."""
+    found = services.photo_for(current_user, request_id, photo_id)
+    if found is None or not (photos.folder() / found.filename).is_file():
+        abort(404)
+    response = send_file(photos.folder() / found.filename, mimetype=found.content_type, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -7,6 +7,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from kabinet.auth.forms import LoginForm
+from kabinet.pages import services
 from kabinet.pages.forms import LanguageForm
 from kabinet.urls import safe_next
 
@@ -17,10 +18,10 @@ YEAR = 365 * 24 * 3600
 
 @bp.route("/")
 def index():
-    """The public home page: the login form and what a tenant can do after logging in."""
+    """The public home page: the login form, what a tenant can do after logging in, and how many already do."""
     if current_user.is_authenticated:
         return redirect(url_for("cabinet.home"))
-    return render_template("pages/index.html", form=LoginForm())
+    return render_template("pages/index.html", form=LoginForm(), counters=services.counters())
 
 
 @bp.route("/agreement")

@@ -1,5 +1,79 @@
-"""Routes of receipts."""
+"""The receipts of an account ("Распечатать квитанцию"): the list by month, the printable page, its QR code and PDF."""
 
-from flask import Blueprint
+from flask import Blueprint, Response, abort, render_template
+from flask_login import current_user, login_required
+from werkzeug.utils import secure_filename
+
+from kabinet.accounts import services as accounts
+from kabinet.cabinet.access import account_or_404, first_account
+from kabinet.receipts import services
+from kabinet.receipts.pdf import receipt_pdf
 
 bp = Blueprint("receipts", __name__, url_prefix="/receipts")
+
+
+def _receipt_or_404(account_id: int, month: str) -> services.Receipt:
+    """The tenant's receipt; 404 for another tenant's account, a month not written YYYY-MM, or one without charges."""
+    account = account_or_404(account_id)
+    first_day = services.parse_month(month)
+    found = services.receipt(account, first_day) if first_day else None
+    if found is None:
+        abort(404)
+    return found
+
+
+def _private(body: bytes, mimetype: str, headers=()) -> Response:
+    # The receipt carries the payer's name and address: no browser or proxy may keep a copy.
+    return Response(body, mimetype=mimetype, headers={"Cache-Control": "no-store", **dict(headers)})
+
+
+@bp.context_processor
+def _formats():
+    """How the receipt pages write money, volumes, tariffs and months: the same as the PDF."""
+    return {name: getattr(services, name) for name in ("money", "quantity", "tariff", "month_name")}
+
+
+@bp.before_request
+@login_required
+def _tenants_only():
+    """Every receipt is the logged-in tenant's own."""
+
+
+@bp.route("/")
+def index():
+    """The receipts of the tenant's first account."""
+    return first_account("receipts.list")
+
+
+@bp.route("/<int:account_id>", endpoint="list")
+def months(account_id):
+    """The receipts of past months, newest first, each with its total."""
+    account = account_or_404(account_id)
+    return render_template(
+        "receipts/list.html",
+        account=account,
+        months=services.receipts(account),
+        bindings=accounts.bindings(current_user),
+    )
+
+
+@bp.route("/<int:account_id>/<month>")
+def show(account_id, month):
+    """The receipt of one month as a printable page, like the single payment document."""
+    receipt = _receipt_or_404(account_id, month)
+    return render_template("receipts/show.html", receipt=receipt, account=receipt.account, ledger=receipt.ledger)
+
+
+@bp.route("/<int:account_id>/<month>/qr.png")
+def qr(account_id, month):
+    """The payment QR code of the receipt, for the page's <img>."""
+    receipt = _receipt_or_404(account_id, month)
+    return _private(services.qr_png(services.payment_payload(receipt)), "image/png")
+
+
+@bp.route("/<int:account_id>/<month>.pdf")
+def pdf(account_id, month):
+    """The receipt as a PDF to download and print."""
+    receipt = _receipt_or_404(account_id, month)
+    name = secure_filename(f"kvitanciya-{receipt.account.number}-{receipt.month:%Y-%m}.pdf")
+    return _private(receipt_pdf(receipt), "application/pdf", {"Content-Disposition": f'attachment; filename="{name}"'})

@@ -44,6 +44,8 @@ def live_server(make_app, mailbox):
     server.shutdown()
     thread.join()
     server.server_close()
+    # Its courier would otherwise go on polling the shared test database and deliver the next tests' e-mails.
+    app.extensions["kabinet_courier"].stop()
 
 
 @pytest.fixture(scope="session")

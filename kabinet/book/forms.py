@@ -1,0 +1,39 @@
+"""The form of an entry in the complaints and suggestions book."""
+
+from flask_babel import lazy_gettext as _l
+from wtforms import RadioField, SelectChoice, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
+
+from kabinet.forms import Form, strip
+from kabinet.models.book import BOOK_KINDS
+
+KINDS = dict(zip(BOOK_KINDS, (_l("Жалоба"), _l("Предложение"), _l("Благодарность")), strict=True))
+TEXT_MAX = 5000
+
+
+class EntryForm(Form):
+    """A complaint, a suggestion or a gratitude: its subject and its text."""
+
+    kind = RadioField(
+        _l("Вид записи"),
+        choices=[SelectChoice(value, label) for value, label in KINDS.items()],
+        validators=[
+            InputRequired(_l("Выберите вид записи.")),
+            AnyOf(BOOK_KINDS, message=_l("Выберите вид записи из предложенных.")),
+        ],
+        validate_choice=False,  # AnyOf says it in words a tenant understands
+    )
+    subject = StringField(
+        _l("Тема"),
+        filters=[strip],
+        validators=[DataRequired(_l("Укажите тему.")), Length(max=200, message=_l("Не длиннее 200 символов."))],
+    )
+    text = TextAreaField(
+        _l("Текст"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("Напишите текст записи.")),
+            Length(max=TEXT_MAX, message=_l("Не длиннее 5000 символов.")),
+        ],
+        render_kw={"rows": 8},
+    )

@@ -1,0 +1,133 @@
+"""The forms of a dispatch request: filing it, a comment, cancelling and the rating."""
+
+from flask_babel import lazy_gettext as _l
+from wtforms import MultipleFileField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from kabinet.dispatch import photos
+from kabinet.dispatch.services import CATEGORY_LABELS
+from kabinet.forms import Form, phone_field, strip
+
+DESCRIPTION_MAX = 2000
+
+
+def _number_or_none(value):
+    """A number picked in the form; None for anything else, so that the form's own check explains it."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class RequestForm(Form):
+    """A new request: which account, what happened, where, how to reach the tenant, photos."""
+
+    account = SelectField(_l("Лицевой счет"), coerce=_number_or_none, validate_choice=False)
+    category = SelectField(
+        _l("Что случилось"),
+        choices=[SelectChoice("", _l("— выберите —")), *(SelectChoice(k, v) for k, v in CATEGORY_LABELS.items())],
+        validators=[DataRequired(_l("Выберите, что случилось."))],
+        validate_choice=False,  # checked below, with a message a tenant understands
+    )
+    description = TextAreaField(
+        _l("Описание"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("Опишите, что случилось.")),
+            Length(max=DESCRIPTION_MAX, message=_l("Не длиннее %(max)d символов.", max=DESCRIPTION_MAX)),
+        ],
+        render_kw={"rows": 4},
+    )
+    location = StringField(
+        _l("Где"),
+        filters=[strip],
+        validators=[Length(max=255, message=_l("Не длиннее 255 символов."))],
+    )
+    contact_phone = phone_field(_l("Контактный телефон"), required=True)
+    access_time = StringField(
+        _l("Когда можно попасть в помещение"),
+        filters=[strip],
+        validators=[Optional(), Length(max=255, message=_l("Не длиннее 255 символов."))],
+    )
+    photos = MultipleFileField(_l("Фотографии"), render_kw={"accept": "image/jpeg,image/png"})
+
+    def __init__(self, accounts, *args, **kwargs):
+        """accounts: the tenant's, offered in the list; without any, the request is about no account."""
+        super().__init__(*args, **kwargs)
+        self.accounts = {account.id: account for account in accounts}
+        self.account.choices = [SelectChoice(a.id, f"№ {a.number} — {a.address}") for a in accounts]
+        self.prepared: list[photos.Photo] = []
+        if accounts:
+            self.account.flags.required = True
+        else:
+            del self.account
+
+    @property
+    def chosen_account(self):
+        return self.accounts.get(self.account.data) if "account" in self else None
+
+    def validate_account(self, field):
+        if field.data not in self.accounts:
+            raise ValidationError(_l("Выберите лицевой счет из списка."))
+
+    def validate_category(self, field):
+        if field.data not in CATEGORY_LABELS:
+            raise ValidationError(_l("Выберите, что случилось, из списка."))
+
+    def validate_location(self, field):
+        if not field.data and "account" not in self:
+            raise ValidationError(_l("Укажите адрес, например: ул. Ленина, д. 5, подъезд 2, 5 этаж."))
+
+    def validate_photos(self, field):
+        # A browser sends an empty part when no file is chosen.
+        uploads = [upload for upload in field.data or () if getattr(upload, "filename", "")]
+        if len(uploads) > photos.MAX_PHOTOS:
+            raise ValidationError(_l("Не больше %(count)d фотографий.", count=photos.MAX_PHOTOS))
+        problems = []
+        for upload in uploads:
+            try:
+                self.prepared.append(photos.reencode(upload.filename, upload.stream))
+            except photos.Refused as refused:
+                problems.append(str(refused))
+        if problems:
+            field.errors.extend(problems)
+            raise ValidationError(_l("Выберите фотографии ещё раз: браузер не сохраняет их после ошибки."))
+
+
+class CommentForm(Form):
+    """A comment to the request's history."""
+
+    text = TextAreaField(
+        _l("Комментарий"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("Напишите комментарий.")),
+            Length(max=DESCRIPTION_MAX, message=_l("Не длиннее %(max)d символов.", max=DESCRIPTION_MAX)),
+        ],
+        render_kw={"rows": 3},
+    )
+
+
+class CancelForm(Form):
+    """Cancelling: an empty form, a POST with the CSRF token."""
+
+
+class RateForm(Form):
+    """The tenant's mark for the work done, 1 to 5, and an optional word."""
+
+    rating = RadioField(
+        _l("Оценка"),
+        choices=[SelectChoice(n, str(n)) for n in range(5, 0, -1)],
+        coerce=_number_or_none,
+        validate_choice=False,
+    )
+    comment = TextAreaField(
+        _l("Комментарий к оценке"),
+        filters=[strip],
+        validators=[Optional(), Length(max=1000, message=_l("Не длиннее 1000 символов."))],
+        render_kw={"rows": 2},
+    )
+
+    def validate_rating(self, field):
+        if field.data not in range(1, 6):
+            raise ValidationError(_l("Выберите оценку от 1 до 5."))

@@ -21,6 +21,13 @@ FEATURES = (
     "dispatch",
     "book",
     "contacts",
+    "staff",
+    "staff.team",
+    "staff.dispatch",
+    "staff.accounts",
+    "staff.imports",
+    "staff.content",
+    "staff.tenants",
 )
 
 

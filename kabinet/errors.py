@@ -43,6 +43,8 @@ def init_app(app):
 
     @app.errorhandler(HTTPException)
     def _http(error):
+        if error.code == 429:
+            _record_lockout()
         if error.code in PAGES:
             return render_error(error.code)
         return error
@@ -52,3 +54,16 @@ def init_app(app):
         app.logger.exception("Unhandled error")
         db.session.rollback()  # the page itself may need the database
         return render_error(500)
+
+
+def _record_lockout() -> None:
+    """A rate limit hit is a security event: which form, from where, about which login."""
+    from flask import request
+
+    from kabinet import audit
+
+    try:
+        audit.record(audit.RATE_LIMITED, target=request.endpoint or request.path, actor=request.form.get("login", ""))
+        db.session.commit()
+    except Exception:  # noqa: BLE001 -- the 429 page must be shown even when the database is the problem
+        db.session.rollback()

@@ -125,3 +125,6 @@ DISPATCH_NOT_CANCELLED = Message(
 )
 DISPATCH_RATED = Message(_l("Спасибо за оценку!"), "success")
 DISPATCH_NOT_RATED = Message(_l("Оценить можно только выполненную заявку, и только один раз."), "warning")
+
+# staff
+ACCOUNT_BLOCKED = Message(_l("Учётная запись заблокирована. Обратитесь в офис компании."), "danger")

@@ -95,3 +95,16 @@ def other_organization(app, number="200101", user_id=None, **fields) -> int:
             db.session.add(AccountBinding(user_id=user_id, account_id=account.id, role="owner", method="code_word"))
         db.session.commit()
         return organization.id
+
+
+def make_staff(app, role="admin", login=None, **fields) -> int:
+    """A confirmed staff user of the default organization with this role; password PASSWORD; their id."""
+    from tests.conftest import make_user
+
+    login = login or role
+    with app.app_context():
+        organization_id = default_organization().id
+        db.session.commit()
+    return make_user(app, login=login, email=f"{login}@staff.example.org", role=role, organization_id=organization_id,
+                     first_name=fields.pop("first_name", "Ольга"), last_name=fields.pop("last_name", "Сотрудникова"),
+                     **fields)  # fmt: skip

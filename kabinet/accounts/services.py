@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from kabinet import audit
 from kabinet.accounts import codewords
 from kabinet.clock import utcnow
 from kabinet.extensions import db
@@ -73,6 +74,7 @@ def open_by_code_word(user: User, organization_id: int, number: str, code_word: 
     )
     if account is None or not codewords.opens(account, code_word):
         db.session.add(CodeWordFailure(user_id=user.id, organization_id=organization_id, account_number=number, ip=ip))
+        audit.record(audit.CODE_WORD_FAILED, user=user, target=f"account_number:{number}")
         db.session.commit()
         return []
     siblings = db.session.scalars(

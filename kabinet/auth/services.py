@@ -50,7 +50,7 @@ def user_for_session(session_id: str) -> User | None:
     # One query for both: this runs on every request of a logged-in user.
     query = select(UserSession).where(UserSession.id == session_id).options(joinedload(UserSession.user))
     record = db.session.scalar(query)
-    if record is None or not record.is_live:
+    if record is None or not record.is_live or record.user.blocked_at is not None:
         return None
     now = utcnow()
     if now >= _expires_at(record):

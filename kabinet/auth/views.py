@@ -3,10 +3,10 @@
 from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from kabinet import messages, passwords
+from kabinet import audit, messages, passwords
 from kabinet.auth import services
 from kabinet.auth.forms import LoginForm, LogoutForm, PasswordCheckForm
-from kabinet.extensions import limiter
+from kabinet.extensions import db, limiter
 from kabinet.limits import per_address, per_login
 from kabinet.messages import notify
 from kabinet.urls import safe_next
@@ -20,12 +20,16 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 def login():
     """Log a tenant in by login or e-mail and send them where they were going."""
     if current_user.is_authenticated:
-        return redirect(url_for("cabinet.home"))
+        return redirect(url_for("staff.home" if current_user.is_staff else "cabinet.home"))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         user = services.authenticate(form.login.data, form.password.data)
         if user is None:
+            audit.record(audit.LOGIN_FAILED, actor=form.login.data)
+            db.session.commit()
             notify(messages.LOGIN_FAILED)
+        elif user.blocked_at is not None:
+            notify(messages.ACCOUNT_BLOCKED)
         elif not user.is_confirmed:
             notify(messages.NOT_CONFIRMED)
             return render_template("auth/login.html", form=form, unconfirmed=user.login)
@@ -38,6 +42,10 @@ def login():
                 user_agent=request.user_agent.string,
             )
             login_user(user, remember=record.remember)
+            audit.record(audit.LOGIN, user=user)
+            db.session.commit()
+            if user.is_staff and not form.next.data:
+                return redirect(url_for("staff.home"))
             return redirect(safe_next(form.next.data))
     return render_template("auth/login.html", form=form, unconfirmed=None)
 
@@ -48,6 +56,7 @@ def logout():
     """End this session on the server, so that copies of its cookies are refused too."""
     form = LogoutForm()
     if form.validate_on_submit():
+        audit.record(audit.LOGOUT)
         services.end_session(current_user.current_session)
         logout_user()
         notify(messages.LOGGED_OUT)

@@ -7,6 +7,7 @@ database (a month is stored as its first day for charges; payments are summed by
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 
@@ -142,8 +143,16 @@ def last_payments(account_ids: list[int]) -> dict[int, Payment]:
     return {payment.account_id: payment for payment in db.session.scalars(query)}
 
 
-def latest_charges(account_ids: list[int]) -> dict[int, tuple[date, Decimal]]:
-    """The latest month with charges of each account and its total with recalculations, by account id: one query."""
+class Charged(NamedTuple):
+    """A month's charges as the balance page and the receipt show them: the sum of amounts, recalculations apart."""
+
+    month: date
+    charged: Decimal
+    recalculated: Decimal
+
+
+def latest_charges(account_ids: list[int]) -> dict[int, Charged]:
+    """The latest month with charges of each account, its charges and its recalculations, by account id: one query."""
     latest = (
         select(Charge.account_id, func.max(Charge.month).label("month"))
         .where(Charge.account_id.in_(account_ids))
@@ -151,11 +160,14 @@ def latest_charges(account_ids: list[int]) -> dict[int, tuple[date, Decimal]]:
         .subquery()
     )
     rows = db.session.execute(
-        select(Charge.account_id, Charge.month, func.sum(Charge.amount + Charge.recalculation))
+        select(Charge.account_id, Charge.month, func.sum(Charge.amount), func.sum(Charge.recalculation))
         .join(latest, (latest.c.account_id == Charge.account_id) & (latest.c.month == Charge.month))
         .group_by(Charge.account_id, Charge.month)
     ).all()
-    return {account_id: (month, _money(total)) for account_id, month, total in rows}
+    return {
+        account_id: Charged(month, _money(amount), _money(recalculation))
+        for account_id, month, amount, recalculation in rows
+    }
 
 
 # --- the balance page: the months shown, with their services and payments, whatever their number ----------------

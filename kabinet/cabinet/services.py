@@ -1,10 +1,11 @@
-"""The cabinet home's card for each of the tenant's accounts, in a fixed number of queries however many there are."""
+"""The cabinet home: a card for each of the tenant's accounts and the announcements of their houses, in a fixed
+number of queries however many accounts there are."""
 
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import exists, func, or_, select
 
 from kabinet.balance import ledger
 from kabinet.extensions import db
@@ -22,10 +23,9 @@ class Card:
     binding: AccountBinding
     balance: Decimal  # positive: a debt; negative: an overpayment
     last_payment: Payment | None
-    charges: tuple[date, Decimal] | None  # the latest month with charges and its total
+    charges: ledger.Charged | None  # the latest month with charges: its charges and, apart, its recalculation
     meters_due: int  # active meters without a reading this month
     open_requests: int
-    announcements: list[Announcement]
 
     @property
     def account(self):
@@ -33,7 +33,7 @@ class Card:
 
 
 def cards(bindings: list[AccountBinding], day: date) -> list[Card]:
-    """A card per bound account, in the order of `bindings`: eight queries for any number of accounts."""
+    """A card per bound account, in the order of `bindings`, in the same few queries for any number of accounts."""
     if not bindings:
         return []
     accounts = [binding.account for binding in bindings]
@@ -43,7 +43,6 @@ def cards(bindings: list[AccountBinding], day: date) -> list[Card]:
     charges = ledger.latest_charges(ids)
     meters = meters_without_reading(ids, ledger.month_of(day))
     requests = open_requests(ids)
-    news = announcements({account.building_id for account in accounts}, day)
     return [
         Card(
             binding=binding,
@@ -52,7 +51,6 @@ def cards(bindings: list[AccountBinding], day: date) -> list[Card]:
             charges=charges.get(binding.account_id),
             meters_due=meters.get(binding.account_id, 0),
             open_requests=requests.get(binding.account_id, 0),
-            announcements=news.get(binding.account.building_id, []),
         )
         for binding in bindings
     ]
@@ -79,39 +77,32 @@ def open_requests(account_ids: list[int]) -> dict[int, int]:
     return dict(rows)
 
 
-def announcements(building_ids: set[int], day: date) -> dict[int, list[Announcement]]:
-    """The newest announcements current on `day` for each building, by building id: one query for all of them.
+def announcements(building_ids: set[int], day: date) -> list[Announcement]:
+    """The newest announcements current on `day` for any of these buildings, newest first: one query for all.
 
-    An announcement without buildings is for the whole organization; one with buildings only for those.
+    An announcement without buildings is for the whole organization; one with buildings only for those. The home
+    shows them once, however many of the tenant's accounts are in the same house or organization.
     """
+    if not building_ids:
+        return []
     addressed = exists().where(announcement_buildings.c.announcement_id == Announcement.id)
     to_building = exists().where(
         announcement_buildings.c.announcement_id == Announcement.id,
         announcement_buildings.c.building_id == Building.id,
     )
-    ranked = (
-        select(
-            Announcement.id,
-            Building.id.label("building_id"),
-            func.row_number()
-            .over(partition_by=Building.id, order_by=(Announcement.published_on.desc(), Announcement.id.desc()))
-            .label("place"),
-        )
+    relevant = (
+        select(Announcement.id)
         .join(Building, Building.organization_id == Announcement.organization_id)
+        .where(Building.id.in_(building_ids), or_(~addressed, to_building))
+    )
+    query = (
+        select(Announcement)
         .where(
-            Building.id.in_(building_ids),
+            Announcement.id.in_(relevant),
             Announcement.published_on <= day,
             or_(Announcement.until.is_(None), Announcement.until >= day),
-            or_(~addressed, to_building),
         )
-        .subquery()
+        .order_by(Announcement.published_on.desc(), Announcement.id.desc())
+        .limit(NEWEST_ANNOUNCEMENTS)
     )
-    rows = db.session.execute(
-        select(Announcement, ranked.c.building_id)
-        .join(ranked, and_(ranked.c.id == Announcement.id, ranked.c.place <= NEWEST_ANNOUNCEMENTS))
-        .order_by(ranked.c.building_id, ranked.c.place)
-    ).all()
-    by_building: dict[int, list[Announcement]] = {}
-    for announcement, building_id in rows:
-        by_building.setdefault(building_id, []).append(announcement)
-    return by_building
+    return list(db.session.scalars(query))

@@ -13,9 +13,11 @@ bp = Blueprint("cabinet", __name__, url_prefix="/cabinet")
 @bp.route("/")
 @login_required
 def home():
-    """A card per account (balance, charges, readings due, requests, news); on the first login, the way to bind one."""
+    """A card per account (balance, charges, readings due, requests), their houses' news; else the way to bind one."""
+    bindings, today = accounts.bindings(current_user), local_today()
     return render_template(
         "cabinet/home.html",
-        cards=services.cards(accounts.bindings(current_user), local_today()),
+        cards=services.cards(bindings, today),
+        announcements=services.announcements({binding.account.building_id for binding in bindings}, today),
         pending=accounts.pending_requests(current_user),
     )

@@ -55,7 +55,9 @@ class RequestForm(Form):
         """accounts: the tenant's, offered in the list; without any, the request is about no account."""
         super().__init__(*args, **kwargs)
         self.accounts = {account.id: account for account in accounts}
-        self.account.choices = [SelectChoice(a.id, f"№ {a.number} — {a.address}") for a in accounts]
+        self.account.choices = [
+            SelectChoice(a.id, f"№ {a.number} — {a.address}", render_kw={"data-address": a.address}) for a in accounts
+        ]
         self.prepared: list[photos.Photo] = []
         if accounts:
             self.account.flags.required = True

@@ -115,6 +115,16 @@ def _duplicate_of(user: User, account: Account | None, category: str, descriptio
     return db.session.scalars(query.order_by(DispatchRequest.id)).first()
 
 
+def place(account: Account | None, location: str, accounts: Sequence[Account]) -> str:
+    """Where the request is about: the chosen account's address when `location` is another of the tenant's accounts'.
+
+    The form comes with the preselected account's address filled in; a tenant who then picks another account in the
+    list rarely thinks to retype it. Anything they typed themselves (a staircase, a floor) is kept as it is.
+    """
+    others = {other.address for other in accounts if account is not None and other.id != account.id}
+    return account.address if location in others else location
+
+
 def create(
     user: User,
     account: Account | None,

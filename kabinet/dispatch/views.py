@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from kabinet import messages
 from kabinet.accounts import services as accounts
-from kabinet.cabinet.access import account_or_404
+from kabinet.cabinet.access import account_or_404, remembered
 from kabinet.dispatch import photos, services
 from kabinet.dispatch.forms import CancelForm, CommentForm, RateForm, RequestForm
 from kabinet.messages import notify
@@ -40,19 +40,23 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 def new():
-    """File a request; ?account_id= picks the account it is about."""
-    bound = [binding.account for binding in accounts.bindings(current_user)]
+    """File a request; ?account_id= picks the account it is about, else the one the tenant opened last."""
+    bindings = accounts.bindings(current_user)
+    bound = [binding.account for binding in bindings]
     form = RequestForm(bound)
     if not form.is_submitted():
         wanted = request.args.get("account_id", type=int)
-        chosen = account_or_404(wanted) if wanted is not None else (bound[0] if bound else None)
+        last = remembered(bindings)
+        chosen = account_or_404(wanted) if wanted is not None else (last.account if last else None)
         form.contact_phone.data = current_user.phone
         if chosen:
             form.account.data, form.location.data = chosen.id, chosen.address
     if form.validate_on_submit():
-        fields = {name: form[name].data for name in ("category", "description", "location", "access_time")}
+        fields = {name: form[name].data for name in ("category", "description", "access_time")}
+        location = services.place(form.chosen_account, form.location.data, bound)
         filed, is_new = services.create(
-            current_user, form.chosen_account, contact_phone=form.contact_phone.data, photos=form.prepared, **fields
+            current_user, form.chosen_account, location=location, contact_phone=form.contact_phone.data,
+            photos=form.prepared, **fields
         )
         notify(messages.DISPATCH_FILED if is_new else messages.DISPATCH_ALREADY_FILED, number=filed.id)
         return redirect(url_for("dispatch.show", request_id=filed.id))

@@ -1,17 +1,19 @@
 """The database models, one module per aggregate."""
 
 from kabinet.models.account import Account, AccountBinding, BindingRequest, CodeWordFailure
+from kabinet.models.audit import AuditEvent
 from kabinet.models.billing import Charge, Payment
 from kabinet.models.book import Announcement, BookEntry, Feedback
 from kabinet.models.dispatch import DispatchEvent, DispatchPhoto, DispatchRequest
 from kabinet.models.meter import Meter, Reading, ReadingChange
-from kabinet.models.organization import Building, Organization
+from kabinet.models.organization import Building, Executor, Organization
 from kabinet.models.outbox import OutboxMessage
-from kabinet.models.user import User, UserSession
+from kabinet.models.user import RecoveryCode, User, UserSession
 
 __all__ = [
     "Account",
     "Announcement",
+    "AuditEvent",
     "AccountBinding",
     "BindingRequest",
     "BookEntry",
@@ -21,6 +23,7 @@ __all__ = [
     "DispatchEvent",
     "DispatchPhoto",
     "DispatchRequest",
+    "Executor",
     "Feedback",
     "Meter",
     "OutboxMessage",
@@ -28,6 +31,7 @@ __all__ = [
     "Payment",
     "Reading",
     "ReadingChange",
+    "RecoveryCode",
     "User",
     "UserSession",
 ]

@@ -67,5 +67,7 @@ class Announcement(db.Model):
     published_on: Mapped[date]
     until: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    emailed_at: Mapped[datetime | None]  # when it was sent to the tenants of its buildings
 
     buildings: Mapped[list[Building]] = relationship(secondary=announcement_buildings)  # none: the whole organization

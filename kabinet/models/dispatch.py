@@ -30,6 +30,8 @@ class DispatchRequest(db.Model):
     contact_phone: Mapped[str] = mapped_column(String(20))
     access_time: Mapped[str] = mapped_column(String(255), default="")
     status: Mapped[str] = mapped_column(String(16), default="new", index=True)
+    source: Mapped[str] = mapped_column(String(16), default="tenant")  # tenant | phone (filed by a dispatcher)
+    executor_id: Mapped[int | None] = mapped_column(ForeignKey("executors.id", ondelete="SET NULL"))
     rating: Mapped[int | None]
     rating_comment: Mapped[str] = mapped_column(String(1000), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

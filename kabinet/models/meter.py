@@ -35,6 +35,7 @@ class Meter(db.Model):
     unit: Mapped[str] = mapped_column(String(16))
     verification_due: Mapped[date | None]
     is_active: Mapped[bool] = mapped_column(default=True)
+    closed_on: Mapped[date | None]  # replaced on this day, with its final reading
 
     readings: Mapped[list["Reading"]] = relationship(back_populates="meter", order_by="Reading.taken_on")
 

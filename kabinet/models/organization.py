@@ -27,6 +27,7 @@ class Organization(db.Model):
     # The days of the month on which tenants submit meter readings (both included); 1-31 is the whole month.
     readings_from_day: Mapped[int] = mapped_column(default=1)
     readings_until_day: Mapped[int] = mapped_column(default=31)
+    staff_totp_required: Mapped[bool] = mapped_column(default=False)  # the admin requires a second factor of all staff
 
     buildings: Mapped[list["Building"]] = relationship(back_populates="organization", order_by="Building.address")
 
@@ -48,3 +49,14 @@ class Building(db.Model):
 
     def __repr__(self) -> str:
         return f"<Building {self.address}>"
+
+
+class Executor(db.Model):
+    """Whom the dispatcher assigns requests to (a plumber, an electrician, a contractor); the admin keeps the list."""
+
+    __tablename__ = "executors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    is_active: Mapped[bool] = mapped_column(default=True)

@@ -10,9 +10,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from kabinet.clock import utcnow
 from kabinet.extensions import db
 
+STAFF_ROLES = ("admin", "dispatcher", "accountant")
+
 
 class User(UserMixin, db.Model):
-    """A tenant: logs in by login or e-mail once the e-mail is confirmed."""
+    """A tenant, or one of the company's staff (a role): logs in by login or e-mail once the e-mail is confirmed."""
 
     __tablename__ = "users"
 
@@ -33,6 +35,13 @@ class User(UserMixin, db.Model):
     reset_requested_at: Mapped[datetime | None]
     new_email: Mapped[str | None] = mapped_column(String(254))
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Staff: a role (None for tenants) in one organization.
+    role: Mapped[str | None] = mapped_column(String(16), index=True)
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    blocked_at: Mapped[datetime | None]  # a blocked user cannot log in; their sessions are ended
+    # A second factor (TOTP) for staff: the secret once it is confirmed by a first code.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None]
 
     sessions: Mapped[list["UserSession"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="UserSession.last_seen_at.desc()"
@@ -44,6 +53,10 @@ class User(UserMixin, db.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role is not None
 
     @property
     def is_confirmed(self) -> bool:
@@ -91,3 +104,14 @@ class UserSession(db.Model):
     @property
     def is_live(self) -> bool:
         return self.ended_at is None
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the TOTP code when the phone is lost; kept only as a digest."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]

@@ -3,7 +3,7 @@
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from kabinet import tokens
+from kabinet import audit, tokens
 from kabinet.auth.services import end_sessions
 from kabinet.extensions import db
 from kabinet.models import User
@@ -23,6 +23,7 @@ def update_details(user: User, **details) -> None:
 def change_password(user: User, password: str) -> None:
     """Set a new password, log out every other session and tell the user by e-mail."""
     user.set_password(password)
+    audit.record(audit.PASSWORD_CHANGED, user=user)
     queue(user.email, "recovery/changed", user=user, login_url=external_url("auth.login"))
     db.session.flush()
     end_sessions(user, keep=user.current_session)

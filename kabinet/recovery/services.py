@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from flask import current_app
 
-from kabinet import codes, tokens
+from kabinet import audit, codes, tokens
 from kabinet.auth.services import end_sessions, find_user
 from kabinet.clock import utcnow
 from kabinet.extensions import db
@@ -74,6 +74,7 @@ def check_control(login: str, control: str) -> tuple[Outcome, User | None]:
 def reset_password(user: User, password: str) -> None:
     """Set the new password, spend the control string, log out everywhere and tell the user."""
     user.set_password(password)
+    audit.record(audit.PASSWORD_RESET, user=user)
     user.reset_code_hash = None
     user.reset_requested_at = None
     # Whoever read the control string owns the mailbox: the registration is confirmed too.

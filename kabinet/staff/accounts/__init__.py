@@ -1,0 +1,1 @@
+"""Accounts, meters, readings, imports, exports, code words and binding approvals."""

@@ -1,0 +1,1 @@
+"""Answers to the complaints book, feedback, announcements."""

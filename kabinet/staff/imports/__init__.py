@@ -1,0 +1,1 @@
+"""Uploads of the accounting files with a preview, and exports of the month's readings."""

@@ -1,0 +1,1 @@
+"""Staff users, their invitations and their second factor."""

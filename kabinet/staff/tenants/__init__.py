@@ -1,0 +1,1 @@
+"""Tenants: find, see, block, resend the confirmation, unbind."""

@@ -28,6 +28,7 @@ def init_app(app):
     """Register every command group."""
     from kabinet.accounts.cli import codewords_cli
     from kabinet.imports.cli import import_cli
+    from kabinet.staff.team.cli import staff_cli
 
-    for group in (mail_cli, demo_cli, import_cli, codewords_cli):
+    for group in (mail_cli, demo_cli, import_cli, codewords_cli, staff_cli):
         app.cli.add_command(group)

@@ -14,11 +14,14 @@ from kabinet.models import (
     Account,
     AccountBinding,
     Announcement,
+    BindingRequest,
     BookEntry,
     Building,
     Charge,
     DispatchEvent,
     DispatchRequest,
+    Executor,
+    Feedback,
     Meter,
     Payment,
     Reading,
@@ -28,6 +31,11 @@ from kabinet.models.meter import UNITS
 from kabinet.organizations import default_organization
 
 TENANT = ("demo", "Zelenaya-Lampa-42")
+# The company's people, one per role, to try the back office at /staff (staff passwords are 12 characters or more).
+STAFF_PASSWORD = "Tikhaya-Reka-Osen-77"
+STAFF = {"director": ("admin", "Анна", "Директорова"), "dispatcher": ("dispatcher", "Олег", "Диспетчеров"),
+         "accountant": ("accountant", "Мария", "Бухгалтерова")}  # fmt: skip
+EXECUTORS = ["Слесарь Петров В. А.", "Электрик Сидоров К. М.", "ООО «Лифт-Сервис»"]
 # Printed in the README so that a newcomer can try the wizard. 100001 and 100002 (an apartment and a parking space)
 # belong to one owner and share a code word: the wizard offers both. 100003 is already bound to the demo tenant, so
 # the cabinet has something to show from the first login.
@@ -98,10 +106,15 @@ def load() -> str | None:
     hot_water.verification_due = utcnow().date() + timedelta(days=20)
     db.session.add(AccountBinding(user_id=user.id, account=own, role="owner", method="code_word"))
     _tenant_life(organization, user, own, accounts)
+    _staff(organization)
     db.session.commit()
     codes = ", ".join(f"{number}: {word}" for number, word in CODE_WORDS.items())
     base_url = current_app.config["BASE_URL"]
-    return f"Demo tenant: login {TENANT[0]}, password {TENANT[1]} ({base_url}). Code words — {codes}"
+    staff = ", ".join(STAFF)
+    return (
+        f"Demo tenant: login {TENANT[0]}, password {TENANT[1]} ({base_url}). Code words — {codes}. "
+        f"Staff ({base_url}/staff): {staff}, password {STAFF_PASSWORD}"
+    )
 
 
 def _organization():
@@ -196,7 +209,12 @@ def _tenant_life(organization, user: User, own: Account, accounts: list[Account]
         DispatchEvent(author="staff", status="in_progress", text="Передано в лифтовую организацию.",
                       created_at=now - timedelta(hours=2)),
     ]  # fmt: skip
-    db.session.add_all([done, working])
+    waiting = DispatchRequest(organization_id=organization.id, account=own, user_id=user.id, category="no_water",
+                              description="Нет горячей воды на кухне со вчерашнего вечера.", location=own.address,
+                              contact_phone=user.phone, created_at=now - timedelta(hours=30),
+                              updated_at=now - timedelta(hours=30))  # fmt: skip
+    waiting.events = [DispatchEvent(author="tenant", user_id=user.id, status="new", created_at=waiting.created_at)]
+    db.session.add_all([done, working, waiting])
     neighbour = accounts[5]
     db.session.add_all([
         BookEntry(organization_id=organization.id, kind="suggestion", subject="Велопарковка у первого подъезда",
@@ -228,4 +246,29 @@ def _tenant_life(organization, user: User, own: Account, accounts: list[Account]
         Announcement(organization_id=organization.id, title="Уборка снега с кровли",
                      body="Просим не оставлять машины у стен домов.", published_on=today - timedelta(days=30),
                      until=today - timedelta(days=1)),
+    ])  # fmt: skip
+
+
+def _staff(organization) -> None:
+    """A director, a dispatcher and an accountant; the executors the dispatcher assigns requests to; feedback."""
+    for login, (role, first_name, last_name) in STAFF.items():
+        person = User(login=login, email=f"{login}@example.org", first_name=first_name, last_name=last_name,
+                      phone="+79123450000", role=role, organization_id=organization.id,
+                      confirmed_at=utcnow())  # fmt: skip
+        person.set_password(STAFF_PASSWORD)
+        db.session.add(person)
+    db.session.add_all(Executor(organization_id=organization.id, name=name) for name in EXECUTORS)
+    # A neighbour without a code word asked to bind her apartment by address: the accountant approves or rejects it.
+    neighbour = User(login="anna", email="anna@example.org", first_name="Анна", last_name="Соседова",
+                     phone="+79123450001", confirmed_at=utcnow())  # fmt: skip
+    neighbour.set_password(TENANT[1])
+    house = organization.buildings[0]
+    db.session.add(neighbour)
+    db.session.flush()
+    db.session.add(BindingRequest(user_id=neighbour.id, building_id=house.id, premises="7", role="owner"))
+    db.session.add_all([
+        Feedback(organization_id=organization.id, name="Светлана", contact="+79140001122",
+                 message="Подскажите, когда будут менять счётчики в 12-м доме?"),
+        Feedback(organization_id=organization.id, name="Игорь", contact="igor@example.org",
+                 message="Спасибо за быстрый ремонт домофона.", state="done"),
     ])  # fmt: skip

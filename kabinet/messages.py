@@ -128,3 +128,80 @@ DISPATCH_NOT_RATED = Message(_l("Оценить можно только выпо
 
 # staff
 ACCOUNT_BLOCKED = Message(_l("Учётная запись заблокирована. Обратитесь в офис компании."), "danger")
+
+# staff: dispatch
+STAFF_DISPATCH_STATUS_CHANGED = Message(
+    _l("Заявка № %(number)s: статус «%(status)s». Житель получит письмо."), "success"
+)
+STAFF_DISPATCH_ASSIGNED = Message(_l("Заявка № %(number)s передана исполнителю."), "success")
+STAFF_DISPATCH_UNASSIGNED = Message(_l("С заявки № %(number)s снят исполнитель."), "success")
+STAFF_DISPATCH_FILED = Message(_l("Заявка № %(number)s, принятая по телефону, добавлена в очередь."), "success")
+STAFF_DISPATCH_STATUS_SET = Message(_l("Заявка № %(number)s: статус «%(status)s»."), "success")  # nobody to e-mail
+
+# staff team: invitations, roles, blocking, the second factor, executors
+TEAM_INVITED = Message(_l("Приглашение отправлено на %(email)s."), "success")
+TEAM_ROLE_CHANGED = Message(_l("Роль сотрудника изменена."), "success")
+TEAM_BLOCKED = Message(_l("Сотрудник заблокирован, все его сеансы завершены."), "success")
+TEAM_UNBLOCKED = Message(_l("Сотрудник разблокирован."), "success")
+TEAM_NOT_YOURSELF = Message(_l("Нельзя заблокировать себя или снять с себя роль администратора."), "danger")
+TEAM_LAST_ADMIN = Message(_l("В организации должен остаться хотя бы один администратор."), "danger")
+TEAM_TOTP_REQUIRED = Message(_l("Теперь все сотрудники должны включить двухфакторную аутентификацию."), "success")
+TEAM_TOTP_OPTIONAL = Message(_l("Двухфакторная аутентификация больше не обязательна для сотрудников."), "success")
+INVITATION_EXPIRED = Message(
+    _l("Срок действия приглашения истёк. Попросите администратора пригласить вас ещё раз."), "warning"
+)
+INVITATION_INVALID = Message(_l("Ссылка приглашения повреждена или уже использована."), "danger")
+INVITATION_ACCEPTED = Message(_l("Пароль задан. Войдите с логином %(login)s и новым паролем."), "success")
+EXECUTOR_ADDED = Message(_l("Исполнитель добавлен."), "success")
+EXECUTOR_RENAMED = Message(_l("Исполнитель переименован."), "success")
+EXECUTOR_DEACTIVATED = Message(_l("Исполнитель скрыт из списка для новых заявок."), "success")
+EXECUTOR_ACTIVATED = Message(_l("Исполнитель снова доступен для заявок."), "success")
+TOTP_DISABLED = Message(_l("Двухфакторная аутентификация отключена."), "success")
+TOTP_CODE_WRONG = Message(_l("Неверный код. Введите 6 цифр из приложения или код восстановления."), "danger")
+TOTP_STILL_REQUIRED = Message(
+    _l("Организация требует двухфакторную аутентификацию от всех сотрудников: отключить её нельзя."), "warning"
+)
+SECOND_FACTOR_REQUIRED = Message(
+    _l("Организация требует двухфакторную аутентификацию: включите её, чтобы продолжить работу."), "warning"
+)
+SECOND_FACTOR_EXPIRED = Message(_l("Время на ввод кода истекло. Войдите ещё раз."), "warning")
+
+# staff: accounts
+STAFF_ACCOUNT_UNBOUND = Message(_l("Лицевой счет отвязан от профиля жителя %(name)s."), "success")
+STAFF_METER_REPLACED = Message(_l("Счетчик заменён: старый снят с учёта, новый № %(serial)s принят."), "success")
+STAFF_READING_CORRECTED = Message(_l("Показание исправлено. Житель увидит исправление и его причину."), "success")
+STAFF_CODE_WORDS_NONE = Message(_l("У всех лицевых счетов этого дома уже есть кодовые слова: письма не нужны."), "info")
+STAFF_BINDING_APPROVED = Message(_l("Заявка одобрена: лицевой счет № %(number)s привязан к профилю жителя."), "success")
+STAFF_BINDING_REJECTED = Message(_l("Заявка отклонена. Житель увидит причину в личном кабинете."), "success")
+STAFF_BINDING_DECIDED = Message(_l("По этой заявке уже принято решение."), "info")
+
+# staff: tenants
+TENANT_BLOCKED = Message(_l("Житель заблокирован: войти он не сможет, все его сеансы завершены."), "success")
+TENANT_UNBLOCKED = Message(_l("Житель разблокирован и снова может войти."), "success")
+TENANT_CONFIRMATION_SENT = Message(_l("Письмо для подтверждения регистрации отправлено на %(email)s."), "success")
+TENANT_ALREADY_CONFIRMED = Message(_l("Регистрация жителя уже подтверждена: письмо не нужно."), "info")
+TENANT_UNBOUND = Message(_l("Лицевой счёт отвязан от профиля жителя."), "success")
+
+# staff: imports and exports
+IMPORT_APPLIED = Message(
+    _l("Файл «%(name)s» загружен: создано %(created)s, обновлено %(updated)s, без изменений %(unchanged)s."), "success"
+)
+IMPORT_UPLOAD_GONE = Message(_l("Загруженный файл не найден или устарел: загрузите его ещё раз."), "warning")
+IMPORT_NOT_APPLIED = Message(_l("Файл не загружен, ничего не изменено: %(reason)s"), "danger")
+
+# staff: content (the complaints book, feedback, announcements)
+STAFF_BOOK_ANSWERED = Message(_l("Ответ сохранён. Автор записи получит письмо о нём."), "success")
+STAFF_BOOK_ANSWER_SAVED = Message(_l("Ответ сохранён."), "success")  # the same text again, or nobody to e-mail
+STAFF_BOOK_PUBLISHED = Message(_l("Запись с ответом опубликована: её видят жители домов компании."), "success")
+STAFF_BOOK_UNPUBLISHED = Message(_l("Запись снята с публикации: жители её больше не видят."), "success")
+STAFF_BOOK_NOT_ANSWERED = Message(_l("Опубликовать можно только запись с ответом. Сначала напишите ответ."), "warning")
+STAFF_FEEDBACK_DONE = Message(_l("Сообщение отмечено как обработанное."), "success")
+STAFF_FEEDBACK_REOPENED = Message(_l("Сообщение снова среди новых."), "success")
+STAFF_ANNOUNCEMENT_SAVED = Message(_l("Объявление «%(title)s» сохранено."), "success")
+STAFF_ANNOUNCEMENT_DELETED = Message(_l("Объявление удалено."), "success")
+STAFF_ANNOUNCEMENT_EMAILED = Message(_l("Объявление поставлено в рассылку. Писем жителям: %(count)s."), "success")
+STAFF_ANNOUNCEMENT_ALREADY_EMAILED = Message(_l("Это объявление уже разослано: второй раз его не отправить."), "info")
+STAFF_ANNOUNCEMENT_NOBODY = Message(
+    _l("Разослать некому: в домах объявления нет жителей с подтверждённым e-mail. Объявление не отмечено разосланным."),
+    "warning",
+)

@@ -65,3 +65,9 @@ def check(password: str, *, login: str = "", email: str = "", names=(), min_leng
     if problems:
         score = min(score, 2)
     return Verdict(score=score, problems=problems)
+
+
+def min_length_for(user) -> int:
+    """The shortest password this user may set: staff open everyone's data, so theirs is longer."""
+    config = current_app.config
+    return config["STAFF_PASSWORD_MIN_LENGTH"] if user.is_staff else config["PASSWORD_MIN_LENGTH"]

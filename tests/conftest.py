@@ -264,3 +264,20 @@ class QueryCounter:
 
 def queries(app) -> QueryCounter:
     return QueryCounter(app)
+
+
+def logged_in(app, login: str, password: str = PASSWORD):
+    """A test client of its own, logged in as `login` through the real login form."""
+    client = app.test_client()
+    response = client.post("/auth/login", data={"login": login, "password": password})
+    assert response.status_code == 302, page(response)
+    return client
+
+
+def audited(app, action: str) -> list:
+    """The audit log's events of this action, oldest first."""
+    from kabinet.models import AuditEvent
+
+    with app.app_context():
+        query = db.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+        return db.session.scalars(query).all()

@@ -9,7 +9,7 @@ import pytest
 from kabinet.balance import chart
 from kabinet.balance.ledger import Month
 from kabinet.extensions import db
-from kabinet.models import Charge, Payment
+from kabinet.models import AccountBinding, Charge, Payment
 from tests.conftest import make_user, page, queries
 from tests.factories import add_history, make_account
 
@@ -80,6 +80,29 @@ def test_the_menu_entry_opens_the_first_account_or_the_binding_wizard(app, tenan
     first = make_account(app, "100101", user_id=user)
     make_account(app, "100102", premises="2", user_id=user)
     assert tenant.get("/balance/").location == f"/balance/{first}"
+
+
+def test_the_account_picked_here_is_the_one_the_other_sections_open(app, tenant, user):
+    first = make_account(app, "100101", user_id=user)
+    second = make_account(app, "100102", premises="2", user_id=user)
+    switched = page(tenant.get(f"/balance/{second}"))  # the tenant picks № 100102 in the switch
+    assert 'aria-current="page"' in switched
+    assert tenant.get("/readings/").location == f"/readings/{second}"  # then «Показания» in the menu
+    assert tenant.get("/receipts/").location == f"/receipts/{second}"
+    assert f'<option selected value="{second}">' in page(tenant.get("/dispatch/new"))
+    tenant.get(f"/readings/{first}")
+    assert tenant.get("/balance/").location == f"/balance/{first}"
+
+
+def test_a_remembered_account_no_longer_bound_is_forgotten(app, tenant, user):
+    make_account(app, "100101", user_id=user)
+    second = make_account(app, "100102", premises="2", user_id=user)
+    tenant.get(f"/balance/{second}")
+    with app.app_context():
+        db.session.execute(db.delete(AccountBinding).where(AccountBinding.account_id == second))
+        db.session.commit()
+    first = tenant.get("/balance/").location
+    assert first != f"/balance/{second}" and tenant.get(first).status_code == 200
 
 
 # --- the numbers ------------------------------------------------------------------------------------------------

@@ -109,6 +109,7 @@ def test_a_debt_is_red_with_the_last_payment_and_the_latest_charges(app, tenant,
     assert re.search(r'class="text-danger[^"]*" data-test="owed">Задолженность: 2 645,25 ₽', card)
     assert re.search(r'data-test="last-payment">10\.04\.2025, 1 000,00 ₽<', card)
     assert "Начислено за март 2025" in card and re.search(r'data-test="charges">1 881,75 ₽<', card)
+    assert "Перерасчёт" not in card  # none this month
 
 
 def test_an_overpayment_is_green(app, tenant, user):
@@ -124,7 +125,7 @@ def test_a_new_account_owes_nothing_and_has_no_payments(app, tenant, user):
     assert "Задолженности нет" in card and "Оплат ещё не было" in card and 'data-test="charges"' not in card
 
 
-def test_the_latest_month_counts_its_recalculations_and_the_newest_payment_wins(app, tenant, user):
+def test_the_latest_month_shows_its_recalculation_apart_and_the_newest_payment_wins(app, tenant, user):
     account = make_account(app, "100101", user_id=user)
     add_history(app, account, date(2025, 1, 1), 2, services=[("Отопление", "1", "1", "Гкал", "2000.00")])
     add(app, Payment(account_id=account, paid_on=date(2025, 3, 10), amount=Decimal("77.00"), source="Касса"))
@@ -133,8 +134,13 @@ def test_the_latest_month_counts_its_recalculations_and_the_newest_payment_wins(
         charge.recalculation = Decimal("-150.00")
         db.session.commit()
     (card,) = cards(page(tenant.get("/cabinet/")))
-    assert "Начислено за февраль 2025" in card and "1 850,00 ₽" in card
+    # The same words as the balance page and the receipt: charged is the sum of amounts, the recalculation apart.
+    assert "Начислено за февраль 2025" in card and re.search(r'data-test="charges">2 000,00 ₽<', card)
+    assert "Перерасчёт" in card and re.search(r'data-test="recalculated">-150,00 ₽<', card)
+    assert "1 850,00 ₽" not in card
     assert re.search(r'data-test="last-payment">10\.03\.2025, 77,00 ₽<', card)
+    balance = text(page(tenant.get(f"/balance/{account}")))
+    assert "2 000,00 ₽" in balance and "-150,00 ₽" in balance
 
 
 def test_meters_without_a_reading_this_month_are_counted_with_a_link(app, tenant, user, today):
@@ -199,6 +205,11 @@ def test_two_accounts_two_cards_each_with_its_own_figures(app, tenant, user):
 # --- announcements ----------------------------------------------------------------------------------------------
 
 
+def news(html: str) -> list[str]:
+    """The titles of the home's announcements, in order."""
+    return re.findall(r'data-test="announcement"><span class="fw-semibold">([^<]+)<', html)
+
+
 def test_the_newest_three_current_announcements_of_the_house(app, tenant, user, today):
     make_account(app, "100101", user_id=user, address="г. Иркутск, ул. Ленина, д. 5")
     make_account(app, "100201", premises="9", address="г. Иркутск, ул. Карла Маркса, д. 12")
@@ -210,11 +221,21 @@ def test_the_newest_three_current_announcements_of_the_house(app, tenant, user, 
     announce(app, "Лифт в другом доме", today, buildings=["г. Иркутск, ул. Карла Маркса, д. 12"])
     announce(app, "Прошедшее", today - 10 * day, until=today - day)
     announce(app, "Будущее", today + day)
-    (card,) = cards(page(tenant.get("/cabinet/")))
-    titles = re.findall(r'data-test="announcement"><span class="fw-semibold">([^<]+)<', card)
-    assert titles == ["Уборка двора", "Собрание", "Отключение воды"]
-    assert (today - day).strftime("%d.%m.%Y") in card
-    assert "Субботник Субботник" in card and "Субботник " * 40 not in card and "…" in card
+    html = text(page(tenant.get("/cabinet/")))
+    assert news(html) == ["Уборка двора", "Собрание", "Отключение воды"]
+    section = html[html.index('data-test="announcements"') :]
+    assert (today - day).strftime("%d.%m.%Y") in section
+    assert "Субботник Субботник" in section and "Субботник " * 40 not in section and "…" in section
+
+
+def test_announcements_are_shown_once_for_all_the_accounts_outside_their_cards(app, tenant, user, today):
+    for n in range(3):
+        make_account(app, str(100101 + n), premises=str(n + 1), user_id=user)
+    announce(app, "Собрание", today)
+    html = page(tenant.get("/cabinet/"))
+    assert len(cards(html)) == 3 and news(html) == ["Собрание"]
+    assert all("Собрание" not in card for card in cards(html))
+    assert '<h2 class="h5" id="announcements-title">Объявления</h2>' in html
 
 
 def test_announcements_are_shown_escaped(app, tenant, user, today):
@@ -225,17 +246,21 @@ def test_announcements_are_shown_escaped(app, tenant, user, today):
     assert "&lt;b&gt;Важно&lt;/b&gt;" in html
 
 
-def test_each_house_gets_its_own_announcements(app, user, today):
+def test_the_houses_of_all_the_accounts_share_one_list_newest_first(app, tenant, user, today):
     flat = make_account(app, "100101", user_id=user, address="д. 5")
     other = make_account(app, "100201", user_id=user, address="д. 12")
-    for n in range(5):
-        announce(app, f"Д5-{n}", today - timedelta(days=n), buildings=["д. 5"])
+    stranger = make_account(app, "100301", address="д. 7")
     announce(app, "Всем", today - timedelta(days=10))
+    announce(app, "Д12", today - timedelta(days=1), buildings=["д. 12"])
+    announce(app, "Д7", today, buildings=["д. 7"])
+    announce(app, "Д5 и Д12", today - timedelta(days=2), buildings=["д. 5", "д. 12"])
     with app.test_request_context():
-        buildings = {db.session.get(Account, i).building_id: i for i in (flat, other)}
-        news = services.announcements(set(buildings), today)
-        titles = {buildings[b]: [a.title for a in found] for b, found in news.items()}
-    assert titles == {flat: ["Д5-0", "Д5-1", "Д5-2"], other: ["Всем"]}
+        buildings = {db.session.get(Account, i).building_id for i in (flat, other)}
+        assert [a.title for a in services.announcements(buildings, today)] == ["Д12", "Д5 и Д12", "Всем"]
+        only_seven = {db.session.get(Account, stranger).building_id}
+        assert [a.title for a in services.announcements(only_seven, today)] == ["Д7", "Всем"]
+        assert services.announcements(set(), today) == []
+    assert news(page(tenant.get("/cabinet/"))) == ["Д12", "Д5 и Д12", "Всем"]  # one announcement for two houses: once
 
 
 # --- queries ----------------------------------------------------------------------------------------------------

@@ -156,6 +156,40 @@ def test_a_common_area_and_an_empty_place_are_both_accepted(app, tenant):
         assert sorted(db.session.scalars(select(DispatchRequest.location))) == [ADDRESS, "подъезд 2, 5 этаж"]
 
 
+def test_picking_another_account_files_its_address_not_the_prefilled_one(app, tenant, user, account):
+    parking = make_account(app, "100102", premises="П-3", user_id=user)
+    parking_address = "г. Иркутск, ул. Ленина, д. 5, кв. П-3"
+    # The form came with account № 100101 and its address; the tenant picks № 100102 and leaves «Где» as it was.
+    shown = tenant.get(post(tenant, account=str(parking), location=ADDRESS).location)
+    assert parking_address in page(shown) and f">{ADDRESS}<" not in page(shown)
+    post(tenant, account=str(parking), location="подъезд 2, 5 этаж", description="Не работает лифт")
+    post(tenant, account=str(account), location=ADDRESS, description="Нет света")
+    with app.app_context():
+        filed = db.session.execute(
+            select(DispatchRequest.account_id, DispatchRequest.location).order_by(DispatchRequest.id)
+        )
+        assert filed.all() == [(parking, parking_address), (parking, "подъезд 2, 5 этаж"), (account, ADDRESS)]
+
+
+def test_the_place_follows_the_account_only_while_it_is_an_account_address(app, user, account):
+    parking = make_account(app, "100102", premises="П-3", user_id=user)
+    with app.app_context():
+        flat, garage = db.session.get(Account, account), db.session.get(Account, parking)
+        assert services.place(garage, flat.address, [flat, garage]) == garage.address
+        assert services.place(garage, garage.address, [flat, garage]) == garage.address
+        assert services.place(garage, "подъезд 2", [flat, garage]) == "подъезд 2"
+        assert services.place(garage, "", [flat, garage]) == ""  # create() puts the account's address
+        assert services.place(None, flat.address, [flat, garage]) == flat.address
+
+
+def test_the_form_offers_the_addresses_to_its_script_without_inline_code(app, tenant, user):
+    make_account(app, "100102", premises="П-3", user_id=user)
+    html = page(tenant.get("/dispatch/new"))
+    assert '<script src="/static/js/dispatch.js" defer></script>' in html
+    assert "data-addresses=" in html and "кв. П-3" in html
+    assert "<script>" not in html
+
+
 BAD_INPUT = [
     ("category", "", "Выберите, что случилось."),
     ("category", "fire", "Выберите, что случилось, из списка."),
@@ -344,6 +378,18 @@ def test_comment_goes_into_the_history(app, tenant, user, account):
         f"/dispatch/{request_id}/comment", data={"text": "Ключ у соседей в кв. 2"}, follow_redirects=True
     )
     assert shows(done, messages.DISPATCH_COMMENTED) and "Ключ у соседей в кв. 2" in page(done)
+
+
+def test_cancel_takes_two_steps_without_javascript(app, tenant, user, account):
+    request_id = file_request(app, user, account)
+    html = page(tenant.get(f"/dispatch/{request_id}"))
+    step = re.search(r'<details class="cancel-request[^"]*" data-test="cancel">(.*?)</details>', html, re.S)
+    assert step, "the cancel button is not behind a disclosure"
+    first, rest = step.group(1).split("</summary>")
+    assert "Отменить заявку…" in first and "<button" not in first  # the first tap only opens it
+    assert "Диспетчерская служба не будет выполнять отменённую заявку." in rest
+    assert f'action="/dispatch/{request_id}/cancel"' in rest and ">Да, отменить заявку</button>" in rest
+    assert html.count(f"/dispatch/{request_id}/cancel") == 1  # no other way to cancel in one tap
 
 
 def test_cancel_only_while_new(app, tenant, user, account):

@@ -162,7 +162,7 @@ def test_a_value_below_the_last_reading_names_it_and_sends_to_the_office(app):
     with app.app_context(), pytest.raises(InvalidReading) as refused:
         services.check(state(today, [100, 1234.5]), Decimal("1000"))
     assert str(refused.value) == (
-        "Показание не может быть меньше предыдущего: 1\xa0234,5 от 20.10.2025. "
+        "Показание не может быть меньше предыдущего: 1\xa0234,5 м³ от 20.10.2025. "
         "Если счетчик заменён или прошёл полный круг, обратитесь в офис компании."
     )
 
@@ -191,6 +191,22 @@ def test_the_usual_consumption_is_per_month_so_skipped_months_are_not_unusual():
     skipped = state(today, [100, 110, 120])
     skipped.recent = [Reading(meter_id=1, taken_on=date(2025, 7, 20), value=Decimal(120)), *skipped.recent[1:]]
     assert services.unusual(skipped, Decimal("160"), today) is None  # 40 in 4 months
+
+
+@pytest.mark.parametrize(
+    ("history", "about"),
+    [
+        ([0, 665], "222"),  # 221,667 a month over three months
+        ([0, 7], "2.3"),  # under 10: a tenth still tells something
+        ([0, 30], "10"),
+    ],
+)
+def test_the_usual_consumption_is_shown_rounded(history, about):
+    today = date(2025, 11, 16)
+    meter = state(today, history, unit="кВт·ч")
+    meter.recent[-1].taken_on = months_back(today, 4)  # three months between the two readings
+    found = services.unusual(meter, Decimal(history[-1] + 10_000), today)
+    assert found.about == Decimal(about)
 
 
 def test_this_months_reading_is_replaced_and_the_one_before_is_the_baseline(app):
@@ -276,7 +292,7 @@ def test_an_empty_form_asks_for_at_least_one_value(app, tenant, account, water):
         ("170,1234", "Не больше трёх знаков после запятой."),
         ("12345678901", "Слишком большое число: не больше 9 цифр до запятой."),
         ("1" * 40, "Слишком длинное значение."),
-        ("150", "Показание не может быть меньше предыдущего: 160 от"),
+        ("150", "Показание не может быть меньше предыдущего: 160 м³ от"),
         ('<b>"1"</b>', "Введите число, например 123,456."),
     ],
 )
@@ -292,6 +308,19 @@ def test_bad_input_is_explained_beside_the_field_and_kept(app, tenant, account, 
     assert len(readings_of(app, water)) == 7 and readings_of(app, gas) == []
 
 
+def test_refused_values_are_summed_up_at_the_top_with_links_to_their_fields(app, tenant, account, water):
+    gas = make_meter(app, account, "G-1", kind="gas")
+    html = page(send(tenant, account, **{str(water): "150", str(gas): "сто"}))
+    summary = html[html.index('data-test="refused"') :]
+    summary = summary[: summary.index("</div>")]
+    assert html.index('data-test="refused"') < html.index(f'id="meter_{water}"')  # above the fields, not beside
+    assert 'role="alert" data-test="refused"' in html  # read out at once by a screen reader
+    assert "Показания не приняты: проверьте отмеченные поля." in summary
+    assert f'href="#meter_{water}"' in summary and f'href="#meter_{gas}"' in summary
+    assert "Холодная вода, № CW-1" in summary and "160 м³ от" in summary
+    assert 'data-test="refused"' not in page(tenant.get(f"/readings/{account}"))
+
+
 def test_a_value_below_the_last_one_sends_the_tenant_to_the_office(tenant, account, water):
     html = page(send(tenant, account, **{str(water): "159"}))
     assert "обратитесь в офис компании" in html
@@ -301,6 +330,10 @@ def test_an_unusual_consumption_is_shown_and_saved_only_once_confirmed(app, tena
     asked = page(send(tenant, account, **{str(water): "260"}))
     assert "Расход намного больше обычного" in asked
     assert "расход 100 м³, обычно около 10 м³ в месяц" in asked
+    three_months = [(months_back(today, 4), 0), (months_back(today, 1), 665)]  # 221,667 kWh a month
+    thirds = make_meter(app, account, "E-1", kind="electricity", readings=three_months)
+    about = page(send(tenant, account, **{str(thirds): "5000"}))
+    assert "обычно около 222 кВт·ч в месяц" in about and "221,667" not in about
     assert "Подтвердить" in asked and 'value="260"' in asked
     assert len(readings_of(app, water)) == 7  # nothing saved yet
 

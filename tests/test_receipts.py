@@ -237,6 +237,36 @@ def test_overpaid_month_shows_the_advance_and_nothing_to_pay(tenant, app, accoun
     assert "переплата 2 236,50 ₽" in text(page(tenant.get(f"/receipts/{account}")))
 
 
+def test_the_list_shows_charges_as_the_receipt_does_with_the_recalculation_apart(tenant, app, account):
+    with app.app_context():
+        charge = db.session.scalar(db.select(Charge).filter_by(account_id=account, month=NOVEMBER).limit(1))
+        charge.recalculation = Decimal("-150.00")
+        db.session.commit()
+    rows = [
+        text(row)
+        for row in re.findall(r'data-test="receipt">(.*?)</li>', page(tenant.get(f"/receipts/{account}")), re.S)
+    ]
+    assert "начислено 1 881,75 ₽ перерасчёт -150,00 ₽" in rows[0]  # as «Начислено за период» and «Перерасчёт»
+    assert "начислено 1 881,75 ₽ к оплате" in rows[1]  # no recalculation, no line
+    receipt = page(tenant.get(f"/receipts/{account}/2026-11"))
+    assert cell(receipt, "charged") == "1 881,75 ₽" and cell(receipt, "recalculated") == "-150,00 ₽"
+
+
+SETTLED = "По данным на сегодня задолженности нет — оплачивать эту квитанцию не нужно."
+
+
+def test_an_account_that_owes_nothing_today_is_told_not_to_pay_an_old_receipt(tenant, app, account):
+    assert SETTLED not in page(tenant.get(f"/receipts/{account}"))  # a debt today: pay as the receipt says
+    assert SETTLED not in page(tenant.get(f"/receipts/{account}/2026-10"))
+    with app.app_context():
+        db.session.add(Payment(account_id=account, paid_on=date(2026, 12, 20), amount=Decimal("2763.50")))
+        db.session.commit()
+    assert SETTLED in page(tenant.get(f"/receipts/{account}"))
+    october = page(tenant.get(f"/receipts/{account}/2026-10"))
+    assert SETTLED in october
+    assert cell(october, "to-pay") == "1 881,75 ₽"  # the receipt itself stays as it was issued
+
+
 def test_names_from_the_companys_files_are_escaped(tenant, app, user):
     account_id = make_account(app, "100102", user_id=user, premises="2", owner_name="<b>Петров</b> Иван")
     add_history(app, account_id, NOVEMBER, 1)

@@ -42,11 +42,19 @@ def bound_account(user: User, account_id: int) -> Account | None:
     return db.session.scalars(query).first()
 
 
-def pending_requests(user: User) -> list[BindingRequest]:
-    """The user's requests to bind by address that the staff have not decided yet."""
+REJECTION_SHOWN_FOR = timedelta(days=30)
+
+
+def requests_to_show(user: User) -> list[BindingRequest]:
+    """The user's requests to bind by address still waiting, and the ones rejected in the last 30 days (with the
+    staff's reason), oldest first: what the cabinet home tells the tenant about them."""
     query = (
         select(BindingRequest)
-        .where(BindingRequest.user_id == user.id, BindingRequest.state == "pending")
+        .where(
+            BindingRequest.user_id == user.id,
+            (BindingRequest.state == "pending")
+            | ((BindingRequest.state == "rejected") & (BindingRequest.decided_at >= utcnow() - REJECTION_SHOWN_FOR)),
+        )
         .options(joinedload(BindingRequest.building))
         .order_by(BindingRequest.created_at)
     )

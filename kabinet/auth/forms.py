@@ -33,3 +33,13 @@ class PasswordCheckForm(Form):
     first_name = StringField(validators=[Length(max=64)])
     middle_name = StringField(validators=[Length(max=64)])
     last_name = StringField(validators=[Length(max=64)])
+
+
+class SecondFactorForm(Form):
+    """The 6-digit code from the authenticator app, or one of the recovery codes."""
+
+    code = StringField(
+        _l("Код подтверждения"),
+        validators=[DataRequired(_l("Введите код из приложения или код восстановления.")), Length(max=32)],
+        render_kw={"autocomplete": "one-time-code", "autocapitalize": "characters", "autofocus": True},
+    )

@@ -94,3 +94,25 @@ def active_sessions(user: User) -> list[UserSession]:
     )
     now = utcnow()
     return [record for record in records if now < _expires_at(record)]
+
+
+# After the password, a user with a second factor waits in the session this long for the code.
+SECOND_FACTOR_WINDOW = timedelta(minutes=5)
+
+
+def await_second_factor(session, user: User, *, remember: bool, next_url: str) -> None:
+    """Note in the (signed) session whose password was right: nobody is logged in until the code comes."""
+    session["second_factor"] = {"u": user.id, "r": remember, "n": next_url, "t": utcnow().timestamp()}
+
+
+def awaiting_second_factor(session) -> tuple[User, bool, str] | None:
+    """The user, remember flag and destination waiting for their code; None when nobody is or it is too late."""
+    pending = session.get("second_factor")
+    if not isinstance(pending, dict):
+        return None
+    if utcnow().timestamp() - pending.get("t", 0) > SECOND_FACTOR_WINDOW.total_seconds():
+        return None
+    user = db.session.get(User, pending.get("u"))
+    if user is None or user.blocked_at is not None:
+        return None
+    return user, bool(pending.get("r")), str(pending.get("n") or "")

@@ -1,11 +1,11 @@
 """Login and logout."""
 
-from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from kabinet import audit, messages, passwords
-from kabinet.auth import services
-from kabinet.auth.forms import LoginForm, LogoutForm, PasswordCheckForm
+from kabinet.auth import services, totp
+from kabinet.auth.forms import LoginForm, LogoutForm, PasswordCheckForm, SecondFactorForm
 from kabinet.extensions import db, limiter
 from kabinet.limits import per_address, per_login
 from kabinet.messages import notify
@@ -33,21 +33,59 @@ def login():
         elif not user.is_confirmed:
             notify(messages.NOT_CONFIRMED)
             return render_template("auth/login.html", form=form, unconfirmed=user.login)
+        elif totp.is_enabled(user):
+            session.clear()
+            services.await_second_factor(session, user, remember=form.remember.data, next_url=form.next.data or "")
+            return redirect(url_for("auth.second_factor"))
         else:
-            session.clear()  # a fresh cookie for a fresh login: nothing from before carries over
-            record = services.start_session(
-                user,
-                remember=form.remember.data,
-                ip=request.remote_addr or "",
-                user_agent=request.user_agent.string,
-            )
-            login_user(user, remember=record.remember)
-            audit.record(audit.LOGIN, user=user)
-            db.session.commit()
-            if user.is_staff and not form.next.data:
-                return redirect(url_for("staff.home"))
-            return redirect(safe_next(form.next.data))
+            return _log_in(user, remember=form.remember.data, next_url=form.next.data)
     return render_template("auth/login.html", form=form, unconfirmed=None)
+
+
+def _log_in(user, *, remember: bool, next_url: str):
+    """Start the user's session and send them on: staff to the back office, tenants where they were going."""
+    session.clear()  # a fresh cookie for a fresh login: nothing from before carries over
+    record = services.start_session(
+        user, remember=remember, ip=request.remote_addr or "", user_agent=request.user_agent.string
+    )
+    login_user(user, remember=record.remember)
+    audit.record(audit.LOGIN, user=user)
+    db.session.commit()
+    if user.is_staff and not next_url:
+        return redirect(url_for("staff.home"))
+    return redirect(safe_next(next_url))
+
+
+def _pending_user_key() -> str:
+    """The rate limit's key on the second step: the user whose password was right, whatever the address."""
+    pending = session.get("second_factor")
+    return f"second-factor:{pending.get('u') if isinstance(pending, dict) else request.remote_addr}"
+
+
+@bp.route("/second-factor", methods=["GET", "POST"])
+@per_address("RATELIMIT_LOGIN")
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_LOGIN_PER_ACCOUNT"],
+    key_func=_pending_user_key,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code != 302,  # failures only
+)
+def second_factor():
+    """The login's second step: the code from the authenticator app (or a recovery code) after the password."""
+    pending = services.awaiting_second_factor(session)
+    if pending is None:
+        session.pop("second_factor", None)
+        notify(messages.SECOND_FACTOR_EXPIRED)
+        return redirect(url_for("auth.login"))
+    user, remember, next_url = pending
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        if totp.verify(user, form.code.data):
+            return _log_in(user, remember=remember, next_url=next_url)
+        audit.record("login_second_factor_failed", user=user)
+        db.session.commit()
+        form.code.errors.append(str(messages.TOTP_CODE_WRONG.text))
+    return render_template("auth/second_factor.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -76,5 +114,6 @@ def password_check():
     else:
         login, email = form.login.data or "", form.email.data or ""
         names = (form.first_name.data or "", form.middle_name.data or "", form.last_name.data or "")
-    verdict = passwords.check(form.password.data or "", login=login, email=email, names=names)
+    min_length = passwords.min_length_for(current_user) if current_user.is_authenticated else None
+    verdict = passwords.check(form.password.data or "", login=login, email=email, names=names, min_length=min_length)
     return jsonify(score=verdict.score, problems=verdict.problems)

@@ -19,5 +19,5 @@ def home():
         "cabinet/home.html",
         cards=services.cards(bindings, today),
         announcements=services.announcements({binding.account.building_id for binding in bindings}, today),
-        pending=accounts.pending_requests(current_user),
+        pending=accounts.requests_to_show(current_user),
     )

@@ -1,5 +1,7 @@
 """The forms of a dispatch request: filing it, a comment, cancelling and the rating."""
 
+import json
+
 from flask_babel import lazy_gettext as _l
 from wtforms import MultipleFileField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
@@ -11,7 +13,7 @@ from kabinet.forms import Form, phone_field, strip
 DESCRIPTION_MAX = 2000
 
 
-def _number_or_none(value):
+def number_or_none(value):
     """A number picked in the form; None for anything else, so that the form's own check explains it."""
     try:
         return int(value)
@@ -19,25 +21,32 @@ def _number_or_none(value):
         return None
 
 
+def history_text(label, required: str | None, rows: int) -> TextAreaField:
+    """A text that goes into a request's history (its description, a comment): at most DESCRIPTION_MAX characters;
+    required with the message `required`, or optional when it is None."""
+    presence = DataRequired(required) if required else Optional()
+    return TextAreaField(
+        label,
+        filters=[strip],
+        validators=[
+            presence,
+            Length(max=DESCRIPTION_MAX, message=_l("Не длиннее %(max)d символов.", max=DESCRIPTION_MAX)),
+        ],
+        render_kw={"rows": rows},
+    )
+
+
 class RequestForm(Form):
     """A new request: which account, what happened, where, how to reach the tenant, photos."""
 
-    account = SelectField(_l("Лицевой счет"), coerce=_number_or_none, validate_choice=False)
+    account = SelectField(_l("Лицевой счет"), coerce=number_or_none, validate_choice=False)
     category = SelectField(
         _l("Что случилось"),
         choices=[SelectChoice("", _l("— выберите —")), *(SelectChoice(k, v) for k, v in CATEGORY_LABELS.items())],
         validators=[DataRequired(_l("Выберите, что случилось."))],
         validate_choice=False,  # checked below, with a message a tenant understands
     )
-    description = TextAreaField(
-        _l("Описание"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Опишите, что случилось.")),
-            Length(max=DESCRIPTION_MAX, message=_l("Не длиннее %(max)d символов.", max=DESCRIPTION_MAX)),
-        ],
-        render_kw={"rows": 4},
-    )
+    description = history_text(_l("Описание"), _l("Опишите, что случилось."), rows=4)
     location = StringField(
         _l("Где"),
         filters=[strip],
@@ -55,9 +64,9 @@ class RequestForm(Form):
         """accounts: the tenant's, offered in the list; without any, the request is about no account."""
         super().__init__(*args, **kwargs)
         self.accounts = {account.id: account for account in accounts}
-        self.account.choices = [
-            SelectChoice(a.id, f"№ {a.number} — {a.address}", render_kw={"data-address": a.address}) for a in accounts
-        ]
+        self.account.choices = [SelectChoice(a.id, f"№ {a.number} — {a.address}") for a in accounts]
+        # For static/js/dispatch.js, which puts the chosen account's address in «Где».
+        self.account.render_kw = {"data-addresses": json.dumps({a.id: a.address for a in accounts}, ensure_ascii=False)}
         self.prepared: list[photos.Photo] = []
         if accounts:
             self.account.flags.required = True
@@ -99,15 +108,7 @@ class RequestForm(Form):
 class CommentForm(Form):
     """A comment to the request's history."""
 
-    text = TextAreaField(
-        _l("Комментарий"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Напишите комментарий.")),
-            Length(max=DESCRIPTION_MAX, message=_l("Не длиннее %(max)d символов.", max=DESCRIPTION_MAX)),
-        ],
-        render_kw={"rows": 3},
-    )
+    text = history_text(_l("Комментарий"), _l("Напишите комментарий."), rows=3)
 
 
 class CancelForm(Form):
@@ -120,7 +121,7 @@ class RateForm(Form):
     rating = RadioField(
         _l("Оценка"),
         choices=[SelectChoice(n, str(n)) for n in range(5, 0, -1)],
-        coerce=_number_or_none,
+        coerce=number_or_none,
         validate_choice=False,
     )
     comment = TextAreaField(

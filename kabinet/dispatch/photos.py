@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
-from flask import current_app
+from flask import abort, current_app, send_file
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -84,3 +84,15 @@ def remove(names) -> None:
     """Delete stored photos whose request was not saved after all."""
     for name in names:
         (folder() / name).unlink(missing_ok=True)
+
+
+def response(photo):
+    """The stored photo as an answer for its author or the staff: private, never cached, never sniffed; 404 when the
+    row or its file is missing."""
+    path = folder() / photo.filename if photo is not None else None
+    if path is None or not path.is_file():
+        abort(404)
+    answer = send_file(path, mimetype=photo.content_type, max_age=0)
+    answer.headers["Cache-Control"] = "private, no-store"
+    answer.headers["X-Content-Type-Options"] = "nosniff"
+    return answer

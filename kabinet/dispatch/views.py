@@ -1,6 +1,6 @@
 """The tenant's side of the requests to the emergency dispatch service (заявки в АДС)."""
 
-from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from kabinet import messages
@@ -52,12 +52,9 @@ def new():
         if chosen:
             form.account.data, form.location.data = chosen.id, chosen.address
     if form.validate_on_submit():
-        fields = {name: form[name].data for name in ("category", "description", "access_time")}
-        location = services.place(form.chosen_account, form.location.data, bound)
-        filed, is_new = services.create(
-            current_user, form.chosen_account, location=location, contact_phone=form.contact_phone.data,
-            photos=form.prepared, **fields
-        )
+        fields = {name: form[name].data for name in ("category", "description", "contact_phone", "access_time")}
+        fields["location"] = services.place(form.chosen_account, form.location.data, bound)
+        filed, is_new = services.create(current_user, form.chosen_account, photos=form.prepared, **fields)
         notify(messages.DISPATCH_FILED if is_new else messages.DISPATCH_ALREADY_FILED, number=filed.id)
         return redirect(url_for("dispatch.show", request_id=filed.id))
     phone = services.dispatch_phone(bound[0].organization_id if bound else None)
@@ -130,10 +127,4 @@ def rate(request_id):
 @bp.route("/<int:request_id>/photos/<int:photo_id>")
 def photo(request_id, photo_id):
     """A photo of the request, only to whom may see the request, never cached by a shared proxy."""
-    found = services.photo_for(current_user, request_id, photo_id)
-    if found is None or not (photos.folder() / found.filename).is_file():
-        abort(404)
-    response = send_file(photos.folder() / found.filename, mimetype=found.content_type, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return photos.response(services.photo_for(current_user, request_id, photo_id))

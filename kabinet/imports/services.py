@@ -7,7 +7,7 @@ exists); the second applies the rows in chunks inside one transaction, with a fe
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from kabinet.models.meter import UNITS
 
 CHUNK = 2000
 SHOWN_PROBLEMS = 200
+SHOWN_ROWS = 10  # of each outcome, for the preview
 
 
 @dataclass
@@ -49,11 +50,17 @@ class ImportFailed(Exception):
 
 @dataclass
 class Report:
-    """What an import did, row by row."""
+    """What an import did (or, in a preview, would do), row by row; the first rows of each outcome as examples."""
 
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    examples: dict[str, list[dict]] = field(default_factory=lambda: {"created": [], "updated": [], "unchanged": []})
+
+    def count(self, outcome: str, record: dict) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+        if len(self.examples[outcome]) < SHOWN_ROWS:
+            self.examples[outcome].append(record)
 
     def __str__(self) -> str:
         return f"создано: {self.created}, обновлено: {self.updated}, без изменений: {self.unchanged}"
@@ -61,6 +68,28 @@ class Report:
 
 def run(kind: str, path: str | Path, organization: Organization) -> Report:
     """Import a file of this kind (accounts, meters, charges, payments) for the organization, in one transaction."""
+    try:
+        report = load(kind, path, organization)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return report
+
+
+def preview(kind: str, path: str | Path, organization: Organization) -> Report:
+    """What run() would do, found by doing it in a transaction that is then rolled back: the same rules, no writes."""
+    try:
+        return load(kind, path, organization)
+    finally:
+        db.session.rollback()
+
+
+def load(kind: str, path: str | Path, organization: Organization) -> Report:
+    """Check every row, then write them all into the session's transaction; the caller commits or rolls back.
+
+    Raises ImportFailed (nothing written) when a row is wrong, FileProblem when the file cannot be read.
+    """
     importer = IMPORTERS[kind](organization.id)
     problems = []
     for line, record in records(kind, path, problems):
@@ -68,14 +97,9 @@ def run(kind: str, path: str | Path, organization: Organization) -> Report:
     if problems:
         raise ImportFailed(problems[:SHOWN_PROBLEMS], max(0, len(problems) - SHOWN_PROBLEMS))
     report = Report()
-    try:
-        rows = records(kind, path, None)
-        while chunk := list(islice(rows, CHUNK)):
-            importer.apply([record for _, record in chunk], report)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    rows = records(kind, path, None)
+    while chunk := list(islice(rows, CHUNK)):
+        importer.apply([record for _, record in chunk], report)
     return report
 
 
@@ -174,13 +198,8 @@ def _changes(record: dict, current: dict, fields: dict[str, str]) -> dict:
     }
 
 
-def _count(report: Report, created: bool, changed: bool) -> None:
-    if created:
-        report.created += 1
-    elif changed:
-        report.updated += 1
-    else:
-        report.unchanged += 1
+def _count(report: Report, record: dict, created: bool, changed: bool) -> None:
+    report.count("created" if created else "updated" if changed else "unchanged", record)
 
 
 class AccountImporter(_Importer):
@@ -252,7 +271,7 @@ class AccountImporter(_Importer):
                 inserts.append({"organization_id": self.organization_id, "number": record["account"], **changes})
             elif changes:
                 updates.append({"id": current["id"], **changes})
-            _count(report, current is None, bool(changes))
+            _count(report, record, current is None, bool(changes))
         _write(Account, inserts, updates)
 
 
@@ -308,7 +327,7 @@ class MeterImporter(_AccountRows):
         touched |= self._apply_readings(records, meters)
         for record in records:
             key = (self.account_ids[record["account"]], record["serial"])
-            _count(report, key not in existing, key in touched)
+            _count(report, record, key not in existing, key in touched)
 
     def _apply_readings(self, records, meters) -> set:
         """Store each row's last reading as an imported reading; the keys of the meters whose reading changed."""
@@ -374,7 +393,7 @@ class ChargeImporter(_AccountRows):
                 inserts.append({"account_id": key[0], "month": key[1], "service": key[2], **changes})
             elif changes:
                 updates.append({"id": current["id"], **changes})
-            _count(report, current is None, bool(changes))
+            _count(report, record, current is None, bool(changes))
         _write(Charge, inserts, updates)
 
 
@@ -407,7 +426,7 @@ class PaymentImporter(_AccountRows):
             self.occurrences[key] += 1
             if occurrence >= stored[key]:
                 inserts.append(dict(zip(("account_id", "paid_on", "amount", "source"), key, strict=True)))
-            _count(report, occurrence >= stored[key], False)
+            _count(report, record, occurrence >= stored[key], False)
         _write(Payment, inserts, [])
 
 

@@ -42,6 +42,7 @@ class User(UserMixin, db.Model):
     # A second factor (TOTP) for staff: the secret once it is confirmed by a first code.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]  # the time step of the last code accepted: a code is good once
 
     sessions: Mapped[list["UserSession"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="UserSession.last_seen_at.desc()"

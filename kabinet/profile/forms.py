@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from wtforms import PasswordField
 from wtforms.validators import InputRequired, Length, ValidationError
 
+from kabinet import passwords
 from kabinet.extensions import db
 from kabinet.forms import Form, check_new_password, email_field, name_field, new_password_fields, phone_field
 from kabinet.models import User
@@ -50,7 +51,16 @@ class PasswordForm(UserForm):
         valid = super().validate(extra_validators)
         user = self.user
         names = (user.first_name, user.last_name, user.middle_name)
-        return check_new_password(self.password, login=user.login, email=user.email, names=names) and valid
+        return (
+            check_new_password(
+                self.password,
+                login=user.login,
+                email=user.email,
+                names=names,
+                min_length=passwords.min_length_for(user),
+            )
+            and valid
+        )
 
 
 class EmailForm(UserForm):

@@ -44,6 +44,10 @@ class ReadingsForm(Form):
     def meter_field(self, state: MeterState):
         return self[field_name(state)]
 
+    def refused(self) -> list[tuple[MeterState, object]]:
+        """The meters whose value was not accepted, with their field, in the page's order: the summary links them."""
+        return [(state, self.meter_field(state)) for state in self.states if self.meter_field(state).errors]
+
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         self.values: dict[int, Decimal] = {}

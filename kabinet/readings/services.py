@@ -7,7 +7,7 @@ keeps the earlier value as a ReadingChange. Everything takes `today` so that the
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import format_date, format_decimal
 from flask_babel import lazy_gettext as _l
@@ -34,6 +34,8 @@ MAX_WHOLE_DIGITS = 9  # no household meter has more; a longer number is a typo
 VERIFICATION_NOTICE = timedelta(days=30)
 VALUE = re.compile(r"^(?P<whole>[0-9]+)(?:[.,](?P<fraction>[0-9]*))?$")
 THOUSANDTH = Decimal("0.001")
+TENTH = Decimal("0.1")
+WHOLE = Decimal("1")
 
 
 class InvalidReading(ValueError):
@@ -185,9 +187,10 @@ def check(state: MeterState, value: Decimal) -> None:
     if baseline is not None and value < baseline.value:
         raise InvalidReading(
             _l(
-                "Показание не может быть меньше предыдущего: %(value)s от %(date)s. "
+                "Показание не может быть меньше предыдущего: %(value)s %(unit)s от %(date)s. "
                 "Если счетчик заменён или прошёл полный круг, обратитесь в офис компании.",
                 value=number(baseline.value),
+                unit=state.meter.unit,
                 date=format_date(baseline.taken_on, "dd.MM.yyyy"),
             )
         )
@@ -210,6 +213,12 @@ class Unusual:
     value: Decimal
     consumption: Decimal
     usual: Decimal  # the average monthly consumption of recent months
+
+    @property
+    def about(self) -> Decimal:
+        """The usual consumption as the page says it, "около 222": whole units, or tenths below 10."""
+        step = WHOLE if self.usual >= 10 else TENTH
+        return self.usual.quantize(step, rounding=ROUND_HALF_UP)
 
 
 def unusual(state: MeterState, value: Decimal, today: date) -> Unusual | None:

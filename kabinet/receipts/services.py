@@ -64,6 +64,11 @@ def receipt(account: Account, month: date) -> Receipt | None:
     return Receipt(account, entry)
 
 
+def settled(account: Account) -> bool:
+    """Whether the account owes nothing today, whatever an earlier receipt asked for (two queries)."""
+    return ledger.balance(account) <= 0
+
+
 def receipts(account: Account) -> list[ledger.Month]:
     """The months with charges, newest first: the receipts a tenant can open (two queries)."""
     return [m for m in reversed(ledger.months(account)) if m.charged or m.recalculated]

@@ -54,6 +54,7 @@ def months(account_id):
         account=account,
         months=services.receipts(account),
         bindings=accounts.bindings(current_user),
+        settled=services.settled(account),
     )
 
 
@@ -61,7 +62,13 @@ def months(account_id):
 def show(account_id, month):
     """The receipt of one month as a printable page, like the single payment document."""
     receipt = _receipt_or_404(account_id, month)
-    return render_template("receipts/show.html", receipt=receipt, account=receipt.account, ledger=receipt.ledger)
+    return render_template(
+        "receipts/show.html",
+        receipt=receipt,
+        account=receipt.account,
+        ledger=receipt.ledger,
+        settled=services.settled(receipt.account),
+    )
 
 
 @bp.route("/<int:account_id>/<month>/qr.png")

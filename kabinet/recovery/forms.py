@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
-from kabinet import messages
+from kabinet import messages, passwords
 from kabinet.forms import Form, check_new_password, code_field, identifier_field, new_password_fields
 from kabinet.recovery import services
 from kabinet.recovery.services import Outcome
@@ -34,4 +34,10 @@ class ChangeForm(Form):
             self.control.errors.append(str(messages.RESET_EXPIRED.text))
             return False
         names = (self.user.first_name, self.user.last_name, self.user.middle_name)
-        return check_new_password(self.password, login=self.user.login, email=self.user.email, names=names)
+        return check_new_password(
+            self.password,
+            login=self.user.login,
+            email=self.user.email,
+            names=names,
+            min_length=passwords.min_length_for(self.user),
+        )

@@ -1,8 +1,12 @@
 """The back office's home: the dashboard; and the audit log."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template, request
 
-from kabinet.staff.access import staff_required
+from kabinet.clock import local_today, utcnow
+from kabinet.dispatch.services import CATEGORY_LABELS
+from kabinet.staff import journal, overview
+from kabinet.staff.access import organization, staff_required
+from kabinet.staff.forms import AuditFilterForm
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -10,5 +14,23 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 @bp.route("/")
 @staff_required()
 def home():
-    """Where staff land after login."""
-    return render_template("staff/home.html")
+    """Where staff land after login: the organization's numbers at a glance."""
+    numbers = overview.overview(organization(), utcnow(), local_today(), current_app.config["DISPATCH_OVERDUE_HOURS"])
+    return render_template(
+        "staff/home.html",
+        numbers=numbers,
+        by_category=overview.chart(numbers.by_category, CATEGORY_LABELS),
+        by_age=overview.chart(numbers.by_age, overview.age_labels()),
+        overdue_hours=current_app.config["DISPATCH_OVERDUE_HOURS"],
+    )
+
+
+@bp.route("/audit")
+@staff_required("admin")
+def audit():
+    """The audit log, newest first, filtered from the address; read-only."""
+    company = organization()
+    form = AuditFilterForm(journal.actions(company), formdata=request.args)
+    form.validate()  # a bad filter is shown with its message and left out; the others still narrow the log
+    listed = journal.events(company, form.chosen(), request.args.get("page", 1, type=int))
+    return render_template("staff/audit.html", form=form, listed=listed, label=journal.label)

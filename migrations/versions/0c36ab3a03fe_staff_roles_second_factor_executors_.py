@@ -85,6 +85,7 @@ def upgrade():
         batch_op.add_column(sa.Column('blocked_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('totp_secret', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('totp_enabled_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('totp_last_step', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_users_role'), ['role'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_users_organization_id_organizations'), 'organizations', ['organization_id'], ['id'])
     _restore_case_insensitive_indexes()
@@ -97,6 +98,7 @@ def downgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_users_organization_id_organizations'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_users_role'))
+        batch_op.drop_column('totp_last_step')
         batch_op.drop_column('totp_enabled_at')
         batch_op.drop_column('totp_secret')
         batch_op.drop_column('blocked_at')

@@ -3,14 +3,13 @@
 // Without this file the server does the same when the request is saved.
 (function () {
   "use strict";
-  var select = document.querySelector("select[name=account]");
+  var select = document.querySelector("select[data-addresses]");
   var place = document.querySelector("input[name=location]");
   if (!select || !place) { return; }
-  var addresses = Array.prototype.map.call(select.options, function (option) { return option.dataset.address; });
+  var addresses = JSON.parse(select.dataset.addresses);
+  var known = Object.keys(addresses).map(function (id) { return addresses[id]; });
   select.addEventListener("change", function () {
-    var chosen = select.options[select.selectedIndex];
-    if (chosen && chosen.dataset.address && addresses.indexOf(place.value.trim()) !== -1) {
-      place.value = chosen.dataset.address;
-    }
+    var chosen = addresses[select.value];
+    if (chosen && known.indexOf(place.value.trim()) !== -1) { place.value = chosen; }
   });
 })();

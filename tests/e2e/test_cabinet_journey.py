@@ -154,8 +154,12 @@ def test_tenant_month_balance_readings_receipt_request_and_book(
     field(hot, "Новое показание, м³").fill("67,3")
     page.get_by_role("button", name="Передать показания").click()
     expect(cold.get_by_role("alert")).to_contain_text(
-        f"Показание не может быть меньше предыдущего: 126,5 от {last_reading_on}."
+        f"Показание не может быть меньше предыдущего: 126,5 м³ от {last_reading_on}."
     )
+    summary = page.locator('[data-test="refused"]')  # at the top, for a phone where the field is far down
+    expect(summary).to_contain_text("Показания не приняты: проверьте отмеченные поля.")
+    summary.get_by_role("link", name="Холодная вода, № CW-1").click()
+    expect(page).to_have_url(re.compile(r"#meter_\d+$"))
     expect(field(cold, "Новое показание, м³")).to_have_value("120")
     expect(field(cold, "Новое показание, м³")).to_have_attribute("aria-invalid", "true")
     expect(field(hot, "Новое показание, м³")).to_have_value("67,3")
@@ -227,10 +231,14 @@ def test_tenant_month_balance_readings_receipt_request_and_book(
     page.get_by_role("button", name="Отправить комментарий").click()
     expect(page.get_by_role("status")).to_have_text("Комментарий добавлен.")
     expect(page.locator('[data-test="event"]').last).to_contain_text("Перекрыл воду, дома после 18:00.")
-    page.get_by_role("button", name="Отменить заявку").click()
+    confirm = page.get_by_role("button", name="Да, отменить заявку")
+    expect(confirm).to_be_hidden()  # one tap does not cancel: it opens the warning first
+    page.get_by_text("Отменить заявку…").click()
+    expect(page.get_by_text("Диспетчерская служба не будет выполнять отменённую заявку.")).to_be_visible()
+    confirm.click()
     expect(page.get_by_role("status")).to_have_text("Заявка отменена.")
     expect(status).to_have_text("Отменена")
-    expect(page.get_by_role("button", name="Отменить заявку")).to_have_count(0)
+    expect(page.get_by_text("Отменить заявку…")).to_have_count(0)
     screenshot(page, "request-cancelled")
 
     # --- the complaints and suggestions book

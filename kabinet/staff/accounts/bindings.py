@@ -1,0 +1,139 @@
+"""Requests to bind an account by address, which the accountant approves or rejects; and code words for a house."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from kabinet import audit
+from kabinet.accounts import codewords
+from kabinet.extensions import db
+from kabinet.models import Account, AccountBinding, BindingRequest, Building, Organization, User
+
+PER_PAGE = 25
+
+
+def _same_premises(a: str, b: str) -> bool:
+    return " ".join(a.lower().split()) == " ".join(b.lower().split())
+
+
+@dataclass
+class Pending:
+    """A request waiting for a decision, with its tenant and the accounts at that address."""
+
+    request: BindingRequest
+    user: User
+    matches: list[Account]
+
+
+def pending(organization: Organization, page: int):
+    """The organization's undecided requests, the oldest first, each with its tenant and matches; a page of them.
+
+    Four queries for the page: the count, the requests with their houses, their tenants, the accounts of those houses.
+    """
+    query = (
+        select(BindingRequest)
+        .join(BindingRequest.building)
+        .where(Building.organization_id == organization.id, BindingRequest.state == "pending")
+        .options(joinedload(BindingRequest.building))
+        .order_by(BindingRequest.created_at, BindingRequest.id)
+    )
+    listed = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+    requests = listed.items
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({r.user_id for r in requests})))}
+    accounts = db.session.scalars(
+        select(Account).where(Account.building_id.in_({r.building_id for r in requests}), ~Account.is_closed)
+    ).all()
+    listed.items = [
+        Pending(
+            request,
+            users[request.user_id],
+            [
+                a
+                for a in accounts
+                if a.building_id == request.building_id and _same_premises(a.premises, request.premises)
+            ],
+        )
+        for request in requests
+    ]
+    return listed
+
+
+def request_of(organization: Organization, request_id: int) -> BindingRequest | None:
+    """The request if it asks for a house of the organization; None otherwise (404)."""
+    query = (
+        select(BindingRequest)
+        .join(BindingRequest.building)
+        .where(BindingRequest.id == request_id, Building.organization_id == organization.id)
+        .options(joinedload(BindingRequest.building))
+    )
+    return db.session.scalar(query)
+
+
+def candidates(request: BindingRequest) -> list[Account]:
+    """The open accounts of the requested house, the ones at the requested premises first, then in the house's order."""
+    accounts = db.session.scalars(
+        select(Account)
+        .where(Account.building_id == request.building_id, ~Account.is_closed)
+        .options(joinedload(Account.building))
+    ).all()
+    return sorted(
+        accounts, key=lambda a: (not _same_premises(a.premises, request.premises), codewords.premises_order(a))
+    )
+
+
+def approve(request: BindingRequest, account: Account, staff: User, now: datetime) -> None:
+    """Bind the account to the tenant by address and close the request as approved."""
+    bound = db.session.scalar(
+        select(func.count(AccountBinding.id)).where(
+            AccountBinding.user_id == request.user_id, AccountBinding.account_id == account.id
+        )
+    )
+    if not bound:
+        db.session.add(
+            AccountBinding(user_id=request.user_id, account_id=account.id, role=request.role, method="address")
+        )
+    request.state, request.account_id = "approved", account.id
+    request.decided_at, request.decided_by = now, staff.id
+    audit.record("binding.approve", target=request, details=f"account:{account.id} {account.number}")
+    db.session.commit()
+
+
+def reject(request: BindingRequest, reason: str, staff: User, now: datetime) -> None:
+    """Refuse the request with a reason the tenant reads on the cabinet's home."""
+    request.state, request.reason = "rejected", reason
+    request.decided_at, request.decided_by = now, staff.id
+    audit.record("binding.reject", target=request, details=reason)
+    db.session.commit()
+
+
+@dataclass
+class House:
+    """A house with how many of its open accounts have a code word."""
+
+    building: Building
+    accounts: int
+    with_code_word: int
+
+
+def houses(organization: Organization) -> list[House]:
+    """The organization's houses by address, with their code-word counts (one query)."""
+    rows = db.session.execute(
+        select(Building, func.count(Account.id), func.count(Account.code_word_hash))
+        .outerjoin(Account, (Account.building_id == Building.id) & ~Account.is_closed)
+        .where(Building.organization_id == organization.id)
+        .group_by(Building.id)
+        .order_by(Building.address)
+    ).all()
+    return [House(building, accounts, with_code_word) for building, accounts, with_code_word in rows]
+
+
+def generate(organization: Organization, building: Building, now: datetime) -> list[tuple[list[Account], str]]:
+    """Code words for the house's accounts that have none, as `flask codewords generate --building` gives them;
+    the caller commits once the letters exist."""
+    letters = codewords.issue_missing(organization, building.address, now)
+    if letters:
+        count = sum(len(accounts) for accounts, _ in letters)
+        audit.record("codeword.generate", target=building, details=f"accounts: {count}, letters: {len(letters)}")
+    return letters

@@ -1,0 +1,174 @@
+"""The dispatcher's forms: the queue's filters, a status change, an assignment and a request taken by phone."""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from wtforms import DateField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from kabinet.dispatch.forms import history_text, number_or_none
+from kabinet.dispatch.services import CATEGORY_LABELS, STATUS_LABELS
+from kabinet.extensions import db
+from kabinet.forms import Form, phone_field, strip
+from kabinet.models import Account
+from kabinet.staff.dispatch.services import ALL, OPEN, QueueFilter
+
+ANY = SelectChoice("", _l("Все"))
+NEXT_STATUS = {"new": "in_progress", "in_progress": "done"}
+
+
+def _buildings(organization):
+    return [SelectChoice(building.id, building.address) for building in organization.buildings]
+
+
+def _categories(first):
+    return [first, *(SelectChoice(key, label) for key, label in CATEGORY_LABELS.items())]
+
+
+class QueueFilterForm(Form):
+    """The queue's filters, read from the address (a GET form, so a filtered queue can be bookmarked and refreshed)."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(
+        _l("Статус"),
+        choices=[
+            SelectChoice(OPEN, _l("Открытые")),
+            SelectChoice(ALL, _l("Все")),
+            *(SelectChoice(key, label) for key, label in STATUS_LABELS.items()),
+        ],
+        default=OPEN,
+    )
+    category = SelectField(_l("Что случилось"), choices=_categories(ANY), default="")
+    building = SelectField(_l("Дом"), coerce=number_or_none, validate_choice=False)
+    created_from = DateField(
+        _l("Поступила с"), validators=[Optional()], render_kw={"type": "date"}, format=["%Y-%m-%d", "%d.%m.%Y"]
+    )
+    created_until = DateField(
+        _l("по"), validators=[Optional()], render_kw={"type": "date"}, format=["%Y-%m-%d", "%d.%m.%Y"]
+    )
+
+    def __init__(self, organization, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.building.choices = [ANY, *_buildings(organization)]
+        self.known_buildings = {building.id for building in organization.buildings}
+
+    def chosen(self) -> QueueFilter:
+        """The filters to apply: a field with an error counts as not filled."""
+
+        def kept(field, default):
+            return default if field.errors else field.data
+
+        return QueueFilter(
+            status=kept(self.status, OPEN),
+            category=kept(self.category, ""),
+            building_id=kept(self.building, None),
+            created_from=kept(self.created_from, None),
+            created_until=kept(self.created_until, None),
+        )
+
+    def validate_building(self, field):
+        if field.raw_data and field.raw_data[0] and field.data not in self.known_buildings:
+            raise ValidationError(_l("Выберите дом из списка."))
+
+    def validate_created_until(self, field):
+        if field.data and self.created_from.data and field.data < self.created_from.data:
+            raise ValidationError(_l("Конец периода раньше его начала."))
+
+
+class StatusForm(Form):
+    """Move the request to another status, with a comment the tenant reads in the e-mail and the history."""
+
+    status = SelectField(_l("Новый статус"), validate_choice=False)
+    comment = history_text(_l("Комментарий для жителя"), None, rows=3)
+
+    def __init__(self, current_status, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = [SelectChoice(k, v) for k, v in STATUS_LABELS.items() if k != current_status]
+        # Offered first is where a request usually goes next, so a hurried click does not send it back.
+        self.status.data = self.status.data or NEXT_STATUS.get(current_status)
+
+    def validate_status(self, field):
+        if field.data not in {choice.value for choice in self.status.choices}:
+            raise ValidationError(_l("Выберите новый статус из списка: заявка уже в этом статусе."))
+
+
+class AssignForm(Form):
+    """Whom the request is given to; the empty choice takes it back."""
+
+    executor = SelectField(_l("Исполнитель"), coerce=number_or_none, validate_choice=False)
+
+    def __init__(self, executors, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.executors = {executor.id: executor for executor in executors}
+        self.executor.choices = [
+            SelectChoice("", _l("— не назначен —")),
+            *(SelectChoice(e.id, e.name) for e in executors),
+        ]
+
+    @property
+    def chosen(self):
+        return self.executors.get(self.executor.data)
+
+    def validate_executor(self, field):
+        if field.data is not None and field.data not in self.executors:
+            raise ValidationError(_l("Выберите исполнителя из списка."))
+
+
+class PhoneRequestForm(Form):
+    """A request the dispatcher takes by phone: for an account (by its number) or a common area of a house."""
+
+    account_number = StringField(
+        _l("Лицевой счет"), filters=[strip], validators=[Length(max=32, message=_l("Не длиннее 32 символов."))]
+    )
+    building = SelectField(_l("Дом (для мест общего пользования)"), coerce=number_or_none, validate_choice=False)
+    location = StringField(
+        _l("Где"), filters=[strip], validators=[Length(max=200, message=_l("Не длиннее 200 символов."))]
+    )
+    category = SelectField(
+        _l("Что случилось"),
+        choices=_categories(SelectChoice("", _l("— выберите —"))),
+        validators=[DataRequired(_l("Выберите, что случилось."))],
+        validate_choice=False,
+    )
+    description = history_text(_l("Описание"), _l("Опишите, что случилось."), rows=4)
+    contact_phone = phone_field(_l("Телефон звонившего"), required=True)
+    access_time = StringField(
+        _l("Когда можно попасть в помещение"),
+        filters=[strip],
+        validators=[Optional(), Length(max=255, message=_l("Не длиннее 255 символов."))],
+    )
+
+    def __init__(self, organization, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+        self.building.choices = [SelectChoice("", _l("— выберите —")), *_buildings(organization)]
+        self.buildings = {building.id: building for building in organization.buildings}
+        self.account = None
+
+    @property
+    def chosen_building(self):
+        return None if self.account else self.buildings.get(self.building.data)
+
+    def validate_account_number(self, field):
+        if not field.data:
+            return
+        self.account = db.session.scalar(
+            select(Account).where(Account.organization_id == self.organization.id, Account.number == field.data)
+        )
+        if self.account is None:
+            raise ValidationError(_l("Лицевой счет № %(number)s не найден.", number=field.data))
+
+    def validate_building(self, field):
+        if self.account_number.data:
+            return
+        if field.data not in self.buildings:
+            raise ValidationError(_l("Укажите лицевой счет или выберите дом, если заявка о местах общего пользования."))
+
+    def validate_location(self, field):
+        if not field.data and not self.account_number.data:
+            raise ValidationError(_l("Укажите, где именно: подъезд, этаж, подвал, двор."))
+
+    def validate_category(self, field):
+        if field.data not in CATEGORY_LABELS:
+            raise ValidationError(_l("Выберите, что случилось, из списка."))

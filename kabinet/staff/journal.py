@@ -1,0 +1,90 @@
+"""The audit log as the admin reads it: an organization's events, newest first, narrowed by the filters.
+
+An event belongs to the organization when its user is one of its staff or of its tenants (see
+kabinet.staff.tenants.services); events with no user (a failed login with an unknown name, a rate limit) belong to
+the installation, so the installation's own organization sees them.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from flask_babel import lazy_gettext as _l
+from flask_babel import to_utc
+from sqlalchemy import and_, func, or_, select
+
+from kabinet import audit
+from kabinet.extensions import db
+from kabinet.models import AuditEvent, Organization, User
+from kabinet.organizations import default_organization
+from kabinet.staff.tenants.services import in_organization
+
+PER_PAGE = 50
+
+# How the log names what happened; an action without a label here is shown as recorded.
+ACTION_LABELS = {
+    audit.LOGIN: _l("Вход"),
+    audit.LOGIN_FAILED: _l("Неудачный вход"),
+    audit.LOGOUT: _l("Выход"),
+    audit.RATE_LIMITED: _l("Слишком много попыток"),
+    audit.PASSWORD_CHANGED: _l("Смена пароля"),
+    audit.PASSWORD_RESET: _l("Восстановление пароля"),
+    audit.CODE_WORD_FAILED: _l("Неверное кодовое слово"),
+    "tenant.block": _l("Житель заблокирован"),
+    "tenant.unblock": _l("Житель разблокирован"),
+    "tenant.resend": _l("Повторное письмо для подтверждения"),
+    "tenant.unbind": _l("Лицевой счёт отвязан от жителя"),
+}
+
+
+def label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    """What the admin narrowed the log to; empty values mean "any"."""
+
+    action: str = ""
+    login: str = ""
+    ip: str = ""
+    since: date | None = None
+    until: date | None = None
+
+
+def in_organization_log(organization: Organization):
+    """A condition on AuditEvent: the event belongs to the organization (see the module's docstring)."""
+    installation = organization.id == default_organization().id
+    works_here = User.organization_id == organization.id
+    if installation:  # staff without an organization work for the installation's (kabinet.staff.access)
+        works_here = or_(works_here, User.organization_id.is_(None))
+    staff_here = and_(User.role.is_not(None), works_here)
+    mine = AuditEvent.user_id.in_(select(User.id).where(or_(staff_here, in_organization(organization))))
+    return or_(mine, AuditEvent.user_id.is_(None)) if installation else mine
+
+
+def actions(organization: Organization) -> list[str]:
+    """The actions the organization's log holds, for the filter's list (one query; a few dozen at most)."""
+    query = select(AuditEvent.action).where(in_organization_log(organization)).distinct().order_by(AuditEvent.action)
+    return list(db.session.scalars(query))
+
+
+def events(organization: Organization, chosen: LogFilter, page: int):
+    """A page of the organization's events matching the filters, newest first."""
+    query = select(AuditEvent).where(in_organization_log(organization))
+    if chosen.action:
+        query = query.where(AuditEvent.action == chosen.action)
+    if chosen.login:
+        query = query.where(func.lower(AuditEvent.actor) == chosen.login.lower())
+    if chosen.ip:
+        query = query.where(AuditEvent.ip.startswith(chosen.ip, autoescape=True))  # "10.0." finds a whole network
+    if chosen.since:
+        query = query.where(AuditEvent.created_at >= _midnight(chosen.since))
+    if chosen.until:
+        query = query.where(AuditEvent.created_at < _midnight(chosen.until + timedelta(days=1)))
+    query = query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+
+
+def _midnight(day: date) -> datetime:
+    # The admin's days begin at midnight where the company works; the log is stored in UTC.
+    return to_utc(datetime.combine(day, time.min))

@@ -1,0 +1,41 @@
+"""`flask --app wsgi staff create --email E --role admin [...]`: the first admin, before anyone can invite."""
+
+import sys
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from kabinet.extensions import db
+from kabinet.models import User
+from kabinet.models.user import STAFF_ROLES
+from kabinet.organizations import UnknownOrganization, find_organization
+from kabinet.staff.team.services import invite
+
+staff_cli = AppGroup("staff", help="The company's staff users.")
+
+
+@staff_cli.command("create")
+@click.option("--email", required=True, help="Where the invitation goes.")
+@click.option("--role", type=click.Choice(STAFF_ROLES), required=True)
+@click.option("--login", default="", help="The login; made of the e-mail when left out.")
+@click.option("--first-name", default="Администратор")
+@click.option("--last-name", default="")
+@click.option("--org", "org", default=None, help="The organization's id or INN, where there are several.")
+def create(email, role, login, first_name, last_name, org):
+    """Create a staff user and e-mail (and print) the link that sets their password."""
+    try:
+        organization = find_organization(org)
+    except UnknownOrganization as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    email = email.strip()
+    taken = select(User.id).where(func.lower(User.email) == email.lower())
+    if login:
+        taken = taken.union(select(User.id).where(func.lower(User.login) == login.lower()))
+    if db.session.scalars(taken).first():
+        click.echo("Пользователь с таким e-mail или логином уже есть.", err=True)
+        sys.exit(1)
+    user, link = invite(organization, email=email, first_name=first_name, last_name=last_name, role=role, login=login)
+    click.echo(f"Сотрудник {user.login} ({role}) создан. Приглашение отправлено на {email}.")
+    click.echo(f"Ссылка для установки пароля: {link}")

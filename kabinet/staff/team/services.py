@@ -1,0 +1,208 @@
+"""The organization's staff: invitations that set the first password, roles, blocking; and the executors list."""
+
+import enum
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from kabinet import audit, messages, tokens
+from kabinet.auth.services import end_sessions
+from kabinet.clock import utcnow
+from kabinet.extensions import db
+from kabinet.models import Executor, Organization, User
+from kabinet.outbox import queue
+from kabinet.staff.access import ROLE_NAMES
+from kabinet.urls import external_url
+
+INVITATION_MAX_AGE = timedelta(hours=72)
+
+
+class Refused(Exception):
+    """A change the team's rules forbid; carries the kabinet.messages entry that says why."""
+
+    def __init__(self, message):
+        super().__init__(str(message.text))
+        self.message = message
+
+
+class Invitation(enum.Enum):
+    VALID = "valid"
+    EXPIRED = "expired"
+    INVALID = "invalid"
+
+
+def staff_of(organization: Organization) -> list[User]:
+    """The organization's staff users, by name (a small company: a page holds them all)."""
+    return db.session.scalars(
+        select(User)
+        .where(User.organization_id == organization.id, User.role.is_not(None))
+        .order_by(User.last_name, User.first_name, User.id)
+    ).all()
+
+
+def member(organization: Organization, user_id: int) -> User | None:
+    """One staff user of the organization; None for anyone else's."""
+    user = db.session.get(User, user_id)
+    return user if user and user.is_staff and user.organization_id == organization.id else None
+
+
+def free_login(email: str) -> str:
+    """A login made of the e-mail's name, with a number added while it is taken."""
+    base = re.sub(r"[^A-Za-z0-9._-]", "", email.partition("@")[0])[:28] or "staff"
+    base = base if len(base) >= 3 else f"{base}.staff"
+    login, number = base, 1
+    while db.session.scalar(select(User.id).where(func.lower(User.login) == login.lower())):
+        number += 1
+        login = f"{base}{number}"
+    return login
+
+
+def invite(organization: Organization, *, email: str, first_name: str, last_name: str, role: str,
+           login: str = "", by: User | None = None) -> tuple[User, str]:  # fmt: skip
+    """Create a confirmed staff user with no usable password and e-mail them the link that sets one; both returned."""
+    user = User(
+        login=login or free_login(email),
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        phone="",
+        role=role,
+        organization_id=organization.id,
+        confirmed_at=utcnow(),  # the admin vouches for the address, and only its owner can follow the link
+    )
+    user.set_password(secrets.token_urlsafe(32))  # nobody knows it: the invitation sets the real one
+    db.session.add(user)
+    db.session.flush()
+    link = external_url("staff_team.invitation", token=tokens.dump("invitation", _invitation_payload(user)))
+    queue(
+        email,
+        "team/invitation",
+        user=user,
+        organization=organization,
+        role_name=ROLE_NAMES[role],
+        invitation_url=link,
+        hours=int(INVITATION_MAX_AGE.total_seconds() // 3600),
+    )
+    actor = "" if by else "cli"  # the first admin is made on the server's console, by nobody who logs in
+    audit.record("team.invite", target=user, details=f"{user.login} <{email}>: {role}", user=by, actor=actor)
+    db.session.commit()
+    return user, link
+
+
+def _invitation_payload(user: User) -> dict:
+    # The password's fingerprint: once the link sets a password (or anyone changes it), the link is dead.
+    return {"u": user.id, "p": hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]}
+
+
+def read_invitation(token: str) -> tuple[Invitation, User | None]:
+    """Whether an invitation link still works, and whose it is."""
+    try:
+        payload = tokens.load("invitation", token, max_age=int(INVITATION_MAX_AGE.total_seconds()))
+    except tokens.Expired:
+        return Invitation.EXPIRED, None
+    except tokens.Invalid:
+        return Invitation.INVALID, None
+    user = db.session.get(User, payload.get("u")) if isinstance(payload, dict) else None
+    if user is None or not user.is_staff or user.blocked_at is not None or payload != _invitation_payload(user):
+        return Invitation.INVALID, None
+    return Invitation.VALID, user
+
+
+def accept_invitation(user: User, password: str) -> None:
+    """Set the invited user's first password, which spends the link."""
+    user.set_password(password)
+    audit.record(audit.PASSWORD_CHANGED, target=user, details="invitation", user=user)
+    db.session.commit()
+
+
+def _active_admins(organization_id: int) -> int:
+    return db.session.scalar(
+        select(func.count(User.id)).where(
+            User.organization_id == organization_id, User.role == "admin", User.blocked_at.is_(None)
+        )
+    )
+
+
+def _keep_an_admin(user: User, by: User) -> None:
+    """Refuse to take away the organization's last active admin, and an admin's own powers."""
+    if user.role == "admin" and user.blocked_at is None and _active_admins(user.organization_id) <= 1:
+        raise Refused(messages.TEAM_LAST_ADMIN)
+    if user.id == by.id:
+        raise Refused(messages.TEAM_NOT_YOURSELF)
+
+
+def change_role(user: User, role: str, *, by: User) -> None:
+    """Give a staff user another role."""
+    if role == user.role:
+        return
+    if user.role == "admin":
+        _keep_an_admin(user, by)
+    audit.record("team.role", target=user, details=f"{user.login}: {user.role} -> {role}", user=by)
+    user.role = role
+    db.session.commit()
+
+
+def block(user: User, *, by: User) -> None:
+    """Stop a staff user from logging in and end the sessions they have."""
+    _keep_an_admin(user, by)
+    user.blocked_at = utcnow()
+    audit.record("team.block", target=user, details=user.login, user=by)
+    end_sessions(user)  # commits the block with it
+
+
+def unblock(user: User, *, by: User) -> None:
+    """Let a blocked staff user log in again."""
+    user.blocked_at = None
+    audit.record("team.unblock", target=user, details=user.login, user=by)
+    db.session.commit()
+
+
+def require_second_factor(organization: Organization, required: bool, *, by: User) -> None:
+    """Switch the organization's rule that every staff user logs in with a second factor."""
+    organization.staff_totp_required = required
+    audit.record("team.require_2fa", target=organization, details="on" if required else "off", user=by)
+    db.session.commit()
+
+
+# --- executors -------------------------------------------------------------------------------------------------
+
+
+def executors_of(organization: Organization) -> list[Executor]:
+    """Every executor of the organization, the active ones first, by name."""
+    return db.session.scalars(
+        select(Executor)
+        .where(Executor.organization_id == organization.id)
+        .order_by(Executor.is_active.desc(), Executor.name, Executor.id)
+    ).all()
+
+
+def executor_of(organization: Organization, executor_id: int) -> Executor | None:
+    executor = db.session.get(Executor, executor_id)
+    return executor if executor and executor.organization_id == organization.id else None
+
+
+def add_executor(organization: Organization, name: str, *, by: User) -> Executor:
+    """A new name the dispatchers can assign requests to."""
+    executor = Executor(organization_id=organization.id, name=name)
+    db.session.add(executor)
+    db.session.flush()
+    audit.record("executor.add", target=executor, details=name, user=by)
+    db.session.commit()
+    return executor
+
+
+def rename_executor(executor: Executor, name: str, *, by: User) -> None:
+    audit.record("executor.rename", target=executor, details=f"{executor.name} -> {name}", user=by)
+    executor.name = name
+    db.session.commit()
+
+
+def set_executor_active(executor: Executor, active: bool, *, by: User) -> None:
+    """Hide an executor from new assignments (their past requests keep the name), or bring them back."""
+    executor.is_active = active
+    audit.record("executor.activate" if active else "executor.deactivate", target=executor, details=executor.name,
+                 user=by)  # fmt: skip
+    db.session.commit()

@@ -1,0 +1,199 @@
+"""The back office's home (the dashboard's numbers for a known dataset) and the audit log (filters, admin only)."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from kabinet.clock import local_today, utcnow
+from kabinet.extensions import db
+from kabinet.models import AuditEvent, DispatchRequest, Meter, Reading
+from kabinet.organizations import default_organization
+from kabinet.staff import overview
+from tests.conftest import logged_in, make_user, page, queries
+from tests.factories import add_history, make_account, make_meter, make_staff, other_organization
+
+
+def request_of(app, organization_id, category, hours_ago, status="new"):
+    with app.app_context():
+        db.session.add(DispatchRequest(organization_id=organization_id, category=category, description="…",
+                                       location="ул. Ленина, д. 5", contact_phone="+79123456789", status=status,
+                                       created_at=utcnow() - timedelta(hours=hours_ago)))  # fmt: skip
+        db.session.commit()
+
+
+@pytest.fixture
+def dataset(app):
+    """Two tenants (one confirmed) on two of three open accounts, four meters, three open requests, some debt."""
+    with app.app_context():
+        this_month = local_today().replace(day=1)
+    ivan = make_user(app)
+    maria = make_user(app, login="maria", email="maria@example.org", confirmed=False)
+    first = make_account(app, "100101", user_id=ivan)
+    make_account(app, "100102", premises="2", user_id=maria, opening_balance=Decimal("-500.00"))  # paid ahead
+    make_account(app, "100103", premises="3", opening_balance=Decimal("250.25"))
+    make_account(app, "100104", premises="4", is_closed=True)
+    add_history(app, first, (this_month - timedelta(days=70)).replace(day=1), 2)  # 2 × 1881.75 charged, 2000 paid
+    submitted = make_meter(app, first, serial="A")
+    earlier = make_meter(app, first, serial="B")
+    make_meter(app, first, serial="C", readings=[(this_month, 5)])  # the company's import: not submitted
+    make_meter(app, first, serial="D")
+    replaced = make_meter(app, first, serial="E")
+    with app.app_context():
+        for meter, day in ((submitted, this_month), (earlier, this_month - timedelta(days=1)), (replaced, this_month)):
+            db.session.add(Reading(meter_id=meter, taken_on=day, value=Decimal("1"), source="tenant", user_id=ivan))
+        db.session.get(Meter, replaced).is_active = False
+        organization_id = default_organization().id
+        db.session.commit()
+    stranger = make_user(app, login="klen", email="klen@example.org")
+    elsewhere = other_organization(app, user_id=stranger, number="200101")
+    request_of(app, organization_id, "leak", 2)
+    request_of(app, organization_id, "leak", 30)
+    request_of(app, organization_id, "elevator", 100)
+    request_of(app, organization_id, "leak", 200, status="done")
+    request_of(app, elsewhere, "leak", 1)
+    return organization_id
+
+
+def test_the_numbers_of_a_known_dataset(app, dataset):
+    with app.test_request_context():
+        numbers = overview.overview(default_organization(), utcnow(), local_today(), 24)
+    assert (numbers.tenants, numbers.confirmed) == (2, 1)
+    assert (numbers.bound.count, numbers.bound.total, numbers.bound.percent) == (2, 3, 67)
+    assert (numbers.readings.count, numbers.readings.total, numbers.readings.percent) == (1, 4, 25)
+    assert numbers.by_category["leak"] == 2 and numbers.by_category["elevator"] == 1
+    assert numbers.by_category["no_water"] == 0
+    assert numbers.by_age == {"day": 1, "days": 1, "older": 1}
+    assert numbers.overdue == 2
+    assert numbers.debt == Decimal("2013.75")  # 3763.50 − 2000 + 250.25; the overpayment is not deducted
+
+
+def test_the_chart_scales_to_the_longest_bar():
+    chart = overview.chart({"a": 4, "b": 2, "c": 0}, {"a": "A", "b": "B", "c": "C"})
+    widths = [bar.width for bar in chart.bars]
+    assert widths[0] == 2 * widths[1] and widths[2] == 0 and widths[0] == overview.WIDTH - overview.LABEL_WIDTH - 40
+    assert overview.chart({}, {}).bars == []
+
+
+def test_the_dashboard_page_in_bounded_queries(app, dataset):
+    make_staff(app, "dispatcher")
+    client = logged_in(app, "dispatcher")
+    with queries(app) as counted:
+        response = client.get("/staff/")
+    shown = page(response)
+    assert response.status_code == 200 and counted.count <= 12
+    assert "2 013,75" in shown.replace("\xa0", " ")
+    assert 'data-value="2"' in shown and "Протечка" in shown and "/staff/dispatch/?category=leak" in shown
+    assert "/staff/tenants/" not in shown.split('data-test="tenants"')[1].split("</div>")[0]  # not theirs to open
+    assert "<script>" not in shown and "style=" not in shown  # the CSP allows neither inline
+
+
+@pytest.mark.parametrize("role", ["admin", "dispatcher", "accountant"])
+def test_every_staff_role_sees_the_dashboard(app, role):
+    make_staff(app, role)
+    assert logged_in(app, role).get("/staff/").status_code == 200
+
+
+def test_the_dashboard_is_for_staff_only(app, client, user):
+    assert "/auth/login" in client.get("/staff/").headers["Location"]
+    assert logged_in(app, "ivan").get("/staff/").status_code == 404
+
+
+# --- the audit log -----------------------------------------------------------------------------------------------
+
+
+def event(app, action, actor, *, user_id=None, ip="10.0.0.1", when=None, details=""):
+    with app.app_context():
+        db.session.add(AuditEvent(action=action, actor=actor, user_id=user_id, ip=ip, details=details,
+                                  created_at=when or utcnow()))  # fmt: skip
+        db.session.commit()
+
+
+@pytest.fixture
+def admin(app):
+    make_staff(app, "admin")
+    return logged_in(app, "admin")
+
+
+def rows(response) -> int:
+    return page(response).count('data-test="event"')
+
+
+def test_only_the_admin_reads_the_log(app, client, user):
+    assert "/auth/login" in client.get("/staff/audit").headers["Location"]
+    assert logged_in(app, "ivan").get("/staff/audit").status_code == 404
+    for role in ("dispatcher", "accountant"):
+        make_staff(app, role)
+        assert logged_in(app, role).get("/staff/audit").status_code == 403
+
+
+def test_the_log_cannot_be_changed_from_the_app(app, admin):
+    methods = {
+        method for rule in app.url_map.iter_rules() if rule.rule.startswith("/staff/audit") for method in rule.methods
+    }
+    assert methods <= {"GET", "HEAD", "OPTIONS"}
+    assert admin.post("/staff/audit").status_code == 405 and admin.delete("/staff/audit").status_code == 405
+
+
+def test_the_log_newest_first_with_filters(app, admin):
+    dispatcher = make_staff(app, "dispatcher")
+    tenant = make_user(app)
+    make_account(app, user_id=tenant)
+    long_ago = utcnow() - timedelta(days=40)
+    event(app, "dispatch.status", "dispatcher", user_id=dispatcher, ip="192.168.1.5", details="заявка закрыта")
+    event(app, "login", "ivan", user_id=tenant, ip="10.0.0.7", when=long_ago)
+    event(app, "login_failed", "<script>x</script>", ip="10.0.9.9")
+    everything = admin.get("/staff/audit")
+    shown = page(everything)
+    assert rows(everything) == 4  # with the admin's own login
+    assert shown.index("заявка закрыта") < shown.index("10.0.0.7")  # newest first
+    assert "<script>x</script>" not in shown and "&lt;script&gt;" in shown
+    assert rows(admin.get("/staff/audit", query_string={"action": "login_failed"})) == 1
+    assert rows(admin.get("/staff/audit", query_string={"login": "IVAN"})) == 1
+    assert rows(admin.get("/staff/audit", query_string={"ip": "10.0."})) == 2
+    day = (long_ago + timedelta(hours=3)).date()  # the log's days are the company's (Moscow by default)
+    assert rows(admin.get("/staff/audit", query_string={"since": day.isoformat(), "until": day.isoformat()})) == 1
+    assert rows(admin.get("/staff/audit", query_string={"since": (day + timedelta(days=1)).isoformat()})) == 3
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [({"since": "2024-05-02", "until": "2024-05-01"}, "Конец периода раньше его начала."),
+     ({"since": "вчера"}, "Not a valid date value"),
+     ({"action": "nonsense"}, "")],
+)  # fmt: skip
+def test_a_bad_filter_is_shown_and_left_out(app, admin, args, message):
+    response = admin.get("/staff/audit", query_string=args)
+    assert response.status_code == 200 and rows(response) == 1
+    assert "is-invalid" in page(response)
+
+
+def test_another_organizations_events_are_not_shown(app, admin):
+    elsewhere = other_organization(app)
+    theirs = make_user(app, login="klenadmin", email="a@klen.example.org", role="admin", organization_id=elsewhere)
+    stranger = make_user(app, login="klen", email="klen@example.org")
+    other_organization(app, number="200102", user_id=stranger)
+    event(app, "team.block", "klenadmin", user_id=theirs)
+    event(app, "login", "klen", user_id=stranger)
+    shown = page(admin.get("/staff/audit"))
+    assert "klenadmin" not in shown and ">klen<" not in shown
+    klen = logged_in(app, "klenadmin")
+    shown = page(klen.get("/staff/audit"))
+    assert "klenadmin" in shown and ">admin<" not in shown
+
+
+def test_the_log_is_paginated(app, admin):
+    with app.app_context():
+        db.session.add_all(AuditEvent(action="login", actor=f"user{n}", ip="10.0.0.1") for n in range(60))
+        db.session.commit()
+    with queries(app) as counted:
+        first = admin.get("/staff/audit")
+    assert rows(first) == 50 and "Страница 1 из 2" in page(first) and counted.count <= 10
+    assert rows(admin.get("/staff/audit", query_string={"page": 2})) == 11
+
+
+def test_a_staff_action_is_in_the_log(app, admin):
+    tenant = make_user(app, login="petr", email="petr@example.org")
+    admin.post(f"/staff/tenants/{tenant}/block")
+    shown = page(admin.get("/staff/audit", query_string={"action": "tenant.block"}))
+    assert "Житель заблокирован" in shown and f"users:{tenant}" in shown

@@ -1,0 +1,161 @@
+"""The role matrix: every staff route × admin, dispatcher, accountant, tenant and anonymous, with the answer for each.
+
+The routes come from the app's URL map, so a new staff route is walked without being listed here; who may open it
+comes from ALLOWED below, written by hand, so a route whose decorator names the wrong roles fails.
+"""
+
+from datetime import date
+
+import pytest
+from flask import url_for
+from sqlalchemy import select
+
+from kabinet.dispatch import photos
+from kabinet.extensions import db
+from kabinet.models import (
+    AccountBinding,
+    Announcement,
+    BindingRequest,
+    BookEntry,
+    DispatchEvent,
+    DispatchPhoto,
+    DispatchRequest,
+    Executor,
+    Feedback,
+    Reading,
+)
+from kabinet.organizations import default_organization
+from tests.conftest import PASSWORD, make_user
+from tests.factories import make_account, make_meter, make_staff
+
+ROLES = ("admin", "dispatcher", "accountant")
+EVERYONE = set(ROLES)
+# Who may open each staff endpoint (by endpoint, or by its blueprint when not listed); the admin may open everything.
+ALLOWED = {
+    "staff": EVERYONE,
+    "staff.audit": {"admin"},
+    "staff_team": {"admin"},
+    "staff_dispatch": {"admin", "dispatcher"},
+    "staff_accounts": {"admin", "accountant"},
+    "staff_imports": {"admin", "accountant"},
+    "staff_tenants": {"admin", "accountant"},
+    "staff_content": {"admin", "dispatcher"},
+}
+# Exceptions within an area: every staff user sets up their own second factor and may post announcements.
+ALLOWED_BY_ENDPOINT_PREFIX = {"staff_team.two_factor": EVERYONE, "staff_content.announcement": EVERYONE}
+# Public on purpose: the invited person has no password yet (its token is the check; tests/test_staff_team.py).
+PUBLIC = {"staff_team.invitation"}
+
+
+def allowed(endpoint: str) -> set[str]:
+    for prefix, roles in ALLOWED_BY_ENDPOINT_PREFIX.items():
+        if endpoint.startswith(prefix):
+            return roles
+    return ALLOWED.get(endpoint) or ALLOWED[endpoint.split(".")[0]]
+
+
+@pytest.fixture
+def ids(app):
+    """One row of everything a staff URL can name, all in the installation's organization."""
+    tenant = make_user(app, login="tenant", email="tenant@example.org")
+    account = make_account(app, "100101", user_id=tenant)
+    second = make_account(app, "100102", premises="2", user_id=tenant)  # for the tenants page's own unbind
+    meter = make_meter(app, account, readings=[(date(2026, 10, 20), "12.5")])
+    for role in ROLES:
+        make_staff(app, role)
+    clerk = make_staff(app, "dispatcher", login="clerk")  # whom the team pages act on
+    with app.app_context():
+        organization = default_organization().id
+        request = DispatchRequest(organization_id=organization, account_id=account, user_id=tenant, category="leak",
+                                  description="Течёт кран", location="кв. 1", contact_phone="+79123456789")  # fmt: skip
+        request.events = [DispatchEvent(author="tenant", status="new")]
+        request.photos = [DispatchPhoto(filename="matrix.jpg", content_type="image/jpeg", size=4)]
+        photos.folder().mkdir(parents=True, exist_ok=True)
+        (photos.folder() / "matrix.jpg").write_bytes(b"\xff\xd8\xff\xd9")
+        rows = {
+            "request": request,
+            "entry": BookEntry(organization_id=organization, user_id=tenant, kind="complaint", subject="Шум", text="…"),
+            "feedback": Feedback(organization_id=organization, name="Анна", contact="a@example.org", message="…"),
+            "announcement": Announcement(organization_id=organization, title="Т", body="…", published_on=date.today()),
+            "executor": Executor(organization_id=organization, name="Слесарь"),
+            "binding_request": BindingRequest(user_id=tenant, building_id=1, premises="2", role="owner"),
+        }
+        db.session.add_all(rows.values())
+        db.session.commit()
+        found = {name: row.id for name, row in rows.items()}
+        found["photo"] = request.photos[0].id
+        found["reading"] = db.session.scalar(select(Reading.id))
+        found["binding"] = db.session.scalar(select(AccountBinding.id).where(AccountBinding.account_id == account))
+    return {**found, "account": account, "second_account": second, "meter": meter, "tenant": tenant, "clerk": clerk}
+
+
+# What an argument names, where its name alone is ambiguous: (blueprint, argument) -> key of the ids fixture.
+MEANING = {
+    ("staff_team", "user_id"): "clerk",
+    ("staff_tenants", "user_id"): "tenant",
+    ("staff_tenants", "account_id"): "second_account",
+    ("staff_accounts", "request_id"): "binding_request",
+}
+
+
+def url_for_rule(app, rule, ids) -> str:
+    """The rule's URL with an existing id for each argument."""
+    values = {}
+    for argument in rule.arguments:
+        key = MEANING.get((rule.endpoint.split(".")[0], argument), argument.removesuffix("_id"))
+        if key not in ids:
+            pytest.fail(f"{rule.endpoint}: no test value for <{argument}>: add it to the ids fixture")
+        values[argument] = ids[key]
+    with app.test_request_context():
+        return url_for(rule.endpoint, **values)
+
+
+def staff_rules(app):
+    return sorted(
+        (
+            rule
+            for rule in app.url_map.iter_rules()
+            if rule.endpoint.split(".")[0] in ALLOWED and rule.endpoint not in PUBLIC
+        ),
+        # Pages first, then actions, and last the actions that remove what other URLs name.
+        key=lambda rule: ("GET" not in rule.methods, rule.rule.endswith(("/delete", "/unbind", "/block")), rule.rule),
+    )
+
+
+def call(client, rule, url):
+    """GET the page, or POST an empty form to a route that only takes POST."""
+    if "GET" in rule.methods:
+        return client.get(url)
+    return client.post(url, data={})
+
+
+@pytest.mark.parametrize("who", [*ROLES, "tenant", None])
+def test_every_staff_route_answers_each_role_as_the_matrix_says(app, ids, who):
+    """Allowed: the page or the action's answer (never 403/404); other staff: 403; a tenant: 404; anonymous: login."""
+    rules = staff_rules(app)
+    assert len(rules) > 30, "the staff routes were not found"
+    client = app.test_client()
+    if who is not None:
+        assert client.post("/auth/login", data={"login": who, "password": PASSWORD}).status_code == 302
+    wrong = []
+    for rule in rules:
+        url = url_for_rule(app, rule, ids)
+        status = call(client, rule, url).status_code
+        if who is None:
+            expected_ok = status == 302
+        elif who == "tenant":
+            expected_ok = status == 404
+        elif who in allowed(rule.endpoint):
+            expected_ok = status not in (401, 403, 404, 405, 500)
+        else:
+            expected_ok = status == 403
+        if not expected_ok:
+            wrong.append(f"{who or 'anonymous'} {sorted(rule.methods - {'HEAD', 'OPTIONS'})} {url}: {status}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_an_anonymous_visitor_is_sent_to_the_login_page(app, ids):
+    client = app.test_client()
+    for rule in staff_rules(app):
+        response = call(client, rule, url_for_rule(app, rule, ids))
+        assert response.status_code == 302 and response.location.startswith("/auth/login"), rule.endpoint

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from kabinet import messages
 from kabinet.auth import services as auth_services
 from kabinet.extensions import db
-from kabinet.models import Executor, Organization, User
+from kabinet.models import Executor, Organization, RecoveryCode, User
 from kabinet.staff.team import services
 from tests.conftest import PASSWORD, audited, links_in, make_user, page, shows
 from tests.factories import make_staff, other_organization
@@ -247,6 +247,25 @@ def test_the_second_factor_is_turned_off_with_a_current_code(app, client):
     client.post("/auth/logout")
     assert log_in(client, "clerk").location.endswith("/staff/")
     assert len(audited(app, "totp.disabled")) == 1
+
+
+def test_the_admin_resets_a_lost_second_factor(app, client):
+    """Phone and recovery codes lost: the admin turns the factor off, and the clerk logs in with the password alone."""
+    clerk = make_staff(app, "dispatcher", login="clerk")
+    make_staff(app, "admin", login="director")
+    log_in(client, "clerk")
+    turn_on_second_factor(client)
+    client.post("/auth/logout")
+
+    director = app.test_client()
+    log_in(director, "director")
+    assert "Сбросить" in page(director.get("/staff/team/"))
+    response = director.post(f"/staff/team/{clerk}/reset-2fa", follow_redirects=True)
+    assert shows(response, messages.TEAM_TOTP_RESET.text % {"login": "clerk"})
+    assert [event.target for event in audited(app, "totp.reset")] == [f"users:{clerk}"]
+    with app.app_context():
+        assert db.session.scalars(select(RecoveryCode)).all() == []
+    assert log_in(client, "clerk").location.endswith("/staff/")
 
 
 def test_a_required_second_factor_sends_staff_to_its_setup(app, client, admin):

@@ -108,6 +108,17 @@ def unblock(user_id):
     return redirect(url_for("staff_team.index"))
 
 
+@bp.route("/<int:user_id>/reset-2fa", methods=["POST"])
+@staff_required("admin")
+def reset_second_factor(user_id):
+    """Turn off the second factor of a staff user who lost the phone and the recovery codes."""
+    user = _member_or_404(user_id)
+    if ActionForm().validate_on_submit() and user.totp_enabled_at is not None:
+        totp.reset(user, by=_me())
+        notify(messages.TEAM_TOTP_RESET, login=user.login)
+    return redirect(url_for("staff_team.index"))
+
+
 @bp.route("/second-factor-rule", methods=["POST"])
 @staff_required("admin")
 def second_factor_rule():

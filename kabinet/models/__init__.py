@@ -8,7 +8,7 @@ from kabinet.models.dispatch import DispatchEvent, DispatchPhoto, DispatchReques
 from kabinet.models.meter import Meter, Reading, ReadingChange
 from kabinet.models.organization import Building, Executor, Organization
 from kabinet.models.outbox import OutboxMessage
-from kabinet.models.user import RecoveryCode, User, UserSession
+from kabinet.models.user import RecoveryCode, SocialIdentity, User, UserSession
 
 __all__ = [
     "Account",
@@ -32,6 +32,7 @@ __all__ = [
     "Reading",
     "ReadingChange",
     "RecoveryCode",
+    "SocialIdentity",
     "User",
     "UserSession",
 ]

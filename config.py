@@ -37,6 +37,22 @@ def _development_secret():
     return path.read_text().strip()
 
 
+def _social_providers():
+    """The social networks and OpenID Connect providers named in OIDC_PROVIDERS, each with its OIDC_<NAME>_* settings.
+
+    kabinet.social adds the known endpoints of google, yandex, mailru and vk, and refuses to start without a client id,
+    a secret and (for any other name) a discovery URL.
+    """
+    providers = {}
+    for name in (n.strip().lower() for n in _env("OIDC_PROVIDERS", "").split(",")):
+        if name:
+            prefix = f"OIDC_{name.upper()}_"
+            providers[name] = {
+                key: _env(prefix + key.upper()) for key in ("client_id", "client_secret", "discovery_url", "title")
+            }
+    return providers
+
+
 class Config:
     """Production settings: every secret comes from the environment."""
 
@@ -86,6 +102,10 @@ class Config:
     RATELIMIT_RECOVERY = _env("RATELIMIT_RECOVERY", "5/minute;20/hour")
     RATELIMIT_CODE = _env("RATELIMIT_CODE", "10/minute;30/hour")
     RATELIMIT_FEEDBACK = _env("RATELIMIT_FEEDBACK", "5/hour")
+
+    # Sign in through a social network or an OpenID Connect provider: OIDC_PROVIDERS="google,yandex,keycloak" and, for
+    # each, OIDC_<NAME>_CLIENT_ID, OIDC_<NAME>_CLIENT_SECRET, OIDC_<NAME>_DISCOVERY_URL, OIDC_<NAME>_TITLE (the button).
+    SOCIAL_PROVIDERS = _social_providers()
 
     BABEL_DEFAULT_LOCALE = "ru"
     BABEL_DEFAULT_TIMEZONE = _env("TIMEZONE", "Europe/Moscow")
@@ -137,6 +157,7 @@ class TestConfig(Config):
     MAIL_BACKGROUND = False
     RATELIMIT_ENABLED = False
     WTF_CSRF_ENABLED = False
+    SOCIAL_PROVIDERS = {}  # the tests configure their own local provider
 
 
 CONFIGS = {"production": Config, "development": DevConfig, "test": TestConfig}

@@ -11,6 +11,7 @@ FEATURES = (
     "pages",
     "auth",
     "registration",
+    "social",
     "recovery",
     "profile",
     "cabinet",
@@ -86,6 +87,7 @@ def register_extensions(app):
         filters,
         models,  # noqa: F401 -- the models must be known before migrations compare them
         outbox,
+        social,
     )
 
     db.init_app(app)
@@ -100,6 +102,7 @@ def register_extensions(app):
     bootstrap.init_app(app)
     outbox.init_app(app)
     filters.init_app(app)
+    social.init_app(app)  # the Authlib clients of the providers in SOCIAL_PROVIDERS
 
 
 def select_locale():

@@ -208,3 +208,30 @@ STAFF_ANNOUNCEMENT_NOBODY = Message(
 TEAM_TOTP_RESET = Message(
     _l("Второй фактор сотрудника %(login)s выключен: он настроит его заново при следующем входе."), "success"
 )
+
+# social networks and OpenID Connect providers
+SOCIAL_DENIED = Message(_l("Вход через %(provider)s отменён. Войдите с паролем или попробуйте ещё раз."), "warning")
+SOCIAL_STATE_LOST = Message(
+    _l("Вход через соцсеть не завершён: ссылка устарела или открыта не в том браузере. Попробуйте ещё раз."), "warning"
+)
+SOCIAL_FAILED = Message(
+    _l("Не удалось войти через %(provider)s: ответ не прошёл проверку. Попробуйте ещё раз или войдите с паролем."),
+    "danger",
+)
+SOCIAL_EMAIL_TAKEN = Message(
+    _l("Пользователь с таким e-mail уже зарегистрирован: войдите с паролем и привяжите соцсеть в профиле"), "warning"
+)
+SOCIAL_STAFF = Message(_l("Сотрудники входят только с логином и паролем."), "danger")
+SOCIAL_SIGNUP_EXPIRED = Message(_l("Время на регистрацию истекло. Войдите через соцсеть ещё раз."), "warning")
+SOCIAL_REGISTERED = Message(_l("Регистрация завершена. Добро пожаловать в личный кабинет!"), "success")
+SOCIAL_LINKED = Message(_l("Профиль %(provider)s привязан: теперь через него можно входить."), "success")
+SOCIAL_ALREADY_LINKED = Message(_l("Этот профиль %(provider)s уже привязан к вашему личному кабинету."), "info")
+SOCIAL_LINKED_ELSEWHERE = Message(
+    _l("Этот профиль %(provider)s уже привязан к другому пользователю: привязать его ещё раз нельзя."), "danger"
+)
+SOCIAL_UNLINKED = Message(_l("Соцсеть отвязана от профиля."), "success")
+SOCIAL_LAST_WAY = Message(
+    _l("Это единственный способ входа: сначала задайте пароль или привяжите другую соцсеть."), "warning"
+)
+SOCIAL_NOT_FOUND = Message(_l("Такой привязки нет."), "warning")
+SOCIAL_PASSWORD_SET = Message(_l("Пароль задан: теперь можно входить и с логином и паролем."), "success")

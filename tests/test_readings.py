@@ -12,8 +12,8 @@ from kabinet.models import Meter, Organization, Reading, ReadingChange
 from kabinet.organizations import default_organization
 from kabinet.readings import services
 from kabinet.readings.services import InvalidReading, MeterState
-from tests.conftest import make_user, page, queries, shows
-from tests.factories import make_account, make_meter
+from tests.conftest import PASSWORD, make_user, page, queries, shows
+from tests.factories import make_account, make_meter, make_staff
 
 
 def local_today(app) -> date:
@@ -212,10 +212,20 @@ def test_the_usual_consumption_is_shown_rounded(history, about):
 def test_this_months_reading_is_replaced_and_the_one_before_is_the_baseline(app):
     today = date(2025, 11, 16)
     meter = state(today, [100, 110])
-    meter.recent.insert(0, Reading(meter_id=1, taken_on=date(2025, 11, 2), value=Decimal(125)))
+    meter.recent.insert(0, Reading(meter_id=1, taken_on=date(2025, 11, 2), value=Decimal(125), source="tenant"))
     assert meter.this_month.value == 125 and meter.baseline.value == 110
     with app.app_context():
         services.check(meter, Decimal("111"))  # a correction below this month's value but above the last month's
+
+
+@pytest.mark.parametrize("source", ["staff", "import"])
+def test_the_companys_reading_of_this_month_is_not_replaced_but_is_the_baseline(app, source):
+    today = date(2025, 11, 16)
+    meter = state(today, [100, 110])
+    meter.recent.insert(0, Reading(meter_id=1, taken_on=date(2025, 11, 2), value=Decimal(125), source=source))
+    assert meter.this_month.value == 125 and meter.replaced is None and meter.baseline.value == 125
+    with app.app_context(), pytest.raises(InvalidReading):
+        services.check(meter, Decimal("111"))
 
 
 @pytest.mark.parametrize(
@@ -388,6 +398,88 @@ def test_a_race_meets_the_unique_constraint_and_ends_as_an_update(app, account, 
     assert fired
     assert readings_of(app, water)[-1] == (today, Decimal("163.000"), "tenant")
     assert changes_of(app, water) == [Decimal("161.000")]
+
+
+def add_reading(app, meter_id, taken_on: date, value, source: str) -> None:
+    with app.app_context():
+        db.session.add(Reading(meter_id=meter_id, taken_on=taken_on, value=Decimal(str(value)), source=source))
+        db.session.commit()
+
+
+def test_a_tenants_reading_goes_beside_the_companys_of_this_month_and_replaces_only_its_own(app, account, user):
+    """The trial's case: a meter replaced on the 5th starts at 0,5; the tenant's reading must not overwrite that."""
+    meter = make_meter(app, account, "CW-2")
+    add_reading(app, meter, date(2026, 10, 5), "0.5", "staff")
+    with app.app_context():
+        assert services.submit({meter: Decimal("3.000")}, user, date(2026, 10, 20)) == 1
+        assert services.submit({meter: Decimal("3.000")}, user, date(2026, 10, 20)) == 0  # a double click
+        assert services.submit({meter: Decimal("4.000")}, user, date(2026, 10, 21)) == 1  # its own is replaced
+    assert readings_of(app, meter) == [
+        (date(2026, 10, 5), Decimal("0.500"), "staff"),
+        (date(2026, 10, 21), Decimal("4.000"), "tenant"),
+    ]
+    assert changes_of(app, meter) == [Decimal("3.000")]
+
+
+def test_a_replaced_meters_starting_reading_survives_the_tenants_reading(app, client, auth, account, water, today):
+    """Through the real pages: the accountant replaces the meter, the tenant then sends this month's reading."""
+    if today.day == 1:
+        pytest.skip("needs a day of this month before today")
+    make_staff(app, "accountant")
+    client.post("/auth/login", data={"login": "accountant", "password": PASSWORD})
+    form = {"replaced_on": today.replace(day=1).isoformat(), "final_value": "161", "serial": "CW-2",
+            "kind": "cold_water", "initial_value": "0,5"}  # fmt: skip
+    assert client.post(f"/staff/accounts/{account}/meters/{water}/replace", data=form).status_code == 302
+    client.post("/auth/logout")
+    auth.login()
+    with app.app_context():
+        new = db.session.scalar(select(Meter.id).where(Meter.serial == "CW-2"))
+    html = page(client.get(f"/readings/{account}"))
+    assert "Этот месяц" in html and "0,5 м³" in html and "заменит" not in html
+    assert "Не меньше 0,5" not in html  # the shown value is the baseline itself: nothing to add
+    assert send(client, account, **{str(new): "0,4"}).status_code == 200  # below the starting reading
+    assert send(client, account, **{str(new): "2,5"}).status_code == 302
+    assert readings_of(app, new) == [
+        (today.replace(day=1), Decimal("0.500"), "staff"),
+        (today, Decimal("2.500"), "tenant"),
+    ]
+    html = page(client.get(f"/readings/{account}/meters/{new}"))
+    assert html.count('data-test="reading"') == 2 and 'data-test="change"' not in html
+
+
+def test_a_reading_on_a_day_the_company_has_read_the_meter_is_refused_beside_the_field(
+    app, tenant, account, water, today
+):
+    add_reading(app, water, today, "165", "staff")
+    html = page(tenant.get(f"/readings/{account}"))
+    assert "Этот месяц" in html and "165 м³" in html and "заменит" not in html
+    answer = send(tenant, account, **{str(water): "170"})
+    errors = page(answer)[page(answer).index(f'id="meter_{water}-errors"') :]
+    assert answer.status_code == 200
+    assert "Сегодня показание этого счётчика уже записала управляющая компания: передайте своё завтра." in errors[:400]
+    assert readings_of(app, water)[-1] == (today, Decimal("165.000"), "staff") and changes_of(app, water) == []
+
+
+def test_the_company_reading_the_meter_while_the_tenant_types_is_refused_too(app, tenant, account, water, today):
+    """The page was checked before the company's reading of today existed: the saving refuses, nothing is changed."""
+    with app.app_context():
+        engine, fired = db.engine, []
+
+        def company(conn, cursor, statement, *args):
+            if statement.startswith("INSERT INTO readings") and not fired:
+                fired.append(statement)
+                with engine.connect() as other:
+                    other.execute(insert(Reading).values(meter_id=water, taken_on=today, value=165, source="staff"))
+                    other.commit()
+
+        event.listen(engine, "before_cursor_execute", company)
+        try:
+            answer = send(tenant, account, **{str(water): "170"})
+        finally:
+            event.remove(engine, "before_cursor_execute", company)
+    assert fired and answer.status_code == 200
+    assert "уже записала управляющая компания" in page(answer)
+    assert readings_of(app, water)[-1] == (today, Decimal("165.000"), "staff")
 
 
 def test_outside_the_window_the_page_says_when_it_opens_and_takes_nothing(app, tenant, account, water, today):

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from markupsafe import escape
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -25,6 +26,13 @@ from kabinet.models import (
 )
 from tests.conftest import PASSWORD, audited, make_user, page, queries, shows
 from tests.factories import add_history, make_account, make_meter, make_staff, other_organization
+
+
+def shown_once(response, message) -> bool:
+    """The page shows the message exactly once: the layout draws the flashed messages, the page must not again."""
+    text = str(message.text) if hasattr(message, "text") else str(message)
+    return page(response).count(str(escape(text))) == 1
+
 
 ADDRESS = "г. Иркутск, ул. Ленина, д. 5"
 
@@ -192,7 +200,7 @@ def test_replace_a_meter(app, accountant, user):
     form = {"replaced_on": "2026-10-05", "final_value": "12,5", "serial": "CW-2", "kind": "cold_water",
             "verification_due": "2032-10-01", "initial_value": "0,001"}  # fmt: skip
     answer = accountant.post(url, data=form, follow_redirects=True)
-    assert shows(answer, messages.STAFF_METER_REPLACED.text % {"serial": "CW-2"})
+    assert shown_once(answer, messages.STAFF_METER_REPLACED.text % {"serial": "CW-2"})
     with app.app_context():
         old, new = db.session.scalars(select(Meter).order_by(Meter.id)).all()
         assert (old.is_active, old.closed_on, [r.value for r in old.readings]) == (
@@ -206,7 +214,7 @@ def test_replace_a_meter(app, accountant, user):
 @pytest.mark.parametrize(
     "change, field, error",
     [
-        ({"final_value": "5"}, "final_value", "меньше предыдущего"),
+        ({"final_value": "5"}, "final_value", "Последнее показание меньше предыдущего (10)."),
         ({"replaced_on": "2026-09-01"}, "replaced_on", "раньше последнего показания"),
         ({"serial": "cw-1"}, "serial", "уже есть счетчик с таким номером"),
         ({"initial_value": "abc"}, "initial_value", "Введите число"),
@@ -235,7 +243,7 @@ def test_correct_a_reading_and_the_tenant_sees_it(app, client, accountant, user)
     assert "Укажите причину" in page(accountant.post(url, data={"value": "10", "reason": ""}))
     assert "Это значение уже записано" in page(accountant.post(url, data={"value": "100", "reason": "опечатка"}))
     answer = accountant.post(url, data={"value": "10,5", "reason": "Опечатка при загрузке"}, follow_redirects=True)
-    assert shows(answer, messages.STAFF_READING_CORRECTED)
+    assert shown_once(answer, messages.STAFF_READING_CORRECTED)
     with app.app_context():
         changed = db.session.get(Reading, reading)
         assert (changed.value, changed.source) == (Decimal("10.5"), "staff")
@@ -245,6 +253,32 @@ def test_correct_a_reading_and_the_tenant_sees_it(app, client, accountant, user)
     login(client, "ivan")
     history = page(client.get(f"/readings/{account}/meters/{meter}"))
     assert 'data-test="change"' in history and "Опечатка при загрузке" in history  # the tenant is told why
+
+
+@pytest.mark.parametrize(
+    "typed, error",
+    [
+        ("100", "Не меньше предыдущего показания: 116 от 20.09.2026."),
+        ("1 300,5", "Не больше следующего показания: 1 234,5 от 20.11.2026."),
+    ],
+)
+def test_a_correction_stays_between_the_readings_before_and_after_it(app, accountant, typed, error):
+    account = make_account(app)
+    readings = [(date(2026, 9, 20), 116), (date(2026, 10, 20), 1200), (date(2026, 11, 20), "1234.5")]
+    meter = make_meter(app, account, readings=readings)
+    with app.app_context():
+        reading = db.session.scalar(select(Reading.id).where(Reading.taken_on == date(2026, 10, 20)))
+    url = f"/staff/accounts/{account}/readings/{reading}/correct"
+    answer = accountant.post(url, data={"value": typed, "reason": "опечатка"})
+    html = page(answer)
+    assert answer.status_code == 200
+    assert error in html[html.index('id="value-errors"') :][:400]
+    assert "116.000" not in html and "1234.500" not in html
+    for value in ("116", "1234,5"):  # the neighbours themselves are allowed
+        assert accountant.post(url, data={"value": value, "reason": "опечатка"}).status_code == 302
+    with app.app_context():
+        assert db.session.get(Reading, reading).value == Decimal("1234.5")
+        assert len(db.session.scalars(select(ReadingChange).join(Reading).where(Reading.meter_id == meter)).all()) == 2
 
 
 # --- code words --------------------------------------------------------------------------------------------------
@@ -317,7 +351,7 @@ def test_approve_and_the_tenant_sees_the_account(app, client, accountant, reques
         account = db.session.scalar(select(Account.id).where(Account.number == "100112"))
     answer = accountant.post(f"/staff/accounts/bindings/{requested}/approve", data={"account": account},
                              follow_redirects=True)  # fmt: skip
-    assert shows(answer, messages.STAFF_BINDING_APPROVED.text % {"number": "100112"})
+    assert shown_once(answer, messages.STAFF_BINDING_APPROVED.text % {"number": "100112"})
     with app.app_context():
         binding = db.session.scalar(select(AccountBinding))
         request = db.session.get(BindingRequest, requested)
@@ -344,7 +378,7 @@ def test_reject_with_a_reason_the_tenant_reads(app, client, accountant, requeste
     url = f"/staff/accounts/bindings/{requested}/reject"
     assert "Укажите причину отказа" in page(accountant.post(url, data={"reason": " "}))
     answer = accountant.post(url, data={"reason": "Вы не <собственник> кв. 12"}, follow_redirects=True)
-    assert shows(answer, messages.STAFF_BINDING_REJECTED)
+    assert shown_once(answer, messages.STAFF_BINDING_REJECTED)
     with app.app_context():
         request = db.session.get(BindingRequest, requested)
         assert (request.state, request.reason) == ("rejected", "Вы не <собственник> кв. 12")

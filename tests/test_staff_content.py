@@ -178,6 +178,15 @@ def test_the_book_lists_entries_awaiting_an_answer_first_and_filters_them(app, i
         assert re.findall(r'href="/staff/content/book/\d+">([^<]+)<', page(response)) == expected, query
 
 
+def test_opening_the_book_or_resetting_its_filters_shows_no_errors(app):
+    # The page opened from the menu, or «Сбросить» (the same bare address): "all" chosen, nothing marked wrong.
+    dispatcher = staff(app, "dispatcher")
+    for url in ("/staff/content/book", "/staff/content/book?kind=&state="):
+        html = page(dispatcher.get(url))
+        assert "Неверный вариант" not in html and "is-invalid" not in html, url
+    assert "is-invalid" in page(dispatcher.get("/staff/content/book?kind=nonsense"))  # a typed address still is
+
+
 # --- feedback ---------------------------------------------------------------------------------------------------
 
 

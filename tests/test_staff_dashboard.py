@@ -1,15 +1,18 @@
 """The back office's home (the dashboard's numbers for a known dataset) and the audit log (filters, admin only)."""
 
+import ast
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
+from kabinet import audit
 from kabinet.clock import local_today, utcnow
 from kabinet.extensions import db
 from kabinet.models import AuditEvent, DispatchRequest, Meter, Reading
 from kabinet.organizations import default_organization
-from kabinet.staff import overview
+from kabinet.staff import journal, overview
 from tests.conftest import logged_in, make_user, page, queries
 from tests.factories import add_history, make_account, make_meter, make_staff, other_organization
 
@@ -102,9 +105,9 @@ def test_the_dashboard_is_for_staff_only(app, client, user):
 # --- the audit log -----------------------------------------------------------------------------------------------
 
 
-def event(app, action, actor, *, user_id=None, ip="10.0.0.1", when=None, details=""):
+def event(app, action, actor, *, user_id=None, ip="10.0.0.1", when=None, details="", target=""):
     with app.app_context():
-        db.session.add(AuditEvent(action=action, actor=actor, user_id=user_id, ip=ip, details=details,
+        db.session.add(AuditEvent(action=action, actor=actor, user_id=user_id, ip=ip, details=details, target=target,
                                   created_at=when or utcnow()))  # fmt: skip
         db.session.commit()
 
@@ -196,4 +199,58 @@ def test_a_staff_action_is_in_the_log(app, admin):
     tenant = make_user(app, login="petr", email="petr@example.org")
     admin.post(f"/staff/tenants/{tenant}/block")
     shown = page(admin.get("/staff/audit", query_string={"action": "tenant.block"}))
-    assert "Житель заблокирован" in shown and f"users:{tenant}" in shown
+    assert "Житель заблокирован" in shown and f"пользователь № {tenant}" in shown and f"users:{tenant}" not in shown
+
+
+def test_the_log_names_actions_and_targets_in_russian(app, admin):
+    dispatcher = make_staff(app, "dispatcher")
+    event(app, "dispatch.status", "dispatcher", user_id=dispatcher, details="new → done", target="dispatch_requests:3")
+    shown = page(admin.get("/staff/audit"))
+    assert "Смена статуса заявки" in shown and "заявка № 3" in shown and "new → done" in shown  # details as recorded
+    assert ">dispatch.status<" not in shown
+    assert '<option value="dispatch.status">Смена статуса заявки</option>' in shown  # the filter's choice too
+    event(app, "codeword.issue", "accountant", user_id=dispatcher, target="accounts:5")
+    event(app, "readings.export", "accountant", user_id=dispatcher, target="2026-10")
+    shown = page(admin.get("/staff/audit"))
+    assert "лицевой счёт, запись 5" in shown and ">2026-10<" in shown  # not a number the staff know; a plain text
+
+
+def recorded_actions() -> set[str]:
+    """Every action name the code passes to audit.record(): a text, a constant of kabinet.audit, one of two texts
+    (`"a" if x else "b"`), or a variable the same function sets to texts."""
+    found = set()
+
+    def names(node, function) -> set[str]:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return {node.value}
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "audit":
+            return {getattr(audit, node.attr)}
+        if isinstance(node, ast.IfExp):
+            return names(node.body, function) | names(node.orelse, function)
+        if isinstance(node, ast.Name) and function is not None:
+            return {
+                value
+                for assign in ast.walk(function)
+                if isinstance(assign, ast.Assign) and any(getattr(t, "id", None) == node.id for t in assign.targets)
+                for value in names(assign.value, None)
+            }
+        raise AssertionError(f"an action the test cannot read: {ast.dump(node)}")
+
+    for source in Path(audit.__file__).parent.rglob("*.py"):
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+        for function in [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]:
+            for call in ast.walk(function):
+                func = getattr(call, "func", None)
+                if (
+                    isinstance(func, ast.Attribute)
+                    and func.attr == "record"
+                    and getattr(func.value, "id", "") == "audit"
+                ):
+                    found |= names(call.args[0], function)
+    return found
+
+
+def test_every_recorded_action_has_a_russian_label():
+    actions = recorded_actions()
+    assert {"dispatch.status", "announcement.create", "totp.enabled", audit.LOGIN} <= actions  # the scan finds them
+    assert sorted(actions - journal.ACTION_LABELS.keys()) == []

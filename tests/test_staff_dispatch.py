@@ -288,6 +288,53 @@ def test_a_request_by_phone_for_a_common_area_is_found_by_its_building(app, disp
         filed = db.session.scalars(select(DispatchRequest)).one()
         assert (filed.account_id, filed.location) == (None, f"{OTHER_STREET}, подъезд 2, подвал")
     assert listed(dispatcher.get(f"/staff/dispatch/?building={building}")) == [filed.id]
+    assert account_shown(dispatcher.get(f"/staff/dispatch/{filed.id}")) == "места общего пользования"
+
+
+def account_shown(response) -> str:
+    """What the request's page says in its «Лицевой счет» row."""
+    return re.search(r'data-test="account">(.*?)</dd>', page(response), re.S).group(1).strip()
+
+
+def test_a_request_by_phone_finds_the_account_by_house_and_apartment(app, dispatcher, user):
+    # The dispatcher has no access to the accounts: the caller's house and apartment find theirs.
+    tenant = logged_in(app, "ivan")
+    account = make_account(app, "100112", premises="12А", user_id=user)
+    make_account(app, "100199", premises="12А", address=OTHER_STREET)  # the same apartment in another house
+    make_account(app, "100113", premises="12Б", is_closed=True)
+    with app.app_context():
+        building = db.session.get(Account, account).building_id
+    form = {"building": building, "premises": "12а", "category": "leak", "description": "Течёт с потолка",
+            "contact_phone": "+79123456780"}  # fmt: skip
+
+    response = dispatcher.post("/staff/dispatch/new", data=form)
+
+    assert response.status_code == 302
+    with app.app_context():
+        filed = db.session.scalars(select(DispatchRequest)).one()
+        assert (filed.account_id, filed.location) == (account, "г. Иркутск, ул. Ленина, д. 5, кв. 12А")
+    assert "№ 100112" in account_shown(dispatcher.get(response.location))
+    assert f"Заявка № {filed.id}" in page(tenant.get("/dispatch/"))
+
+
+@pytest.mark.parametrize("premises", ["7", "12Б"])  # no account there; a closed one
+def test_a_request_by_phone_for_an_apartment_with_no_account_says_where(app, dispatcher, premises):
+    make_account(app, "100113", premises="12Б", is_closed=True)
+    with app.app_context():
+        building = db.session.scalar(select(Account.building_id))
+    form = {"building": building, "premises": premises, "location": "ванная", "category": "leak",
+            "description": "Течёт с потолка", "contact_phone": "+79123456780"}  # fmt: skip
+
+    response = dispatcher.post("/staff/dispatch/new", data=form)
+
+    assert response.status_code == 302
+    place = f"г. Иркутск, ул. Ленина, д. 5, кв. {premises}, ванная"
+    with app.app_context():
+        filed = db.session.scalars(select(DispatchRequest)).one()
+        assert (filed.account_id, filed.location) == (None, place)
+    for url in (response.location, f"{response.location}/print"):
+        shown = account_shown(dispatcher.get(url))
+        assert place in shown and "места общего пользования" not in shown, url
 
 
 @pytest.mark.parametrize(

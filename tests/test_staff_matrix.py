@@ -4,6 +4,7 @@ The routes come from the app's URL map, so a new staff route is walked without b
 comes from ALLOWED below, written by hand, so a route whose decorator names the wrong roles fails.
 """
 
+import re
 from datetime import date
 
 import pytest
@@ -159,3 +160,21 @@ def test_an_anonymous_visitor_is_sent_to_the_login_page(app, ids):
     for rule in staff_rules(app):
         response = call(client, rule, url_for_rule(app, rule, ids))
         assert response.status_code == 302 and response.location.startswith("/auth/login"), rule.endpoint
+
+
+def test_the_staff_menu_marks_the_one_section_a_page_belongs_to(app, ids):
+    client = app.test_client()
+    client.post("/auth/login", data={"login": "dispatcher", "password": PASSWORD})
+    for url, section in [
+        ("/staff/", "Обзор"),
+        ("/staff/dispatch/", "Заявки"),
+        (f"/staff/dispatch/{ids['request']}", "Заявки"),
+        ("/staff/content/book", "Книга жалоб"),
+        (f"/staff/content/book/{ids['entry']}", "Книга жалоб"),
+        ("/staff/content/feedback", "Обратная связь"),
+        (f"/staff/content/announcements/{ids['announcement']}", "Объявления"),
+    ]:
+        marked = re.findall(r'aria-current="page">([^<]+)</a>', client.get(url).get_data(as_text=True))
+        assert marked == [section], url
+    menu = client.get("/staff/").get_data(as_text=True)
+    assert "Сотрудники" not in menu and "Журнал" not in menu  # the admin's sections are not offered to a dispatcher

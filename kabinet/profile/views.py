@@ -3,7 +3,7 @@
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from kabinet import messages
+from kabinet import messages, social
 from kabinet.accounts import services as accounts
 from kabinet.accounts.forms import ConfirmForm
 from kabinet.auth import services as auth
@@ -26,6 +26,7 @@ def _page(details=None, password=None, email=None):
         sessions=auth.active_sessions(user),
         bindings=accounts.bindings(user),
         unbind=ConfirmForm(formdata=None),
+        social=social.profile_section(user),
     )
 
 

@@ -48,6 +48,11 @@ class ReadingsForm(Form):
         """The meters whose value was not accepted, with their field, in the page's order: the summary links them."""
         return [(state, self.meter_field(state)) for state in self.states if self.meter_field(state).errors]
 
+    def refuse(self, meter_id: int, problem: InvalidReading) -> None:
+        """Put a refusal the saving found beside its meter's field."""
+        state = next(state for state in self.states if state.meter.id == meter_id)
+        self.meter_field(state).errors.append(str(problem))
+
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         self.values: dict[int, Decimal] = {}

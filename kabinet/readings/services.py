@@ -1,7 +1,9 @@
 """The rules of meter readings: when they are accepted, what a valid value is, what looks unusual, and saving them.
 
-A meter has at most one reading a month: submitting again in the same month replaces that month's reading and
-keeps the earlier value as a ReadingChange. Everything takes `today` so that the rules are testable for any date.
+A tenant has at most one reading a month: submitting again in the same month replaces the tenant's reading of that
+month and keeps the earlier value as a ReadingChange. A reading of the company's (the staff's or an import's) is never
+replaced by a tenant's: the tenant's is stored beside it. Everything takes `today` so that the rules are testable
+for any date.
 """
 
 import re
@@ -34,12 +36,23 @@ MAX_WHOLE_DIGITS = 9  # no household meter has more; a longer number is a typo
 VERIFICATION_NOTICE = timedelta(days=30)
 VALUE = re.compile(r"^(?P<whole>[0-9]+)(?:[.,](?P<fraction>[0-9]*))?$")
 THOUSANDTH = Decimal("0.001")
+TENANT = "tenant"  # the source of a tenant's reading; "staff" and "import" are the company's
 TENTH = Decimal("0.1")
 WHOLE = Decimal("1")
 
 
 class InvalidReading(ValueError):
     """A value the tenant typed that cannot be accepted; the message says why, in words for the tenant."""
+
+
+class TakenToday(InvalidReading):
+    """The company has already read the meter today: the day's place is taken and a tenant may not replace it."""
+
+    def __init__(self, meter_id: int):
+        super().__init__(
+            _l("Сегодня показание этого счётчика уже записала управляющая компания: передайте своё завтра.")
+        )
+        self.meter_id = meter_id
 
 
 # --- the submission window ---------------------------------------------------------------------------------------
@@ -115,13 +128,24 @@ class MeterState:
 
     @property
     def this_month(self) -> Reading | None:
-        """This month's reading, which a new submission replaces."""
+        """This month's latest reading, whoever gave it: the page shows it as the month's value."""
         return self.last if self.last and month_of(self.last.taken_on) == month_of(self.today) else None
 
     @property
+    def replaced(self) -> Reading | None:
+        """This month's reading a new submission replaces: only a tenant's, never the company's."""
+        return self.this_month if self.this_month and self.this_month.source == TENANT else None
+
+    @property
+    def taken_today(self) -> bool:
+        """Whether the company read the meter today, so that a tenant's reading has no date left until tomorrow."""
+        return self.this_month is not None and not self.replaced and self.this_month.taken_on == self.today
+
+    @property
     def previous(self) -> list[Reading]:
-        """The readings before this month, newest first: the baseline and the usual consumption come from them."""
-        return self.recent[1:] if self.this_month else self.recent
+        """The readings before the one a submission replaces, newest first: the baseline and the usual consumption
+        come from them (a company's reading of this month included)."""
+        return self.recent[1:] if self.replaced else self.recent
 
     @property
     def baseline(self) -> Reading | None:
@@ -182,7 +206,10 @@ def parse(text: str) -> Decimal:
 
 
 def check(state: MeterState, value: Decimal) -> None:
-    """Refuse a value below the previous reading: a wrap-around or a replaced meter is for the staff to sort out."""
+    """Refuse a value below the previous reading: a wrap-around or a replaced meter is for the staff to sort out;
+    and any value on a day the company has already read the meter."""
+    if state.taken_today:
+        raise TakenToday(state.meter.id)
     baseline = state.baseline
     if baseline is not None and value < baseline.value:
         raise InvalidReading(
@@ -243,8 +270,10 @@ def unusual(state: MeterState, value: Decimal, today: date) -> Unusual | None:
 def submit(values: dict[int, Decimal], user_id: int, today: date) -> int:
     """Save this month's readings of these meters (checked already); the count of readings created or changed.
 
-    The same value again changes nothing, so a double click or a refresh saves once. Two submissions racing past
-    each other meet at the unique (meter, date) constraint: the loser starts over and finds the winner's reading.
+    A tenant's reading of this month is replaced; a company's is kept and the new one stored beside it, dated today;
+    TakenToday if the company has read a meter today meanwhile (nothing is saved then). The same value again changes
+    nothing, so a double click or a refresh saves once. Two submissions racing past each other meet at the unique
+    (meter, date) constraint: the loser starts over and finds the winner's reading.
     """
     try:
         return _save(values, user_id, today)
@@ -266,15 +295,20 @@ def _save(values: dict[int, Decimal], user_id: int, today: date) -> int:
     changed = 0
     for meter_id, value in values.items():
         reading = existing.get(meter_id)
+        if reading is not None and reading.source != TENANT:
+            if reading.taken_on == today:
+                db.session.rollback()
+                raise TakenToday(meter_id)
+            reading = None  # the company's reading stays; the tenant's goes beside it
         if reading is None:
-            db.session.add(Reading(meter_id=meter_id, taken_on=today, value=value, source="tenant", user_id=user_id))
+            db.session.add(Reading(meter_id=meter_id, taken_on=today, value=value, source=TENANT, user_id=user_id))
         elif reading.value.quantize(THOUSANDTH) != value:
             db.session.add(
                 ReadingChange(
                     reading_id=reading.id, old_value=reading.value, old_taken_on=reading.taken_on, user_id=user_id
                 )
             )
-            reading.value, reading.taken_on, reading.source, reading.user_id = value, today, "tenant", user_id
+            reading.value, reading.taken_on, reading.user_id = value, today, user_id
         else:
             continue
         changed += 1

@@ -40,9 +40,13 @@ def show(account_id):
         return redirect(url_for("readings.show", account_id=account.id))
     unusual = []
     if form.validate_on_submit() and not (unusual := form.unconfirmed(today)):
-        services.submit(form.values, current_user.id, today)
-        notify(messages.READINGS_SAVED)
-        return redirect(url_for("readings.show", account_id=account.id))
+        try:
+            services.submit(form.values, current_user.id, today)
+        except services.TakenToday as taken:  # the company read the meter while the tenant was typing
+            form.refuse(taken.meter_id, taken)
+        else:
+            notify(messages.READINGS_SAVED)
+            return redirect(url_for("readings.show", account_id=account.id))
     bindings = accounts.bindings(current_user)
     return render_template(
         "readings/show.html",

@@ -8,6 +8,7 @@ the installation, so the installation's own organization sees them.
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import to_utc
 from sqlalchemy import and_, func, or_, select
@@ -20,24 +21,84 @@ from kabinet.staff.tenants.services import in_organization
 
 PER_PAGE = 50
 
-# How the log names what happened; an action without a label here is shown as recorded.
+# How the log names what happened: every action the app records (tests/test_staff_dashboard.py checks the code for
+# one without a label); an action without a label here is shown as recorded.
 ACTION_LABELS = {
     audit.LOGIN: _l("Вход"),
     audit.LOGIN_FAILED: _l("Неудачный вход"),
+    "login_second_factor_failed": _l("Неверный код второго фактора"),
     audit.LOGOUT: _l("Выход"),
     audit.RATE_LIMITED: _l("Слишком много попыток"),
     audit.PASSWORD_CHANGED: _l("Смена пароля"),
     audit.PASSWORD_RESET: _l("Восстановление пароля"),
     audit.CODE_WORD_FAILED: _l("Неверное кодовое слово"),
+    "totp.enabled": _l("Двухфакторная защита включена"),
+    "totp.disabled": _l("Двухфакторная защита отключена"),
+    "totp.reset": _l("Двухфакторная защита сброшена"),
+    "team.invite": _l("Сотрудник приглашён"),
+    "team.role": _l("Роль сотрудника изменена"),
+    "team.block": _l("Сотрудник заблокирован"),
+    "team.unblock": _l("Сотрудник разблокирован"),
+    "team.require_2fa": _l("Требование двухфакторной защиты"),
+    "executor.add": _l("Исполнитель добавлен"),
+    "executor.rename": _l("Исполнитель переименован"),
+    "executor.activate": _l("Исполнитель снова работает"),
+    "executor.deactivate": _l("Исполнитель больше не работает"),
     "tenant.block": _l("Житель заблокирован"),
     "tenant.unblock": _l("Житель разблокирован"),
     "tenant.resend": _l("Повторное письмо для подтверждения"),
     "tenant.unbind": _l("Лицевой счёт отвязан от жителя"),
+    "account.unbind": _l("Житель отвязан от лицевого счёта"),
+    "binding.approve": _l("Заявка на привязку одобрена"),
+    "binding.reject": _l("Заявка на привязку отклонена"),
+    "codeword.issue": _l("Новое кодовое слово"),
+    "codeword.generate": _l("Кодовые слова дома"),
+    "meter.replace": _l("Замена счётчика"),
+    "reading.correct": _l("Исправление показания"),
+    "readings.export": _l("Выгрузка показаний"),
+    "import.apply": _l("Загрузка данных"),
+    "dispatch.new_by_phone": _l("Заявка по телефону"),
+    "dispatch.assign": _l("Назначен исполнитель заявки"),
+    "dispatch.status": _l("Смена статуса заявки"),
+    "book.answer": _l("Ответ в книге жалоб"),
+    "book.publish": _l("Запись книги жалоб опубликована"),
+    "book.unpublish": _l("Запись книги жалоб скрыта"),
+    "feedback.done": _l("Обращение обработано"),
+    "feedback.reopen": _l("Обращение снова открыто"),
+    "announcement.create": _l("Объявление создано"),
+    "announcement.update": _l("Объявление изменено"),
+    "announcement.delete": _l("Объявление удалено"),
+    "announcement.email": _l("Объявление разослано по почте"),
+}
+
+# What a recorded row ("users:6", see kabinet.audit) is called in the log: «пользователь № 6».
+TARGET_NOUNS = {
+    "users": _l("пользователь"),
+    "account_number": _l("лицевой счёт"),  # the number typed, e.g. 100101
+    "buildings": _l("дом"),
+    "meters": _l("счётчик"),
+    "readings": _l("показание"),
+    "dispatch_requests": _l("заявка"),
+    "binding_requests": _l("заявка на привязку"),
+    "book_entries": _l("запись книги жалоб"),
+    "feedback": _l("обращение"),
+    "announcements": _l("объявление"),
+    "executors": _l("исполнитель"),
+    "organizations": _l("организация"),
 }
 
 
 def label(action: str) -> str:
     return str(ACTION_LABELS.get(action, action))
+
+
+def target(recorded: str) -> str:
+    """ "users:6" as «пользователь № 6»; any other text (a page, a month, a file's name) as recorded."""
+    table, colon, key = recorded.partition(":")
+    if table == "accounts" and key:  # a row's id, not the number the staff know the account by
+        return _("лицевой счёт, запись %(id)s", id=key)
+    noun = TARGET_NOUNS.get(table)
+    return f"{noun} № {key}" if noun and key else recorded
 
 
 @dataclass(frozen=True)

@@ -33,4 +33,4 @@ def audit():
     form = AuditFilterForm(journal.actions(company), formdata=request.args)
     form.validate()  # a bad filter is shown with its message and left out; the others still narrow the log
     listed = journal.events(company, form.chosen(), request.args.get("page", 1, type=int))
-    return render_template("staff/audit.html", form=form, listed=listed, label=journal.label)
+    return render_template("staff/audit.html", form=form, listed=listed, label=journal.label, target=journal.target)

@@ -27,7 +27,7 @@ from kabinet.models import (
     User,
 )
 from kabinet.models.meter import UNITS
-from kabinet.readings.services import recent_readings
+from kabinet.readings.services import number, recent_readings
 from kabinet.staff.search import spellings
 
 PER_PAGE = 25
@@ -187,7 +187,7 @@ def replace_meter(meter: Meter, replacement: Replacement, staff: User) -> Meter:
     if last is not None and replacement.replaced_on < last.taken_on:
         raise Refused("replaced_on", _("Дата замены раньше последнего показания (%(date)s).", date=_day(last.taken_on)))
     if last is not None and replacement.final_value < last.value:
-        raise Refused("final_value", _("Последнее показание меньше предыдущего (%(value)s).", value=last.value))
+        raise Refused("final_value", _("Последнее показание меньше предыдущего (%(value)s).", value=number(last.value)))
     final = last if last is not None and last.taken_on == replacement.replaced_on else None
     if final is None:
         db.session.add(
@@ -224,13 +224,45 @@ def replace_meter(meter: Meter, replacement: Replacement, staff: User) -> Meter:
 
 
 def correct_reading(reading: Reading, value: Decimal, reason: str, staff: User) -> None:
-    """Put the right value in place of a reading; the old one stays as a change with its reason, for the tenant."""
+    """Put the right value in place of a reading; the old one stays as a change with its reason, for the tenant.
+
+    The value stays between the meter's readings before and after it (by date), so the consumption never goes
+    negative."""
     if reading.value == value:
         raise Refused("value", _("Это значение уже записано."))
+    before, after = _neighbours(reading)
+    if before is not None and value < before.value:
+        raise Refused(
+            "value",
+            _(
+                "Не меньше предыдущего показания: %(value)s от %(date)s.",
+                value=number(before.value),
+                date=_day(before.taken_on),
+            ),
+        )
+    if after is not None and value > after.value:
+        raise Refused(
+            "value",
+            _(
+                "Не больше следующего показания: %(value)s от %(date)s.",
+                value=number(after.value),
+                date=_day(after.taken_on),
+            ),
+        )
     old = reading.value
     _change(reading, value, staff, reason)
     audit.record("reading.correct", target=reading, details=f"{old} -> {value}: {reason}")
     db.session.commit()
+
+
+def _neighbours(reading: Reading) -> tuple[Reading | None, Reading | None]:
+    """The meter's readings just before and just after this one, by date."""
+    same_meter = select(Reading).where(Reading.meter_id == reading.meter_id)
+    before = db.session.scalar(
+        same_meter.where(Reading.taken_on < reading.taken_on).order_by(Reading.taken_on.desc()).limit(1)
+    )
+    after = db.session.scalar(same_meter.where(Reading.taken_on > reading.taken_on).order_by(Reading.taken_on).limit(1))
+    return before, after
 
 
 def _change(reading: Reading, value: Decimal, staff: User, reason) -> None:

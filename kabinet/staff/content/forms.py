@@ -18,11 +18,16 @@ class BookFilterForm(Form):
     class Meta:
         csrf = False
 
+    # default="": an address with no filters (the page opened, «Сбросить») chooses "all", not an invalid None.
     kind = SelectField(
-        _l("Вид записи"), choices=[SelectChoice("", _l("Все")), *(SelectChoice(k, v) for k, v in KINDS.items())]
+        _l("Вид записи"),
+        choices=[SelectChoice("", _l("Все")), *(SelectChoice(k, v) for k, v in KINDS.items())],
+        default="",
     )
     state = SelectField(
-        _l("Состояние"), choices=[SelectChoice("", _l("Все")), *(SelectChoice(k, v) for k, v in STATES.items())]
+        _l("Состояние"),
+        choices=[SelectChoice("", _l("Все")), *(SelectChoice(k, v) for k, v in STATES.items())],
+        default="",
     )
 
     def chosen(self, field) -> str:

@@ -116,12 +116,16 @@ class AssignForm(Form):
 
 
 class PhoneRequestForm(Form):
-    """A request the dispatcher takes by phone: for an account (by its number) or a common area of a house."""
+    """A request the dispatcher takes by phone: for an account (by its number, or by house and apartment) or a common
+    area of a house."""
 
     account_number = StringField(
         _l("Лицевой счет"), filters=[strip], validators=[Length(max=32, message=_l("Не длиннее 32 символов."))]
     )
-    building = SelectField(_l("Дом (для мест общего пользования)"), coerce=number_or_none, validate_choice=False)
+    building = SelectField(_l("Дом"), coerce=number_or_none, validate_choice=False)
+    premises = StringField(
+        _l("Квартира/помещение"), filters=[strip], validators=[Length(max=16, message=_l("Не длиннее 16 символов."))]
+    )
     location = StringField(
         _l("Где"), filters=[strip], validators=[Length(max=200, message=_l("Не длиннее 200 символов."))]
     )
@@ -165,8 +169,22 @@ class PhoneRequestForm(Form):
         if field.data not in self.buildings:
             raise ValidationError(_l("Укажите лицевой счет или выберите дом, если заявка о местах общего пользования."))
 
+    def validate_premises(self, field):
+        # A dispatcher cannot search the accounts: the house and apartment the caller names find theirs, if exactly
+        # one open account of the organization is there; otherwise the request is about that place, with no account.
+        if self.account_number.data or not field.data or self.building.data not in self.buildings:
+            return
+        typed = {field.data, field.data.lower(), field.data.upper()}  # "12а" finds "12А"
+        found = db.session.scalars(
+            select(Account)
+            .where(Account.organization_id == self.organization.id, Account.building_id == self.building.data)
+            .where(Account.premises.in_(typed), Account.is_closed.is_(False))
+            .limit(2)
+        ).all()
+        self.account = found[0] if len(found) == 1 else None
+
     def validate_location(self, field):
-        if not field.data and not self.account_number.data:
+        if not field.data and not self.account_number.data and not self.premises.data:
             raise ValidationError(_l("Укажите, где именно: подъезд, этаж, подвал, двор."))
 
     def validate_category(self, field):

@@ -28,6 +28,7 @@ from kabinet.models import (
 from kabinet.models.dispatch import OPEN_STATUSES, STATUSES
 
 PER_PAGE = 25
+APARTMENT = "кв. "  # how a place names an apartment, as Account.address does: "ул. Ленина, д. 5, кв. 12"
 OPEN, ALL = "open", "all"  # the queue's two status filters besides the statuses themselves
 
 
@@ -181,6 +182,12 @@ def assign(request: DispatchRequest, executor: Executor | None, staff_user: User
     db.session.commit()
 
 
+def names_an_apartment(filed: DispatchRequest) -> bool:
+    """Whether a request with no account is about an apartment (typed by the dispatcher, no account found there), not
+    about a common area."""
+    return filed.account_id is None and f", {APARTMENT}" in filed.location
+
+
 def file_by_phone(
     organization: Organization,
     staff_user: User,
@@ -192,13 +199,16 @@ def file_by_phone(
     description: str,
     contact_phone: str,
     access_time: str = "",
+    premises: str = "",
 ) -> DispatchRequest:
     """A request the dispatcher took by phone: about an account (its tenants then see it in their list) or about a
-    common area of a building (its address comes first in the place, which the building filter relies on)."""
+    place in a building, a common area or an apartment with no account found (the building's address comes first in
+    the place, which the building filter relies on; an apartment is written as in Account.address)."""
     if account is not None:
         place = location or account.address
     else:
-        place = f"{building.address}, {location}" if location else building.address
+        parts = [building.address, f"{APARTMENT}{premises}" if premises else "", location]
+        place = ", ".join(part for part in parts if part)
     request = DispatchRequest(
         organization_id=organization.id,
         account_id=account.id if account else None,

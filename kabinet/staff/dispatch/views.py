@@ -60,6 +60,7 @@ def _page(filed, status_form=None, assign_form=None):
         filed=filed,
         authors=services.staff_names(filed),
         executor=services.executor_of(filed),
+        apartment=services.names_an_apartment(filed),
         status_form=status_form or StatusForm(filed.status, formdata=None),
         assign_form=assign_form or AssignForm(executors, formdata=None, executor=filed.executor_id),
     )
@@ -106,7 +107,12 @@ def assign(request_id):
 def print_view(request_id):
     """The request on one sheet for the executor to take along."""
     filed = _request_or_404(request_id)
-    return render_template("staff/dispatch/print.html", filed=filed, executor=services.executor_of(filed))
+    return render_template(
+        "staff/dispatch/print.html",
+        filed=filed,
+        executor=services.executor_of(filed),
+        apartment=services.names_an_apartment(filed),
+    )
 
 
 @bp.route("/<int:request_id>/photos/<int:photo_id>")
@@ -123,7 +129,9 @@ def new():
     company = organization()
     form = PhoneRequestForm(company)
     if form.validate_on_submit():
-        fields = {name: form[name].data for name in ("location", "category", "description", "contact_phone")}
+        fields = {
+            name: form[name].data for name in ("location", "premises", "category", "description", "contact_phone")
+        }
         filed = services.file_by_phone(
             company, current_user, account=form.account, building=form.chosen_building,
             access_time=form.access_time.data, **fields

@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from kabinet.accounts import codewords
+from kabinet.balance.ledger import next_month
 from kabinet.clock import utcnow
 from kabinet.extensions import db
 from kabinet.models import (
@@ -61,10 +62,6 @@ def last_months(count: int, today: date) -> list[date]:
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
         months.append(date(year, month, 1))
     return months[::-1]
-
-
-def next_month(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
 def load() -> str | None:

@@ -3,6 +3,7 @@
 import re
 
 import phonenumbers
+from flask import current_app
 from flask_babel import format_datetime, get_locale
 
 BROWSERS = [
@@ -33,6 +34,18 @@ def phone(value: str) -> str:
         return value
 
 
+def tel(value: str) -> str:
+    """The tel: link a phone can dial for a number as typed: E.164 when it parses, the digits of a short local number
+    ("25-25-25") otherwise."""
+    try:
+        number = phonenumbers.parse(value or "", current_app.config["PHONE_REGION"])
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is not None and phonenumbers.is_possible_number(number):
+        return "tel:" + phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return "tel:" + re.sub(r"[^\d+]", "", value or "")
+
+
 def browser(user_agent: str) -> str:
     """A User-Agent header as "Chrome 120, Android"."""
     name = next((label for token, label in BROWSERS if token in user_agent), "")
@@ -51,6 +64,7 @@ def datetime(value) -> str:
 
 def init_app(app):
     app.add_template_filter(phone, "phone")
+    app.add_template_filter(tel, "tel")
     app.add_template_filter(browser, "browser")
     app.add_template_filter(datetime, "datetime")
     app.add_template_global(get_locale, "get_locale")

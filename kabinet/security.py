@@ -8,10 +8,9 @@ from kabinet.messages import N_
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
-    "connect-src 'self'; form-action 'self'; base-uri 'self'; object-src 'none'; frame-ancestors 'none'"
+    "connect-src 'self'; form-action {form_action}; base-uri 'self'; object-src 'none'; frame-ancestors 'none'"
 )
 HEADERS = {
-    "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
@@ -23,6 +22,7 @@ def init_app(app: Flask) -> None:
     from flask_babel import gettext
 
     from kabinet.auth.services import user_for_session
+    from kabinet.social.providers import authorization_origins
 
     login_manager.user_loader(user_for_session)
     login_manager.login_view = "auth.login"
@@ -31,8 +31,12 @@ def init_app(app: Flask) -> None:
     login_manager.localize_callback = gettext
     login_manager.login_message_category = "info"
 
+    # A social login button's form is answered by a redirect to the provider: form-action must allow where it goes.
+    csp = CSP.format(form_action=" ".join(["'self'", *authorization_origins(app)]))
+
     @app.after_request
     def _headers(response):
+        response.headers.setdefault("Content-Security-Policy", csp)
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
         if response.mimetype == "text/html" and current_user.is_authenticated:

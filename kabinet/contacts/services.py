@@ -4,13 +4,13 @@ import re
 from datetime import timedelta
 from typing import NamedTuple
 
-import phonenumbers
 from flask import current_app
 from sqlalchemy import select
 
 from kabinet import outbox
 from kabinet.clock import utcnow
 from kabinet.extensions import db
+from kabinet.filters import tel
 from kabinet.models import Account, AccountBinding, Feedback, Organization, User
 from kabinet.organizations import default_organization, organizations
 
@@ -57,15 +57,7 @@ def home_organization(user: User) -> Organization:
 
 def phone_link(text: str) -> Phone:
     """A phone as typed by the staff, with a tel: link a phone can dial."""
-    try:
-        number = phonenumbers.parse(text, current_app.config["PHONE_REGION"])
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is not None and phonenumbers.is_possible_number(number):
-        href = "tel:" + phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    else:  # a short local number ("25-25-25") is dialled as it is
-        href = "tel:" + re.sub(r"[^\d+]", "", text)
-    return Phone(text.strip(), href)
+    return Phone(text.strip(), tel(text))
 
 
 def card(organization: Organization) -> Card:

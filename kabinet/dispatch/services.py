@@ -4,7 +4,6 @@ Each function takes and returns models and commits its own change, so the tenant
 call the same rules, and the tests call them without a request.
 """
 
-import re
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -55,11 +54,6 @@ def dispatch_phone(organization_id: int | None = None) -> str:
     organization = db.session.get(Organization, organization_id) if organization_id else None
     organization = organization or default_organization()
     return organization.dispatch_phone or current_app.config["COMPANY_PHONE"]
-
-
-def tel(phone: str) -> str:
-    """A phone as a tel: link wants it: digits and the leading plus."""
-    return re.sub(r"[^\d+]", "", phone)
 
 
 def _visible_to(user: User):

@@ -25,7 +25,6 @@ def _labels():
         "categories": services.CATEGORY_LABELS,
         "statuses": services.STATUS_LABELS,
         "badges": services.STATUS_BADGES,
-        "tel": services.tel,
     }
 
 

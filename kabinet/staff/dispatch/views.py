@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from kabinet import audit, messages
 from kabinet.dispatch import photos
-from kabinet.dispatch.services import CATEGORY_LABELS, STATUS_BADGES, STATUS_LABELS, change_status, tel
+from kabinet.dispatch.services import CATEGORY_LABELS, STATUS_BADGES, STATUS_LABELS, change_status
 from kabinet.messages import notify
 from kabinet.staff.access import organization, staff_required
 from kabinet.staff.dispatch import services
@@ -20,7 +20,6 @@ def _labels():
         "categories": CATEGORY_LABELS,
         "statuses": STATUS_LABELS,
         "badges": STATUS_BADGES,
-        "tel": tel,
         "duration": services.duration,
         "waited": services.waited,
         "is_overdue": lambda filed: services.is_overdue(filed, current_app.config["DISPATCH_OVERDUE_HOURS"]),

@@ -36,11 +36,12 @@ lint: $(STAMP)
 
 test: $(STAMP) system translations lint test-sqlite test-postgresql
 
+# In parallel, a worker per core: each has its own database (SQLite file or PostgreSQL cluster), SMTP port and browser.
 test-sqlite: $(STAMP) translations
-	KABINET_TEST_DB=sqlite $(BIN)/pytest -q
+	KABINET_TEST_DB=sqlite $(BIN)/pytest -q -n auto
 
 test-postgresql: $(STAMP) translations
-	KABINET_TEST_DB=postgresql $(BIN)/pytest -q
+	KABINET_TEST_DB=postgresql $(BIN)/pytest -q -n auto
 
 bench: $(STAMP) system translations
 	$(BIN)/python bench/load.py

@@ -97,15 +97,32 @@ class Config:
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_LOGIN = _env("RATELIMIT_LOGIN", "20/minute;100/hour")
-    RATELIMIT_LOGIN_PER_ACCOUNT = _env("RATELIMIT_LOGIN_PER_ACCOUNT", "5/minute;20/hour")
+    # Wrong secrets (passwords, codes, code words, control strings) for one subject from one address, and for the
+    # subject from all addresses together; the latter holds back only addresses that failed (kabinet/limits.py).
+    RATELIMIT_SECRET = _env("RATELIMIT_SECRET", "5/minute;20/hour")
+    RATELIMIT_SECRET_PER_SUBJECT = _env("RATELIMIT_SECRET_PER_SUBJECT", "30/hour;100/day")
     RATELIMIT_REGISTRATION = _env("RATELIMIT_REGISTRATION", "10/hour")
     RATELIMIT_RECOVERY = _env("RATELIMIT_RECOVERY", "5/minute;20/hour")
+    # E-mails with links and codes to one mailbox (recovery, a new confirmation, an e-mail change), from any address.
+    RATELIMIT_MAILBOX = _env("RATELIMIT_MAILBOX", "3/10 minutes;10/day")
     RATELIMIT_CODE = _env("RATELIMIT_CODE", "10/minute;30/hour")
     RATELIMIT_FEEDBACK = _env("RATELIMIT_FEEDBACK", "5/hour")
+    # What a logged-in tenant files (a dispatch request, a comment, a book entry), each form on its own counter; every
+    # POST counts, one with a mistake too, as it costs the same work (its photos decoded). The address limit is for one
+    # person with many logins; it is higher because a mobile operator puts many subscribers behind one address.
+    RATELIMIT_SUBMISSIONS = _env("RATELIMIT_SUBMISSIONS", "10/hour;30/day")
+    RATELIMIT_SUBMISSIONS_PER_ADDRESS = _env("RATELIMIT_SUBMISSIONS_PER_ADDRESS", "60/hour")
+
+    # One import, in the browser or by `flask import`, refused past these: bench/imports.py's 300,000 meters take
+    # 20–45 s from CSV, ~100 s from an XLSX of 105 MB unpacked. gunicorn's --timeout stays above IMPORT_MAX_SECONDS.
+    IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 500_000)
+    IMPORT_MAX_UNPACKED_MB = _int("IMPORT_MAX_UNPACKED_MB", 200)
+    IMPORT_MAX_SECONDS = _int("IMPORT_MAX_SECONDS", 300)
 
     # Sign in through a social network or an OpenID Connect provider: OIDC_PROVIDERS="google,yandex,keycloak" and, for
     # each, OIDC_<NAME>_CLIENT_ID, OIDC_<NAME>_CLIENT_SECRET, OIDC_<NAME>_DISCOVERY_URL, OIDC_<NAME>_TITLE (the button).
     SOCIAL_PROVIDERS = _social_providers()
+    FORM_ACTION_ORIGINS = []  # where the providers' buttons send the browser: kabinet.social fills it in for the CSP
 
     BABEL_DEFAULT_LOCALE = "ru"
     BABEL_DEFAULT_TIMEZONE = _env("TIMEZONE", "Europe/Moscow")
@@ -130,6 +147,11 @@ class Config:
         secure = base.scheme == "https"
         settings.setdefault("SESSION_COOKIE_SECURE", secure)
         settings.setdefault("REMEMBER_COOKIE_SECURE", secure)
+        # __Host-: the browser keeps the cookie only if it is Secure, for "/", and for this host alone.
+        prefix = "__Host-" if secure else ""
+        settings.setdefault("SESSION_COOKIE_NAME", f"{prefix}session")
+        settings.setdefault("REMEMBER_COOKIE_NAME", f"{prefix}remember_token")
+        settings.setdefault("DEVICE_COOKIE_NAME", f"{prefix}device")  # a browser the user logged in from (limits.py)
         settings.setdefault("PREFERRED_URL_SCHEME", base.scheme)
         settings.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=settings["REMEMBER_DAYS"]))
         settings.setdefault("TRUSTED_HOSTS", [base.hostname, *settings["EXTRA_TRUSTED_HOSTS"]])

@@ -42,6 +42,7 @@ def create_app(config=None) -> Flask:
         instance_relative_config=False,
     )
     register_config(app, config)
+    register_urls(app)
     register_proxy(app)
     register_logging(app)
     register_extensions(app)
@@ -62,6 +63,13 @@ def register_config(app, config):
     values.update(overrides)
     base.finalize(values)
     app.config.update(values)
+
+
+def register_urls(app):
+    """Every `<int:...>` of a route is a row id, bounded (kabinet.urls.IdConverter): set before any route is added."""
+    from kabinet.urls import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def register_proxy(app):

@@ -12,6 +12,7 @@ from kabinet.models import AuditEvent, User
 # Security events (the rest are staff actions, named "<area>.<verb>", e.g. "dispatch.status").
 LOGIN, LOGIN_FAILED, LOGOUT, RATE_LIMITED = "login", "login_failed", "logout", "rate_limited"
 PASSWORD_CHANGED, PASSWORD_RESET, CODE_WORD_FAILED = "password_changed", "password_reset", "code_word_failed"
+PASSWORD_RESET_REQUESTED = "password_reset_requested"
 
 
 def record(action: str, *, target: object = "", details: str = "", user: User | None = None, actor: str = "") -> None:

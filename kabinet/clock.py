@@ -1,5 +1,8 @@
 """One clock for the whole app: naive UTC, the same on SQLite and PostgreSQL; and the local date of the tenants."""
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 from flask_babel import to_user_timezone
@@ -14,3 +17,16 @@ def local_today() -> date:
     """Today in the installation's time zone (TIMEZONE): a tenant's "this month" and a readings window "from the 15th"
     turn at midnight where the tenants live, not at UTC's."""
     return to_user_timezone(utcnow()).date()
+
+
+# Answers that e-mail a user if they exist take at least this long, whether or not they do (see steady()).
+STEADY_ANSWER = 0.05  # seconds
+
+
+@contextmanager
+def steady(seconds: float = STEADY_ANSWER) -> Iterator[None]:
+    """Finish the block no sooner than `seconds` after it began: answers whose work differs by whom they name (a
+    user who exists, or not) take the same time."""
+    started = time.monotonic()
+    yield
+    time.sleep(max(0.0, started + seconds - time.monotonic()))

@@ -45,6 +45,8 @@ def init_app(app):
     def _http(error):
         if error.code == 429:
             _record_lockout()
+            if error.response is not None:  # the limit chose its own answer (kabinet.limits.per_recipient)
+                return error.response
         if error.code in PAGES:
             return render_error(error.code)
         return error

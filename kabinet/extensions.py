@@ -1,9 +1,11 @@
 """The Flask extensions as bare instances, bound to the app in create_app()."""
 
+import ipaddress
+
+from flask import request
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -31,6 +33,23 @@ migrate = Migrate()
 login_manager = LoginManager()
 mail = Mail()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address)
+
+
+def client_address() -> str:
+    """Who the rate limits count: the visitor's address, or for IPv6 its /64 network, since one subscriber is given a
+    whole /64 and could otherwise come from 2^64 addresses."""
+    address = request.remote_addr or ""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 4:
+        return address
+    if parsed.ipv4_mapped is not None:  # ::ffff:203.0.113.7 is the IPv4 visitor 203.0.113.7
+        return str(parsed.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{address}/64", strict=False))
+
+
+limiter = Limiter(key_func=client_address)
 babel = Babel()
 bootstrap = Bootstrap5()

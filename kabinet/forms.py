@@ -1,4 +1,6 @@
-"""Form pieces shared by the features: how a login, an e-mail, a phone and a new password are checked."""
+"""Form pieces shared by the features: how a login, an e-mail, a phone, a date and a new password are checked."""
+
+from datetime import date, datetime
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -6,11 +8,11 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import DateField, PasswordField, StringField
 from wtforms.i18n import get_translations as wtforms_translations
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
 
-from kabinet import passwords
+from kabinet import limits, passwords
 
 LOGIN_PATTERN = r"^[A-Za-z0-9._-]+$"
 
@@ -31,6 +33,31 @@ def drop_control_characters(value):
 class Form(FlaskForm):
     """The base of every form: each field's input is cleaned of control characters before anything else."""
 
+    limited = False  # a check of a secret in it was refused by the limiter: the page answers 429
+
+    @property
+    def http_status(self) -> int:
+        """The HTTP status of the page showing this form: 429 when the limiter refused a check of a secret, 400 when
+        a date typed in it was refused (kabinet.forms.DayField), else 200. The page shows either way, with the message
+        beside the field and what was typed kept."""
+        if self.limited:
+            return 429
+        return 400 if any(isinstance(field, DayField) and field.process_errors for field in self) else 200
+
+    def check_secret(self, kind: str, subjects, verify) -> bool:
+        """Check a typed secret through the one limiter (kabinet.limits) from a validator; a refusal is a validation
+        error saying when to try again."""
+        try:
+            return limits.check_secret(kind, subjects, verify)
+        except limits.TooManyAttempts as refused:
+            self.limited = True
+            raise ValidationError(refused.message) from None
+
+    def too_many(self, field, refused: limits.TooManyAttempts) -> None:
+        """Show beside the field that the limiter refused its check, and answer 429."""
+        self.limited = True
+        field.errors.append(refused.message)
+
     class Meta:
         def bind_field(self, form, unbound_field, options):
             filters = [drop_control_characters, *unbound_field.kwargs.get("filters", ())]
@@ -39,6 +66,10 @@ class Form(FlaskForm):
         def get_translations(self, form):
             # WTForms' own messages ("not a valid choice"...) from its own catalog, in the page's language.
             return wtforms_translations([str(get_locale())])
+
+
+class ButtonForm(Form):
+    """An empty form: a button that POSTs with the CSRF token."""
 
 
 class NormalizedEmail:
@@ -126,6 +157,53 @@ def name_field(label, required):
     return StringField(
         label, filters=[strip], validators=[presence, Length(max=64, message=_l("Не длиннее 64 символов."))]
     )
+
+
+DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]  # the browser's date picker, and a date typed by hand
+# The calendar a typed date must fall in: year 1 or 9999 is nobody's meter or request, and the arithmetic on it (the
+# next day, a time zone's offset, the next month) would overflow.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2100, 12, 31)
+DATE_OUT_OF_RANGE = _l("Укажите дату с 1900 по 2100 год.")
+
+
+class DateOutOfRange(ValueError):
+    """A real date outside FIRST_DAY..LAST_DAY."""
+
+
+def read_date(text: str, formats=DATE_FORMATS) -> date:
+    """The date `text` writes in one of `formats` ("%Y-%m": the month's first day), within FIRST_DAY..LAST_DAY;
+    ValueError when it writes none, DateOutOfRange when it writes one outside them."""
+    for format in formats:
+        try:
+            day = datetime.strptime(text, format).date()
+        except ValueError:
+            continue
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise DateOutOfRange(DATE_OUT_OF_RANGE)
+        return day
+    raise ValueError(text)
+
+
+class DayField(DateField):
+    """A date typed in a form, read by read_date: text that is no date, or a date outside 1900–2100, is refused
+    beside the field (the first with `invalid_value_message`, WTForms' "Not a valid date value." by default)."""
+
+    def __init__(self, label=None, validators=None, format=DATE_FORMATS, **kwargs):
+        super().__init__(label, validators, format=format, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return  # not sent: the default stays
+        self.data = None
+        text = " ".join(valuelist).strip()
+        if not text:
+            return  # left empty: Optional or InputRequired says whether it may be
+        try:
+            self.data = read_date(text, self.strptime_format)
+        except DateOutOfRange:
+            raise
+        except ValueError:
+            super().process_formdata(valuelist)  # no date in it: WTForms refuses it, in its own words
 
 
 def new_password_fields(label=_l("Пароль"), confirm_label=_l("Повторите пароль")):

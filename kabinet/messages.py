@@ -65,7 +65,13 @@ RESET_SENT = Message(
 )
 RESET_WRONG = Message(_l("Неверный логин или контрольная строка."), "danger")
 RESET_EXPIRED = Message(_l("Срок действия контрольной строки истёк. Запросите новую."), "warning")
-RESET_LINK_INVALID = Message(_l("Ссылка для смены пароля повреждена или уже недействительна."), "danger")
+RESET_LINK_USED = Message(
+    _l(
+        "Ссылка для смены пароля уже использована или недействительна. Введите логин и контрольную строку "
+        "из последнего письма «Запрос на смену пароля»."
+    ),
+    "warning",
+)
 PASSWORD_RESET = Message(_l("Пароль изменён. Войдите с новым паролем."), "success")
 
 # profile
@@ -80,8 +86,9 @@ SESSIONS_ENDED = Message(_l("Все остальные сеансы заверш
 
 # accounts
 CODE_WORD_WRONG = Message(_l("Неверный лицевой счет или кодовое слово"), "danger")
-CODE_WORD_LIMIT = Message(
-    _l("Слишком много неверных попыток. Попробуйте через час или обратитесь в офис компании."), "danger"
+CODE_WORD_CHANGED = Message(
+    _l("Кодовое слово лицевого счета сменилось, пока вы заполняли форму. Введите новое кодовое слово из письма."),
+    "warning",
 )
 ALREADY_BOUND = Message(_l("Этот лицевой счет уже привязан к вашему профилю."), "info")
 ACCOUNTS_BOUND = Message(_l("Лицевые счета привязаны и теперь видны в личном кабинете."), "success")
@@ -93,6 +100,8 @@ ACCOUNT_UNBOUND = Message(_l("Лицевой счет отвязан от ваш
 
 # anywhere
 FORM_EXPIRED = Message(_l("Форма устарела. Обновите страницу и отправьте её ещё раз."), "warning")
+# the secret limiter (kabinet.limits): beside the field whose check was refused; %(wait)s is "через 42 минуты"
+TOO_MANY_ATTEMPTS = Message(_l("Слишком много попыток. Попробуйте снова %(wait)s."), "danger")
 
 
 def notify(message: Message, **params) -> None:
@@ -230,8 +239,25 @@ SOCIAL_LINKED_ELSEWHERE = Message(
     _l("Этот профиль %(provider)s уже привязан к другому пользователю: привязать его ещё раз нельзя."), "danger"
 )
 SOCIAL_UNLINKED = Message(_l("Соцсеть отвязана от профиля."), "success")
+SOCIAL_LINK_STALE = Message(
+    _l("Профиль %(provider)s не привязан: пока шла привязка, данные входа изменились. Привяжите его ещё раз."),
+    "warning",
+)
 SOCIAL_LAST_WAY = Message(
     _l("Это единственный способ входа: сначала задайте пароль или привяжите другую соцсеть."), "warning"
 )
 SOCIAL_NOT_FOUND = Message(_l("Такой привязки нет."), "warning")
 SOCIAL_PASSWORD_SET = Message(_l("Пароль задан: теперь можно входить и с логином и паролем."), "success")
+
+# a tenant filing too often (kabinet.limits.filed_too_often): the form comes back with what was typed; %(wait)s is
+# "через 42 минуты"
+DISPATCH_TOO_OFTEN = Message(
+    _l(
+        "Вы отправляете заявки слишком часто. Написанное осталось в форме: отправьте его %(wait)s, а фотографии "
+        "тогда выберите заново. Если случилась авария, звоните в аварийно-диспетчерскую службу."
+    ),
+    "warning",
+)
+SUBMISSIONS_TOO_OFTEN = Message(
+    _l("Вы отправляете слишком часто. Написанное осталось в форме: отправьте его %(wait)s."), "warning"
+)

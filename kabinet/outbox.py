@@ -30,12 +30,17 @@ POLL_SECONDS = 30
 LINK = re.compile(r"https?://\S+")
 
 
-def queue(to: str, template: str, **context) -> OutboxMessage:
-    """Render email/<template>.txt and .html into the outbox of the current transaction."""
+def compose(to: str, template: str, **context) -> OutboxMessage:
+    """Render email/<template>.txt (its first line is the subject) and .html into a message, not yet queued."""
     text = render_template(f"email/{template}.txt", **context)
     html = render_template(f"email/{template}.html", **context)
     subject, _, body_text = text.partition("\n")
-    message = OutboxMessage(recipient=to, subject=subject.strip(), body_text=body_text.lstrip("\n"), body_html=html)
+    return OutboxMessage(recipient=to, subject=subject.strip(), body_text=body_text.lstrip("\n"), body_html=html)
+
+
+def queue(to: str, template: str, **context) -> OutboxMessage:
+    """Render an e-mail into the outbox of the current transaction."""
+    message = compose(to, template, **context)
     db.session.add(message)
     db.session.info["outbox_pending"] = True
     return message

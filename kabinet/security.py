@@ -21,18 +21,13 @@ HEADERS = {
 def init_app(app: Flask) -> None:
     from flask_babel import gettext
 
-    from kabinet.auth.services import user_for_session
-    from kabinet.social.providers import authorization_origins
-
-    login_manager.user_loader(user_for_session)
     login_manager.login_view = "auth.login"
     # Flask-Login keeps the message in the session cookie, so it is the plain msgid, translated when flashed.
     login_manager.login_message = N_("Войдите в личный кабинет, чтобы открыть эту страницу.")
     login_manager.localize_callback = gettext
     login_manager.login_message_category = "info"
 
-    # A social login button's form is answered by a redirect to the provider: form-action must allow where it goes.
-    csp = CSP.format(form_action=" ".join(["'self'", *authorization_origins(app)]))
+    csp = CSP.format(form_action=" ".join(["'self'", *app.config["FORM_ACTION_ORIGINS"]]))
 
     @app.after_request
     def _headers(response):

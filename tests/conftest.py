@@ -10,7 +10,10 @@ import threading
 import pytest
 
 os.environ["KABINET_ENV"] = "test"
-os.environ.setdefault("KABINET_INSTANCE", tempfile.mkdtemp(prefix="kabinet-instance-"))
+# A folder of its own for each process of the run (uploads, photos, the file outbox): with pytest-xdist the workers
+# would otherwise inherit the controller's one and sweep each other's files.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+os.environ["KABINET_INSTANCE"] = tempfile.mkdtemp(prefix=f"kabinet-instance-{WORKER}-")
 
 from aiosmtpd.controller import Controller  # noqa: E402
 from sqlalchemy import text  # noqa: E402
@@ -223,6 +226,13 @@ def auth(client):
     return AuthActions(client)
 
 
+@pytest.fixture
+def tenant(client, auth, user):
+    """The test client, logged in as the confirmed tenant ivan (a feature's tests may add what ivan has first)."""
+    auth.login()
+    return client
+
+
 def page(response) -> str:
     return response.get_data(as_text=True)
 
@@ -281,3 +291,18 @@ def audited(app, action: str) -> list:
     with app.app_context():
         query = db.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
         return db.session.scalars(query).all()
+
+
+def stored_user(app, login: str = "ivan") -> User:
+    """The user as the database holds them now, detached (its attributes read, no session needed)."""
+    with app.app_context():
+        user = db.session.scalar(db.select(User).where(User.login == login))
+        db.session.expunge(user)
+        return user
+
+
+def continue_from(client, link: str):
+    """Follow a one-time link as a person does: open its page, then press «Продолжить»; the answer to the button."""
+    shown = client.get(link)
+    assert shown.status_code == 200 and "Продолжить" in page(shown), (shown.status_code, shown.location)
+    return client.post(link)

@@ -108,3 +108,21 @@ def make_staff(app, role="admin", login=None, **fields) -> int:
     return make_user(app, login=login, email=f"{login}@staff.example.org", role=role, organization_id=organization_id,
                      first_name=fields.pop("first_name", "Ольга"), last_name=fields.pop("last_name", "Сотрудникова"),
                      **fields)  # fmt: skip
+
+
+def with_second_factor(app, login="clerk") -> tuple[str, list[str]]:
+    """A dispatcher whose second factor is on: its TOTP secret and its recovery codes."""
+    import pyotp
+
+    from kabinet.auth import totp
+    from kabinet.clock import utcnow
+    from kabinet.models import User
+
+    make_staff(app, "dispatcher", login=login)
+    secret = pyotp.random_base32()
+    with app.app_context():
+        user = db.session.scalar(db.select(User).where(User.login == login))
+        user.totp_secret, user.totp_enabled_at = secret, utcnow()
+        recovery = totp._new_recovery_codes(user)
+        db.session.commit()
+    return secret, recovery

@@ -15,12 +15,6 @@ from tests.factories import add_history, make_account
 
 
 @pytest.fixture
-def tenant(client, auth, user):
-    auth.login()
-    return client
-
-
-@pytest.fixture
 def account(app, user):
     return make_account(app, "100101", user_id=user)
 

@@ -135,6 +135,21 @@ def test_a_double_click_makes_one_entry(tenant, app):
     assert first.headers["Location"] == second.headers["Location"]
 
 
+def test_writing_too_often_brings_the_form_back_with_what_was_typed(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_SUBMISSIONS="2/hour")
+    make_account(app, "100101", user_id=make_user(app))
+    tenant = logged_in(app, "ivan")
+    for n in range(2):
+        assert tenant.post("/book/new", data={**ENTRY, "subject": f"Лифт, запись {n}"}).status_code == 302
+
+    blocked = tenant.post("/book/new", data={**ENTRY, "subject": "Лифт снова стоит"})
+
+    assert blocked.status_code == 429
+    assert shows(blocked, str(messages.SUBMISSIONS_TOO_OFTEN.text) % {"wait": "через 1 час"})
+    assert 'value="Лифт снова стоит"' in page(blocked) and ENTRY["text"] in page(blocked)
+    assert len(entries(app)) == 2
+
+
 def test_the_same_text_a_minute_later_is_a_new_entry(tenant, app):
     tenant.post("/book/new", data=ENTRY)
     with app.app_context():

@@ -29,12 +29,6 @@ MENU = ["Кабинет", "Баланс", "Показания", "Квитанц�
 
 
 @pytest.fixture
-def tenant(client, auth, user):
-    auth.login()
-    return client
-
-
-@pytest.fixture
 def today(app):
     with app.test_request_context():
         return local_today()

@@ -1,6 +1,8 @@
 """Requests to the emergency dispatch service: filing with photos, the list, comments, cancelling, rating, e-mails."""
 
 import re
+import struct
+import zlib
 from datetime import date
 from io import BytesIO
 from pathlib import Path
@@ -14,7 +16,7 @@ from kabinet.dispatch import services
 from kabinet.extensions import db
 from kabinet.models import Account, AccountBinding, DispatchEvent, DispatchPhoto, DispatchRequest, User
 from kabinet.organizations import default_organization
-from tests.conftest import make_user, page, queries, shows, text_of
+from tests.conftest import PASSWORD, make_user, page, queries, shows, text_of
 from tests.factories import REQUISITES, add_history, make_account
 
 ADDRESS = "г. Иркутск, ул. Ленина, д. 5, кв. 1"
@@ -240,6 +242,47 @@ def test_a_double_click_files_one_request(app, tenant):
     assert shows(tenant.get(second.location), str(messages.DISPATCH_ALREADY_FILED.text) % {"number": 1})
 
 
+def limited(make_app, login="ivan", **limits):
+    """An app with the rate limits on, and a client logged in as a tenant with an account; more tenants by login."""
+    app = make_app(RATELIMIT_ENABLED=True, **limits)
+    return app, log_in_tenant(app, login)
+
+
+def log_in_tenant(app, login):
+    user_id = make_user(app, login=login, email=f"{login}@example.org")
+    make_account(app, str(100101 + user_id), user_id=user_id)
+    client = app.test_client()
+    assert client.post("/auth/login", data={"login": login, "password": PASSWORD}).status_code == 302
+    return client
+
+
+def too_often(response, message=messages.DISPATCH_TOO_OFTEN) -> bool:
+    """Whether the page says to wait (an hour: the limits in these tests are per hour) and answers 429."""
+    told = shows(response, str(message.text) % {"wait": "через 1 час"})
+    return response.status_code == 429 and told
+
+
+def test_filing_too_often_brings_the_form_back_with_what_was_typed(make_app):
+    app, tenant = limited(make_app, RATELIMIT_SUBMISSIONS="2/hour")
+    for n in range(2):
+        assert post(tenant, description=f"Течёт стояк, заявка {n}").status_code == 302
+
+    blocked = post(tenant, description="Течёт стояк, третья заявка")
+
+    assert too_often(blocked)
+    assert "Течёт стояк, третья заявка" in page(blocked) and 'value="после 18:00"' in page(blocked)
+    assert count_requests(app) == 2
+    assert post(log_in_tenant(app, "petr")).status_code == 302  # another tenant files as before
+
+
+def test_filing_is_limited_per_address_too(make_app):
+    app, ivan = limited(make_app, RATELIMIT_SUBMISSIONS="5/hour", RATELIMIT_SUBMISSIONS_PER_ADDRESS="2/hour")
+    petr = log_in_tenant(app, "petr")  # another login from the same address
+    assert post(ivan).status_code == 302 and post(petr, description="Нет света в подъезде").status_code == 302
+
+    assert too_often(post(petr, description="Нет света в подвале"))
+
+
 # --- photos --------------------------------------------------------------------------------------------------------
 
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 8 + b"\x02\x00\x3e\x00" + b"\x00" * 200
@@ -264,12 +307,46 @@ def test_an_image_over_5_mb_is_refused(app, tenant):
     assert count_requests(app) == 0
 
 
-def test_a_decompression_bomb_is_refused_before_it_is_decoded(app, tenant):
+def claiming(image: bytes, width: int, height: int) -> bytes:
+    """A small PNG or JPEG whose header claims width × height: its pixels cannot be decoded at that size, so only a
+    check made before decoding refuses it for its size (decoding it would find a damaged file, "not a photo")."""
+    if image.startswith(b"\x89PNG"):
+        header = b"IHDR" + struct.pack(">II", width, height) + image[24:29]
+        return image[:12] + header + struct.pack(">I", zlib.crc32(header)) + image[33:]
+    frame = image.index(b"\xff\xc0")  # baseline JPEG: marker, length, precision, height, width
+    return image[: frame + 5] + struct.pack(">HH", height, width) + image[frame + 9 :]
+
+
+def blank_png(width, height) -> bytes:
     out = BytesIO()
-    Image.new("1", (8000, 8000)).save(out, "PNG")  # 64 megapixels in a few kilobytes
-    assert out.tell() < 100_000
-    html = page(post(tenant, photos=[("bomb.png", out.getvalue())]))
-    assert "Файл «bomb.png» не является фотографией в формате JPEG или PNG." in html
+    Image.new("1", (width, height)).save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("bomb.png", lambda: blank_png(8000, 8000)),  # 64 megapixels in a few kilobytes
+        ("screen.png", lambda: claiming(png(), 7746, 7746)),  # 60 MP: decoded whole by the old limit
+        ("huge.png", lambda: claiming(png(), 20000, 10000)),  # 200 MP: Pillow's own decompression-bomb error
+        ("IMG_108MP.jpg", lambda: claiming(jpeg(), 12000, 9000)),  # a phone's 108 MP mode
+        ("IMG_200MP.jpg", lambda: claiming(jpeg(), 16320, 12240)),  # and its 200 MP mode
+    ],
+)
+def test_an_image_over_the_pixel_limit_is_refused_before_it_is_decoded_and_the_text_is_kept(app, tenant, name, content):
+    html = page(post(tenant, photos=[(name, content())]))
+    assert f"Файл «{name}»: слишком большое изображение." in html
+    assert VALID["description"] in html and 'value="после 18:00"' in html
+    assert count_requests(app) == 0
+
+
+def test_a_64_megapixel_phone_photo_is_accepted_and_scaled_down(app, tenant):
+    out = BytesIO()
+    Image.new("RGB", (9248, 6936), "gray").save(out, "JPEG")  # the full resolution of a 64 MP camera, 1 MB
+    response = post(tenant, photos=[("IMG_64MP.jpg", out.getvalue())])
+    [photo] = stored(app, int(response.location.rsplit("/", 1)[1]))
+    with Image.open(Path(app.instance_path) / "uploads" / "dispatch" / photo.filename) as clean:
+        assert clean.size == (2560, 1920)
 
 
 def test_more_than_three_photos_are_refused(app, tenant):
@@ -378,6 +455,16 @@ def test_comment_goes_into_the_history(app, tenant, user, account):
         f"/dispatch/{request_id}/comment", data={"text": "Ключ у соседей в кв. 2"}, follow_redirects=True
     )
     assert shows(done, messages.DISPATCH_COMMENTED) and "Ключ у соседей в кв. 2" in page(done)
+
+
+def test_commenting_too_often_brings_the_form_back_with_the_comment(make_app):
+    app, tenant = limited(make_app, RATELIMIT_SUBMISSIONS="1/hour")
+    filed = post(tenant).location  # the requests' own counter
+    assert tenant.post(f"{filed}/comment", data={"text": "Ключ у соседей в кв. 2"}).status_code == 302
+
+    blocked = tenant.post(f"{filed}/comment", data={"text": "Вода уже у соседей снизу"})
+
+    assert too_often(blocked, messages.SUBMISSIONS_TOO_OFTEN) and "Вода уже у соседей снизу" in page(blocked)
 
 
 def test_cancel_takes_two_steps_without_javascript(app, tenant, user, account):

@@ -1,5 +1,7 @@
 """Importing the company's accounts, meters, charges and payments from CSV (1C) and XLSX."""
 
+import itertools
+import zipfile
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -10,7 +12,7 @@ from sqlalchemy import func, select
 
 from kabinet.accounts import codewords
 from kabinet.extensions import db
-from kabinet.imports import services
+from kabinet.imports import reader, services
 from kabinet.imports.reader import FileProblem
 from kabinet.models import Account, Building, Charge, Meter, Payment, Reading
 from kabinet.organizations import default_organization
@@ -160,6 +162,17 @@ def test_two_equal_payments_stay_two_and_a_reimport_adds_none(app, run_import, t
     assert count(app, Payment) == 3
 
 
+@pytest.mark.parametrize("paid_on", ["31.12.9999", "0001-01-01", "01.01.1899"])
+def test_a_date_outside_the_calendar_of_the_ledger_is_refused(app, run_import, tmp_path, paid_on):
+    """A payment in year 9999 would break every balance and receipt page of the account (the next month overflows)."""
+    run_import("accounts", SAMPLES / "accounts.csv")
+    text = f"account;date;amount;source\n100101;{paid_on};500;Касса\n"
+    with pytest.raises(services.ImportFailed) as failed:
+        run_import("payments", write(tmp_path, "p.csv", text))
+    assert "дата должна быть с 1900 по 2100 год" in str(failed.value.problems[0])
+    assert count(app, Payment) == 0
+
+
 def test_a_reading_needs_its_date(app, run_import, tmp_path):
     run_import("accounts", SAMPLES / "accounts.csv")
     text = "account;serial;kind;last_reading\n100101;X-1;gas;10\n"
@@ -209,3 +222,103 @@ def test_the_command_line_prints_a_summary_or_every_problem(app, tmp_path):
     binary = tmp_path / "b.csv"
     binary.write_bytes(b"\x00\x01\x02")
     assert "файл двоичный" in runner.invoke(args=["import", "meters", str(binary)]).output
+
+
+# --- the caps of one import: a small file must not hold a worker for minutes (issue 9) ---------------------------
+
+
+def capped_import(make_app, kind, path, **caps):
+    """Import a file in an app whose import caps are set to `caps`, as `flask import` would."""
+    app = make_app(**caps)
+    with app.app_context():
+        return services.run(kind, path, default_organization())
+
+
+def accounts_file(tmp_path, suffix, rows, bad_line=None):
+    """An accounts file of `rows` rows (CSV, or XLSX written row by row); on `bad_line` the area is not a number."""
+    lines = [["account", "address", "apartment", "area"]]
+    lines += [[str(7000 + n), "ул. Мира, д. 1", str(n), "сорок" if n + 2 == bad_line else "40"] for n in range(rows)]
+    path = tmp_path / f"accounts.{suffix}"
+    if suffix == "csv":
+        path.write_text("\n".join(";".join(line) for line in lines), encoding="utf-8")
+    else:
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("accounts")
+        for line in lines:
+            sheet.append(line)
+        book.save(path)
+    return path
+
+
+def xlsx_with(tmp_path, name: str, data: bytes, content_type: str = "") -> Path:
+    """A good accounts XLSX with one more part inside (registered in [Content_Types].xml when content_type is given)."""
+    source = zipfile.ZipFile(accounts_file(tmp_path, "xlsx", rows=2))
+    path = tmp_path / "hostile.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as hostile:
+        for member in source.infolist():
+            part = source.read(member.filename)
+            if member.filename == "[Content_Types].xml" and content_type:
+                override = f'<Override PartName="/{name}" ContentType="{content_type}"/></Types>'
+                part = part.replace(b"</Types>", override.encode())
+            hostile.writestr(member, part)
+        hostile.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_a_file_with_more_rows_than_the_cap_is_refused_before_its_rows_are_checked(make_app, tmp_path, suffix):
+    assert capped_import(make_app, "accounts", accounts_file(tmp_path, suffix, rows=5), IMPORT_MAX_ROWS=5).created == 5
+
+    app = make_app(IMPORT_MAX_ROWS=5)
+    path = accounts_file(tmp_path, suffix, rows=50, bad_line=40)
+    with pytest.raises(FileProblem, match="^Файл слишком большой: в нём больше 5 строк"):
+        capped_import(make_app, "accounts", path, IMPORT_MAX_ROWS=5)  # the bad line 40 is never reached
+    failed = app.test_cli_runner().invoke(args=["import", "accounts", str(path)])
+    assert failed.exit_code == 1 and "Файл не загружен: Файл слишком большой: в нём больше 5 строк" in failed.output
+    assert count(app, Account) == 5  # the first file's, and nothing of the second
+
+
+def test_an_import_that_runs_out_of_time_is_refused_while_reading_and_writes_nothing(make_app, tmp_path, monkeypatch):
+    ticks = itertools.count()
+    monkeypatch.setattr(reader, "monotonic", lambda: next(ticks))  # every look at the clock finds a second gone
+    path = accounts_file(tmp_path, "csv", rows=50, bad_line=40)
+
+    with pytest.raises(FileProblem, match="^Файл слишком большой: загрузка не уложилась в 10 секунд"):
+        capped_import(make_app, "accounts", path, IMPORT_MAX_SECONDS=10)  # refused long before line 40
+
+    assert count(make_app(), Account) == 0
+
+
+@pytest.mark.parametrize(
+    ("part", "caps", "message"),
+    [
+        # 20 MB of zeros packed into 20 KB: a zip bomb, whatever the cap
+        (lambda: ("xl/media/bomb.bin", bytes(20_000_000), ""), {}, "XLSX сжат в "),
+        # a sheet of honest-looking rows that unpacks past the cap
+        (
+            lambda: ("xl/worksheets/sheet2.xml", b"<row><c><v>1</v></c></row>" * 80_000, ""),
+            {"IMPORT_MAX_UNPACKED_MB": 1},
+            "распакованный XLSX больше 1 МБ",
+        ),
+        # the cells' texts, which openpyxl holds in memory whole (~7 times their size)
+        (
+            lambda: (
+                "xl/sharedStrings.xml",
+                b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                + b"".join(b"<si><t>%x</t></si>" % n for n in range(70_000))
+                + b"</sst>",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml",
+            ),
+            {"IMPORT_MAX_UNPACKED_MB": 8},
+            "тексты ячеек и оформление в XLSX больше 1 МБ",
+        ),
+    ],
+    ids=["zip-bomb", "unpacked-size", "shared-strings"],
+)
+def test_an_xlsx_that_unpacks_too_big_is_refused_before_it_is_opened(make_app, tmp_path, part, caps, message):
+    path = xlsx_with(tmp_path, *part())
+
+    with pytest.raises(FileProblem, match=f"^Файл слишком большой: {message}"):
+        capped_import(make_app, "accounts", path, **caps)
+
+    assert count(make_app(), Account) == 0

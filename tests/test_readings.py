@@ -72,12 +72,6 @@ def water(app, account, today):
     return make_meter(app, account, "CW-1", readings=monthly(today, [100, 110, 120, 130, 140, 150, 160]))
 
 
-@pytest.fixture
-def tenant(client, auth, user):
-    auth.login()
-    return client
-
-
 def send(client, account_id, **values):
     return client.post(f"/readings/{account_id}", data={f"meter_{k}": v for k, v in values.items()})
 

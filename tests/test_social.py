@@ -269,6 +269,24 @@ def test_a_logged_in_user_who_did_not_ask_links_nothing(app, idp):
     assert stored(app, SocialIdentity, subject="g-42") is None
 
 
+def test_a_link_asked_for_before_a_password_change_links_nothing(app, idp):
+    """The grant is checked when it is given: the person who pressed the button is not the proof of it."""
+    make_user(app, login="ivan", email="ivan@example.org")
+    client = logged_in(app, "ivan")
+    idp.login_as(sub="g-42")
+    start = client.post("/social/local/login?link=1")
+    new_password = "Sinyaya-Dver-Kvartiry-7"
+    changed = client.post("/profile/password", data={"current_password": PASSWORD, "password": new_password,
+                                                     "password_confirm": new_password})  # fmt: skip
+    assert changed.status_code == 302
+    answer = requests.get(start.location, allow_redirects=False, timeout=5)
+    back = urlsplit(answer.headers["Location"])
+    response = client.get(f"{back.path}?{back.query}")
+    assert response.location == "/cabinet/"
+    assert shows(client.get("/cabinet/"), str(messages.SOCIAL_LINK_STALE.text) % {"provider": "Тест ID"})
+    assert stored(app, SocialIdentity, subject="g-42") is None
+
+
 @pytest.mark.parametrize("kind", ["blocked", "staff"])
 def test_blocked_users_and_staff_do_not_log_in_through_a_provider(app, idp, kind):
     if kind == "staff":

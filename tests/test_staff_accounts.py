@@ -23,6 +23,7 @@ from kabinet.models import (
     Meter,
     Reading,
     ReadingChange,
+    User,
 )
 from tests.conftest import PASSWORD, audited, make_user, page, queries, shows
 from tests.factories import add_history, make_account, make_meter, make_staff, other_organization
@@ -364,6 +365,25 @@ def test_approve_and_the_tenant_sees_the_account(app, client, accountant, reques
     assert shows(again, messages.STAFF_BINDING_DECIDED)
     login(client, "ivan")
     assert "Лицевой счет № 100112" in page(client.get("/cabinet/"))
+
+
+def test_an_approval_is_checked_again_when_it_is_given(app, requested):
+    """Two accountants open the same request; one rejects it while the other approves: the approval binds nothing."""
+    from kabinet.staff.accounts import bindings
+
+    make_staff(app, "accountant", login="first")
+    make_staff(app, "accountant", login="second")
+    with app.app_context():
+        first = db.session.scalar(select(User).where(User.login == "first"))
+        second = db.session.scalar(select(User).where(User.login == "second"))
+        opened_by_both = db.session.get(BindingRequest, requested)
+        account = db.session.scalar(select(Account).where(Account.number == "100112"))
+        with app.app_context():  # the other accountant, in a request of their own
+            assert bindings.reject(db.session.get(BindingRequest, requested), "Не собственник", second, utcnow())
+        assert opened_by_both.state == "pending"  # what the first one still sees
+        assert not bindings.approve(opened_by_both, account, first, utcnow())
+        assert db.session.scalar(select(AccountBinding)) is None
+        assert db.session.get(BindingRequest, requested).state == "rejected"
 
 
 def test_approve_only_an_account_of_that_house(app, accountant, requested):

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from kabinet import messages
 from kabinet.extensions import db
 from kabinet.imports import services as imports
-from kabinet.models import Account, AuditEvent, Meter, Reading
+from kabinet.models import Account, AuditEvent, Meter, Reading, User
 from kabinet.organizations import default_organization
 from kabinet.staff.imports import services
 from tests.conftest import PASSWORD, make_user, page, shows
@@ -192,6 +192,30 @@ def test_an_upload_over_the_size_limit_gets_the_413_page(make_app):
     assert response.status_code == 413 and "Слишком большой файл" in page(response)
 
 
+def test_a_file_over_the_row_cap_is_explained_beside_the_field_and_previews_nothing(make_app):
+    app = make_app(IMPORT_MAX_ROWS=3)
+    client = log_in(app)
+    rows = "".join(f"{100200 + n};{ADDRESS};{n};Жилец {n}\n" for n in range(10))
+
+    response = upload(client, "accounts", "account;address;apartment;owner\n" + rows)
+
+    html = page(response)
+    assert 'class="invalid-feedback d-block"' in html and "Файл слишком большой: в нём больше 3 строк" in html
+    assert 'name="upload"' not in html and count(app, Account) == 0  # nothing to apply
+
+
+def test_the_caps_hold_at_apply_as_at_the_preview(make_app):
+    app = make_app(IMPORT_MAX_ROWS=10)
+    client = log_in(app)
+    token = token_in(upload(client, "accounts", ACCOUNTS + f"100103;{ADDRESS};3;Орлов Олег\n"))
+    app.config["IMPORT_MAX_ROWS"] = 2  # lowered between the preview and "Применить"
+
+    response = client.post("/staff/imports/apply", data={"upload": token}, follow_redirects=True)
+
+    assert "Файл не загружен, ничего не изменено: Файл слишком большой: в нём больше 2 строк" in page(response)
+    assert count(app, Account) == 0
+
+
 def test_another_staff_users_upload_cannot_be_applied(app, accountant):
     token = token_in(upload(accountant, "accounts", ACCOUNTS))
     colleague = log_in(app, login="colleague")
@@ -202,6 +226,34 @@ def test_another_staff_users_upload_cannot_be_applied(app, accountant):
     assert count(app, Account) == 0
     assert accountant.post("/staff/imports/apply", data={"upload": token}).status_code == 302
     assert count(app, Account) == 2
+
+
+def test_an_upload_previewed_before_the_uploaders_rights_changed_is_not_applied(app, accountant):
+    """The preview is the proof of «Применить»: the admin took the accountant's role away and gave it back meanwhile
+    (or blocked and unblocked them), so the upload must be previewed again by the person as they are now."""
+    token = token_in(upload(accountant, "accounts", ACCOUNTS))
+    director = log_in(app, "admin", login="director")
+    with app.app_context():
+        uploader = db.session.scalar(select(User.id).where(User.login == "accountant"))
+    director.post(f"/staff/team/{uploader}/role", data={"role": "dispatcher"})
+    director.post(f"/staff/team/{uploader}/role", data={"role": "accountant"})
+    response = accountant.post("/staff/imports/apply", data={"upload": token}, follow_redirects=True)
+    assert shows(response, messages.IMPORT_UPLOAD_GONE)
+    assert count(app, Account) == 0
+
+
+def test_two_applies_of_one_upload_at_once_import_it_once(app, accountant):
+    """A double click, or a second tab, during a long import: both requests found the file; one applies it."""
+    token = token_in(upload(accountant, "accounts", ACCOUNTS))
+    with app.test_request_context():
+        uploader = db.session.scalar(select(User).where(User.login == "accountant"))
+        first, second = services.find(token, uploader), services.find(token, uploader)
+        assert first is not None and second is not None
+        services.apply(first, default_organization())
+        with pytest.raises(services.Gone):
+            services.apply(second, default_organization())
+    assert count(app, Account) == 2
+    assert not first.path.exists() and not [path for path in uploads(app) if path.suffix == ".applying"]
 
 
 def test_an_upload_older_than_a_day_is_swept(app, accountant):
@@ -339,18 +391,21 @@ def test_a_month_without_readings_gives_just_the_header(accountant, readings):
 
 
 @pytest.mark.parametrize(
-    ("month", "format", "message"),
+    ("month", "format", "message", "status"),
     [
-        ("", "csv-utf8", "Укажите месяц."),
-        ("2026-13", "csv-utf8", "Укажите месяц в виде ГГГГ-ММ"),
-        ("октябрь", "xlsx", "Укажите месяц в виде ГГГГ-ММ"),
-        ("2026-10", "pdf", "Выберите формат из списка."),
+        ("", "csv-utf8", "Укажите месяц.", 200),
+        ("2026-13", "csv-utf8", "Укажите месяц в виде ГГГГ-ММ", 400),  # a month that cannot be read: a bad request
+        ("октябрь", "xlsx", "Укажите месяц в виде ГГГГ-ММ", 400),
+        ("0999-10", "csv-utf8", "Укажите дату с 1900 по 2100 год.", 400),
+        ("2026-10", "pdf", "Выберите формат из списка.", 200),
     ],
 )
-def test_a_bad_export_request_is_explained_beside_the_field_with_the_input_kept(accountant, month, format, message):
+def test_a_bad_export_request_is_explained_beside_the_field_with_the_input_kept(
+    accountant, month, format, message, status
+):
     response = export(accountant, month=month, format=format)
 
-    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert response.status_code == status and response.mimetype == "text/html"
     assert message in page(response) and f'value="{month}"' in page(response)
 
 

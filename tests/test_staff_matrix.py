@@ -45,7 +45,7 @@ ALLOWED = {
 # Exceptions within an area: every staff user sets up their own second factor and may post announcements.
 ALLOWED_BY_ENDPOINT_PREFIX = {"staff_team.two_factor": EVERYONE, "staff_content.announcement": EVERYONE}
 # Public on purpose: the invited person has no password yet (its token is the check; tests/test_staff_team.py).
-PUBLIC = {"staff_team.invitation"}
+PUBLIC = {"staff_team.invitation_link", "staff_team.invitation"}
 
 
 def allowed(endpoint: str) -> set[str]:

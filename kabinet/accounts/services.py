@@ -10,14 +10,10 @@ from kabinet import audit
 from kabinet.accounts import codewords
 from kabinet.clock import utcnow
 from kabinet.extensions import db
-from kabinet.models import Account, AccountBinding, BindingRequest, Building, CodeWordFailure, User
+from kabinet.limits import check_secret
+from kabinet.models import Account, AccountBinding, BindingRequest, Building, User
 
-ATTEMPTS_PER_HOUR = 5
 ROLES = ("owner", "resident")
-
-
-class TooManyAttempts(Exception):
-    """Too many wrong code words for this user or this account in the last hour."""
 
 
 def bindings(user: User) -> list[AccountBinding]:
@@ -61,27 +57,15 @@ def requests_to_show(user: User) -> list[BindingRequest]:
     return db.session.scalars(query).all()
 
 
-def _failures_since(since, **where) -> int:
-    query = select(func.count(CodeWordFailure.id)).where(CodeWordFailure.created_at >= since)
-    for name, value in where.items():
-        query = query.where(getattr(CodeWordFailure, name) == value)
-    return db.session.scalar(query)
-
-
-def open_by_code_word(user: User, organization_id: int, number: str, code_word: str, ip: str) -> list[Account]:
+def open_by_code_word(user: User, organization_id: int, number: str, code_word: str) -> list[Account]:
     """The accounts this number and code word open: the account itself and the same owner's other premises that
-    share the code word. A wrong pair opens nothing, is logged, and counts towards the hourly limits."""
-    since = utcnow() - timedelta(hours=1)
-    if (
-        _failures_since(since, user_id=user.id) >= ATTEMPTS_PER_HOUR
-        or _failures_since(since, organization_id=organization_id, account_number=number) >= ATTEMPTS_PER_HOUR
-    ):
-        raise TooManyAttempts
+    share the code word. A wrong pair opens nothing and is logged; every check goes through the secret limiter, per
+    account and per tenant (raises TooManyAttempts)."""
     account = db.session.scalar(
         select(Account).where(Account.organization_id == organization_id, Account.number == number, ~Account.is_closed)
     )
-    if account is None or not codewords.opens(account, code_word):
-        db.session.add(CodeWordFailure(user_id=user.id, organization_id=organization_id, account_number=number, ip=ip))
+    subjects = (f"account:{organization_id}:{number.lower()}", f"user:{user.id}")
+    if not check_secret("code_word", subjects, lambda: account is not None and codewords.opens(account, code_word)):
         audit.record(audit.CODE_WORD_FAILED, user=user, target=f"account_number:{number}")
         db.session.commit()
         return []

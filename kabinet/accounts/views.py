@@ -1,43 +1,43 @@
 """The four-step wizard that binds personal accounts ("Привязать лицевой счет"), and unbinding.
 
-The draft lives in the signed session: what the server verified (the accounts a code word opened) cannot be
-forged from the browser, and a step reached out of order sends the tenant back to the first one not done.
+The answers live on the server (kabinet.accounts.wizard), the session holding the draft's id; a step reached out of
+order sends the tenant back to the first one not done.
 """
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, redirect, render_template, session, url_for
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from kabinet import messages
-from kabinet.accounts import services
+from kabinet.accounts import services, wizard
 from kabinet.accounts.forms import AddressForm, ChooseForm, CodeWordForm, ConfirmForm, WayForm
-from kabinet.limits import per_address
+from kabinet.limits import TooManyAttempts, per_address
 from kabinet.messages import notify
 from kabinet.organizations import default_organization, organizations
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
-DRAFT = "binding_draft"
+DRAFT = "binding_draft"  # the session's key: the id of the tenant's draft, nothing more
 STEPS = {1: "accounts.bind", 2: None, 3: "accounts.bind_choose", 4: "accounts.bind_finish"}
 
 
-def _draft() -> dict:
-    return session.get(DRAFT, {})
+def _me():
+    return current_user._get_current_object()
 
 
-def _save(**changes) -> None:
-    session[DRAFT] = {**_draft(), **changes}
+def _step_two(draft) -> str:
+    return "accounts.bind_address" if draft is not None and draft.way == "address" else "accounts.bind_number"
 
 
-def _step_two() -> str:
-    return "accounts.bind_address" if _draft().get("way") == "address" else "accounts.bind_number"
-
-
-def _out_of_order(step: int):
-    """A redirect to the first step not done, when this one is reached too early."""
-    done = _draft().get("done", 0)
-    if done >= step - 1:
-        return None
-    return redirect(url_for(STEPS[done + 1] or _step_two()))
+def _draft_for(step: int, way: str | None = None):
+    """The live draft, and a redirect to the first step not done when this one is reached too early (or is a step of
+    the other way)."""
+    draft = wizard.current(_me(), session.get(DRAFT))
+    done = draft.done if draft is not None else 0
+    if done < step - 1:
+        return draft, redirect(url_for(STEPS[done + 1] or _step_two(draft)))
+    if way is not None and draft.way != way:
+        return draft, redirect(url_for(_step_two(draft)))
+    return draft, None
 
 
 @bp.before_request
@@ -50,16 +50,15 @@ def _tenants_only():
 def bind():
     """Step 1: by account number and code word, or by address."""
     choices = [SelectChoice(o.id, o.name) for o in organizations()] or [SelectChoice(default_organization().id, "")]
-    draft = _draft()
-    form = WayForm(way=draft.get("way"), organization=draft.get("organization"))
+    draft = wizard.current(_me(), session.get(DRAFT))
+    form = WayForm(way=draft and draft.way, organization=draft and draft.organization_id)
     form.organization.choices = choices
     if len(choices) == 1:
         form.organization.data = choices[0].value
     if form.validate_on_submit():
-        if form.way.data != draft.get("way") or form.organization.data != draft.get("organization"):
-            session[DRAFT] = {}
-        _save(way=form.way.data, organization=form.organization.data, done=1)
-        return redirect(url_for(_step_two()))
+        draft = wizard.choose_way(_me(), draft, form.way.data, form.organization.data)
+        session[DRAFT] = draft.id
+        return redirect(url_for(_step_two(draft)))
     return render_template("accounts/step1.html", form=form, step=1)
 
 
@@ -67,39 +66,36 @@ def bind():
 @per_address("RATELIMIT_CODE")
 def bind_number():
     """Step 2 by account: the number and the code word the company gave."""
-    if early := _out_of_order(2):
+    draft, early = _draft_for(2, way="number")
+    if early:
         return early
-    draft = _draft()
-    # The code word is a secret like a password: it is never kept in the (readable) session cookie nor shown again.
-    form = CodeWordForm(number=draft.get("number"))
+    # The code word is a secret like a password: it is never kept in the draft nor shown again.
+    form = CodeWordForm(number=draft.number)
     if form.validate_on_submit():
         try:
-            opened = services.open_by_code_word(
-                current_user, draft["organization"], form.number.data, form.code_word.data, request.remote_addr or ""
-            )
-        except services.TooManyAttempts:
-            form.code_word.errors.append(str(messages.CODE_WORD_LIMIT.text))
+            opened = wizard.open_accounts(draft, _me(), form.number.data, form.code_word.data)
+        except TooManyAttempts as refused:
+            form.too_many(form.code_word, refused)
         else:
-            if not opened:
-                form.code_word.errors.append(str(messages.CODE_WORD_WRONG.text))
-            elif services.bound_ids(current_user, [a.id for a in opened]) == {a.id for a in opened}:
-                form.number.errors.append(str(messages.ALREADY_BOUND.text))
-            else:
-                _save(number=form.number.data, opened=[a.id for a in opened], done=2)
+            if opened is wizard.Opened.ACCOUNTS:
                 return redirect(url_for("accounts.bind_choose"))
-    return render_template("accounts/step2_number.html", form=form, step=2)
+            if opened is wizard.Opened.WRONG:
+                form.code_word.errors.append(str(messages.CODE_WORD_WRONG.text))
+            else:
+                form.number.errors.append(str(messages.ALREADY_BOUND.text))
+    return render_template("accounts/step2_number.html", form=form, step=2), form.http_status
 
 
 @bp.route("/bind/address", methods=["GET", "POST"])
 def bind_address():
     """Step 2 by address: the house and the apartment."""
-    if early := _out_of_order(2):
+    draft, early = _draft_for(2, way="address")
+    if early:
         return early
-    draft = _draft()
-    form = AddressForm(building=draft.get("building"), premises=draft.get("premises"))
-    form.building.choices = [SelectChoice(b.id, b.address) for b in services.buildings(draft["organization"])]
+    form = AddressForm(building=draft.building_id, premises=draft.premises)
+    form.building.choices = [SelectChoice(b.id, b.address) for b in services.buildings(draft.organization_id)]
     if form.validate_on_submit():
-        _save(building=form.building.data, premises=form.premises.data, done=2)
+        wizard.set_address(draft, form.building.data, form.premises.data)
         return redirect(url_for("accounts.bind_choose"))
     return render_template("accounts/step2_address.html", form=form, step=2)
 
@@ -107,42 +103,50 @@ def bind_address():
 @bp.route("/bind/choose", methods=["GET", "POST"])
 def bind_choose():
     """Step 3: the accounts the code word opens, and the role: owner or resident."""
-    if early := _out_of_order(3):
+    draft, early = _draft_for(3)
+    if early:
         return early
-    draft = _draft()
-    form = ChooseForm(accounts=draft.get("selected", draft.get("opened")), role=draft.get("role"))
+    form = ChooseForm(accounts=draft.selected or wizard.opened_ids(draft), role=draft.role or None)
     accounts, bound = [], set()
-    if draft["way"] == "address":
+    if draft.way == "address":
         del form.accounts
     else:
-        accounts = services.accounts_by_id(draft["opened"])
-        bound = services.bound_ids(current_user, draft["opened"])
+        accounts = services.accounts_by_id(wizard.opened_ids(draft))
+        bound = services.bound_ids(_me(), wizard.opened_ids(draft))
         form.accounts.choices = [SelectChoice(a.id, a.number) for a in accounts if a.id not in bound]
     if form.validate_on_submit():
-        _save(role=form.role.data, selected=form.accounts.data if "accounts" in form else [], done=3)
+        wizard.choose(draft, form.role.data, form.accounts.data if "accounts" in form else [])
         return redirect(url_for("accounts.bind_finish"))
-    return render_template("accounts/step3.html", form=form, step=3, accounts=accounts, bound=bound, back=_step_two())
+    back = _step_two(draft)
+    return render_template("accounts/step3.html", form=form, step=3, accounts=accounts, bound=bound, back=back)
 
 
 @bp.route("/bind/finish", methods=["GET", "POST"])
 def bind_finish():
     """Step 4: review and finish. A second submit (a double click, a refresh) binds nothing twice."""
-    if early := _out_of_order(4):
-        return early
-    draft = _draft()
+    draft, early = _draft_for(4)
     form = ConfirmForm()
+    if early:
+        # A second click of a double click names the draft the first one finished: nothing to show but the result.
+        return redirect(url_for("cabinet.home")) if form.is_submitted() and wizard.spent(session.get(DRAFT)) else early
     if form.validate_on_submit():
-        if draft["way"] == "address":
-            services.request_by_address(current_user, draft["building"], draft["premises"], draft["role"])
-            notify(messages.BINDING_REQUESTED)
-        else:
-            services.bind(current_user, draft["selected"], draft["role"], "code_word")
-            notify(messages.ACCOUNTS_BOUND)
-        session.pop(DRAFT, None)
-        return redirect(url_for("cabinet.home"))
-    accounts = services.accounts_by_id(draft.get("selected", []))
-    building = next((b for b in services.buildings(draft["organization"]) if b.id == draft.get("building")), None)
+        return _finish(draft)
+    accounts = services.accounts_by_id(draft.selected)
+    building = next((b for b in services.buildings(draft.organization_id) if b.id == draft.building_id), None)
     return render_template("accounts/step4.html", form=form, step=4, draft=draft, accounts=accounts, building=building)
+
+
+def _finish(draft):
+    done = messages.BINDING_REQUESTED if draft.way == "address" else messages.ACCOUNTS_BOUND
+    try:
+        finished = wizard.finish(draft, _me())
+    except wizard.CodeWordChanged:
+        notify(messages.CODE_WORD_CHANGED)
+        return redirect(url_for("accounts.bind_number"))
+    session.pop(DRAFT, None)
+    if finished:
+        notify(done)
+    return redirect(url_for("cabinet.home"))
 
 
 @bp.route("/<int:account_id>/unbind", methods=["POST"])

@@ -1,15 +1,22 @@
-"""Who a person is: finding users by login or e-mail, checking passwords, and the server-side session records."""
+"""Who a person is: finding users by login or e-mail, the rules of logging in (one outcome for the password, the
+second factor and a social network alike), and the server-side session records."""
 
+import enum
 import secrets
 from datetime import timedelta
+from functools import partial
 
-from flask import current_app
+from flask import current_app, request, session
+from flask_login import login_user
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import generate_password_hash
 
+from kabinet import audit, tokens
+from kabinet.auth import totp
 from kabinet.clock import utcnow
 from kabinet.extensions import db
+from kabinet.limits import check_secret, trust_this_device
 from kabinet.models import User, UserSession
 
 # Checked against when no user matches, so that a wrong login takes as long as a wrong password.
@@ -25,23 +32,81 @@ def find_user(identifier: str) -> User | None:
     return db.session.scalar(select(User).where(or_(func.lower(User.login) == key, func.lower(User.email) == key)))
 
 
-def authenticate(identifier: str, password: str) -> User | None:
-    """The user if the password is theirs; None otherwise, in the same time either way."""
+def subject(identifier: str, user: User | None) -> str:
+    """Whom a typed login names, for the limits: the user (one counter whether login or e-mail is typed), or the text
+    itself, so that an unknown login is counted like a known one."""
+    return f"user:{user.id}" if user else f"login:{identifier.strip().lower()[:254]}"
+
+
+def stand_in(identifier: str) -> User:
+    """A user who does not exist, never stored: an e-mail for them is written and thrown away, so that a login nobody
+    has costs the same work as a real one."""
+    return User(login=identifier[:32], email=identifier[:254], first_name="", last_name="")
+
+
+def mailbox(identifier: str) -> str:
+    """The mailbox that e-mails about a typed login or e-mail go to; the text itself when nobody has it, so that the
+    limits per mailbox treat unknown logins like known ones."""
     user = find_user(identifier)
+    return user.email.lower() if user else identifier.strip().lower()[:254]
+
+
+def authenticate(identifier: str, password: str) -> User | None:
+    """The user if the password is theirs; None otherwise, in the same time either way. Through the secret limiter:
+    raises TooManyAttempts when this login failed too often from here."""
+    user = find_user(identifier)
+    matches = partial(password_matches, user, password)
+    if not check_secret("password", subject(identifier, user), matches, typed=identifier):
+        audit.record(audit.LOGIN_FAILED, actor=identifier)
+        db.session.commit()
+        return None
+    return user
+
+
+def password_matches(user: User | None, password: str) -> bool:
+    """Whether the password is the user's; a missing user costs the same hashing as a wrong password."""
     if user is None:
         User(password_hash=_DUMMY_HASH).check_password(password)
-        return None
-    return user if user.check_password(password) else None
+        return False
+    return user.check_password(password)
 
 
-def start_session(user: User, *, remember: bool, ip: str, user_agent: str) -> UserSession:
-    """Record a new login; its random id is what the session and "remember me" cookies carry."""
+class Admission(enum.Enum):
+    """What a user whose password (or provider) was right may do next."""
+
+    WELCOME = "welcome"
+    BLOCKED = "blocked"
+    UNCONFIRMED = "unconfirmed"
+    SECOND_FACTOR = "second_factor"
+
+
+def admission(user: User) -> Admission:
+    """The login rules, the same whichever way the user proved who they are."""
+    if user.blocked_at is not None:
+        return Admission.BLOCKED
+    if not user.is_confirmed:
+        return Admission.UNCONFIRMED
+    if totp.is_enabled(user):
+        return Admission.SECOND_FACTOR
+    return Admission.WELCOME
+
+
+def log_in(user: User, *, remember: bool, how: str = "") -> UserSession:
+    """Start the user's session (a fresh cookie: nothing from before carries over) and note it in the audit log."""
+    session.clear()
     record = UserSession(
-        id=secrets.token_urlsafe(32), user=user, remember=remember, ip=ip[:45], user_agent=user_agent[:255]
+        id=secrets.token_urlsafe(32),
+        user=user,
+        remember=remember,
+        ip=(request.remote_addr or "")[:45],
+        user_agent=request.user_agent.string[:255],
     )
     db.session.add(record)
+    audit.record(audit.LOGIN, user=user, details=how)
     db.session.commit()
     user.current_session = record
+    login_user(user, remember=remember)
+    trust_this_device(user)
     return record
 
 
@@ -100,19 +165,27 @@ def active_sessions(user: User) -> list[UserSession]:
 SECOND_FACTOR_WINDOW = timedelta(minutes=5)
 
 
-def await_second_factor(session, user: User, *, remember: bool, next_url: str) -> None:
+def await_second_factor(user: User, *, remember: bool, next_url: str) -> None:
     """Note in the (signed) session whose password was right: nobody is logged in until the code comes."""
-    session["second_factor"] = {"u": user.id, "r": remember, "n": next_url, "t": utcnow().timestamp()}
+    session.clear()
+    session["second_factor"] = {
+        "u": user.id,
+        "k": tokens.user_state(user),
+        "r": remember,
+        "n": next_url,
+        "t": utcnow().timestamp(),
+    }
 
 
-def awaiting_second_factor(session) -> tuple[User, bool, str] | None:
-    """The user, remember flag and destination waiting for their code; None when nobody is or it is too late."""
+def awaiting_second_factor() -> tuple[User, bool, str] | None:
+    """The user, remember flag and destination waiting for their code; None when nobody is, it is too late, or the
+    password, e-mail, block or role changed since the password was checked."""
     pending = session.get("second_factor")
-    if not isinstance(pending, dict):
+    if not isinstance(pending, dict) or not isinstance(pending.get("u"), int):
         return None
     if utcnow().timestamp() - pending.get("t", 0) > SECOND_FACTOR_WINDOW.total_seconds():
         return None
-    user = db.session.get(User, pending.get("u"))
-    if user is None or user.blocked_at is not None:
+    user = db.session.get(User, pending["u"])
+    if user is None or pending.get("k") != tokens.user_state(user) or admission(user) is not Admission.SECOND_FACTOR:
         return None
     return user, bool(pending.get("r")), str(pending.get("n") or "")

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select
 from kabinet import audit, codes
 from kabinet.clock import utcnow
 from kabinet.extensions import db
+from kabinet.limits import check_secret
 from kabinet.models import RecoveryCode, User
 
 RECOVERY_CODES = 10
@@ -48,12 +49,24 @@ def _step_of(secret: str, typed: str) -> int | None:
     return next((current + shift for shift in (-1, 0, 1) if totp.at(now, counter_offset=shift) == typed), None)
 
 
+def _limited(user: User, check) -> bool:
+    """Every check of a code goes through the one secret limiter (raises kabinet.limits.TooManyAttempts)."""
+    return check_secret("totp", f"user:{user.id}", check)
+
+
 def enable(user: User, typed: str) -> list[str] | None:
     """Turn the second factor on if the code fits the draft secret; the recovery codes to show once, or None."""
-    step = None if is_enabled(user) or not user.totp_secret else _step_of(user.totp_secret, typed)
-    if step is None:
+    if is_enabled(user) or not user.totp_secret:
         return None
-    user.totp_enabled_at, user.totp_last_step = utcnow(), step
+    steps = []  # the one time step the code fits, found by the check the limiter lets run
+
+    def fits() -> bool:
+        steps.append(_step_of(user.totp_secret, typed))
+        return steps[0] is not None
+
+    if not _limited(user, fits):
+        return None
+    user.totp_enabled_at, user.totp_last_step = utcnow(), steps[0]
     recovery = _new_recovery_codes(user)
     audit.record("totp.enabled", target=user, user=user)
     db.session.commit()
@@ -86,8 +99,10 @@ def disable(user: User, typed: str) -> bool:
 
 def verify(user: User, typed: str) -> bool:
     """Whether the typed code is the app's current one or an unused recovery code (spent by this call)."""
-    if not is_enabled(user):
-        return False
+    return is_enabled(user) and _limited(user, lambda: _verify(user, typed))
+
+
+def _verify(user: User, typed: str) -> bool:
     step = _step_of(user.totp_secret, typed)
     if step is not None:
         # A code works once: one overheard or shoulder-surfed is no good a second time within its 90 seconds.

@@ -1,78 +1,74 @@
 """Login and logout."""
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, logout_user
 
 from kabinet import audit, messages, passwords
 from kabinet.auth import services, totp
 from kabinet.auth.forms import LoginForm, LogoutForm, PasswordCheckForm, SecondFactorForm
-from kabinet.extensions import db, limiter
-from kabinet.limits import per_address, per_login
+from kabinet.auth.services import Admission
+from kabinet.extensions import db, limiter, login_manager
+from kabinet.limits import TooManyAttempts, per_address
 from kabinet.messages import notify
 from kabinet.urls import safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
+@bp.record_once
+def _sessions_name_users(state):
+    """The login cookie carries a session record's id; Flask-Login finds its user through the record."""
+    login_manager.user_loader(services.user_for_session)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @per_address("RATELIMIT_LOGIN")
-@per_login("RATELIMIT_LOGIN_PER_ACCOUNT", deduct_when=lambda response: response.status_code != 302)  # failures only
 def login():
     """Log a tenant in by login or e-mail and send them where they were going."""
     if current_user.is_authenticated:
         return redirect(url_for("staff.home" if current_user.is_staff else "cabinet.home"))
     form = LoginForm(next=request.args.get("next", ""))
-    if form.validate_on_submit():
+    if not form.validate_on_submit():
+        return _login_page(form)
+    try:
         user = services.authenticate(form.login.data, form.password.data)
-        if user is None:
-            audit.record(audit.LOGIN_FAILED, actor=form.login.data)
-            db.session.commit()
-            notify(messages.LOGIN_FAILED)
-        elif user.blocked_at is not None:
-            notify(messages.ACCOUNT_BLOCKED)
-        elif not user.is_confirmed:
-            notify(messages.NOT_CONFIRMED)
-            return render_template("auth/login.html", form=form, unconfirmed=user.login)
-        elif totp.is_enabled(user):
-            session.clear()
-            services.await_second_factor(session, user, remember=form.remember.data, next_url=form.next.data or "")
-            return redirect(url_for("auth.second_factor"))
-        else:
-            return _log_in(user, remember=form.remember.data, next_url=form.next.data)
-    return render_template("auth/login.html", form=form, unconfirmed=None)
+    except TooManyAttempts as refused:
+        form.too_many(form.password, refused)
+        return _login_page(form)
+    if user is None:
+        notify(messages.LOGIN_FAILED)
+        return _login_page(form)
+    admission = services.admission(user)
+    if admission is Admission.BLOCKED:
+        notify(messages.ACCOUNT_BLOCKED)
+    elif admission is Admission.UNCONFIRMED:
+        notify(messages.NOT_CONFIRMED)
+        return _login_page(form, unconfirmed=user.login)
+    elif admission is Admission.SECOND_FACTOR:
+        services.await_second_factor(user, remember=form.remember.data, next_url=form.next.data or "")
+        return redirect(url_for("auth.second_factor"))
+    else:
+        return _log_in(user, remember=form.remember.data, next_url=form.next.data)
+    return _login_page(form)
+
+
+def _login_page(form, *, unconfirmed=None):
+    return render_template("auth/login.html", form=form, unconfirmed=unconfirmed), form.http_status
 
 
 def _log_in(user, *, remember: bool, next_url: str):
     """Start the user's session and send them on: staff to the back office, tenants where they were going."""
-    session.clear()  # a fresh cookie for a fresh login: nothing from before carries over
-    record = services.start_session(
-        user, remember=remember, ip=request.remote_addr or "", user_agent=request.user_agent.string
-    )
-    login_user(user, remember=record.remember)
-    audit.record(audit.LOGIN, user=user)
-    db.session.commit()
+    services.log_in(user, remember=remember)
     if user.is_staff and not next_url:
         return redirect(url_for("staff.home"))
     return redirect(safe_next(next_url))
 
 
-def _pending_user_key() -> str:
-    """The rate limit's key on the second step: the user whose password was right, whatever the address."""
-    pending = session.get("second_factor")
-    return f"second-factor:{pending.get('u') if isinstance(pending, dict) else request.remote_addr}"
-
-
 @bp.route("/second-factor", methods=["GET", "POST"])
 @per_address("RATELIMIT_LOGIN")
-@limiter.limit(
-    lambda: current_app.config["RATELIMIT_LOGIN_PER_ACCOUNT"],
-    key_func=_pending_user_key,
-    methods=["POST"],
-    deduct_when=lambda response: response.status_code != 302,  # failures only
-)
 def second_factor():
     """The login's second step: the code from the authenticator app (or a recovery code) after the password."""
-    pending = services.awaiting_second_factor(session)
+    pending = services.awaiting_second_factor()
     if pending is None:
         session.pop("second_factor", None)
         notify(messages.SECOND_FACTOR_EXPIRED)
@@ -80,12 +76,16 @@ def second_factor():
     user, remember, next_url = pending
     form = SecondFactorForm()
     if form.validate_on_submit():
-        if totp.verify(user, form.code.data):
-            return _log_in(user, remember=remember, next_url=next_url)
-        audit.record("login_second_factor_failed", user=user)
-        db.session.commit()
-        form.code.errors.append(str(messages.TOTP_CODE_WRONG.text))
-    return render_template("auth/second_factor.html", form=form)
+        try:
+            if totp.verify(user, form.code.data):
+                return _log_in(user, remember=remember, next_url=next_url)
+        except TooManyAttempts as refused:
+            form.too_many(form.code, refused)
+        else:
+            audit.record("login_second_factor_failed", user=user)
+            db.session.commit()
+            form.code.errors.append(str(messages.TOTP_CODE_WRONG.text))
+    return render_template("auth/second_factor.html", form=form), form.http_status
 
 
 @bp.route("/logout", methods=["POST"])
@@ -96,7 +96,8 @@ def logout():
     if form.validate_on_submit():
         audit.record(audit.LOGOUT)
         services.end_session(current_user.current_session)
-        logout_user()
+        session.clear()  # nothing of this person's stays in the browser: drafts, a password-reset grant
+        logout_user()  # after the clearing: it leaves the note that the "remember me" cookie goes too
         notify(messages.LOGGED_OUT)
     return redirect(url_for("auth.login"))
 

@@ -1,13 +1,15 @@
 """The complaints and suggestions book ("Книга жалоб и предложений"): the tenant's entries and published answers."""
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from kabinet import messages
 from kabinet.book import services
 from kabinet.book.forms import KINDS, EntryForm
 from kabinet.contacts.services import card, home_organization, organizations_of
+from kabinet.limits import filed_too_often
 from kabinet.messages import notify
+from kabinet.urls import page_number
 
 bp = Blueprint("book", __name__, url_prefix="/book")
 
@@ -23,10 +25,8 @@ def index():
     """The tenant's entries ("Мои записи") with the company's answers, and the answers published for them."""
     return render_template(
         "book/index.html",
-        mine=services.entries_of(current_user, request.args.get("page", 1, type=int)),
-        published=services.published_for(
-            organizations_of(current_user), request.args.get("published_page", 1, type=int)
-        ),
+        mine=services.entries_of(current_user, page_number()),
+        published=services.published_for(organizations_of(current_user), page_number("published_page")),
         kinds=KINDS,
     )
 
@@ -36,12 +36,18 @@ def new():
     """Write a complaint, a suggestion or a gratitude to the tenant's organization."""
     organization = home_organization(current_user)
     form = EntryForm()
-    if form.validate_on_submit():
+    wait = form.is_submitted() and filed_too_often()
+    if wait:
+        notify(messages.SUBMISSIONS_TOO_OFTEN, wait=wait)
+    elif form.validate_on_submit():
         entry = services.create(current_user, organization, form.kind.data, form.subject.data, form.text.data)
         notify(messages.BOOK_ENTRY_SAVED)
         return redirect(url_for("book.show", entry_id=entry.id))
     dispatch_phone = card(organization).dispatch_phone
-    return render_template("book/new.html", form=form, organization=organization, dispatch_phone=dispatch_phone)
+    return (
+        render_template("book/new.html", form=form, organization=organization, dispatch_phone=dispatch_phone),
+        429 if wait else 200,
+    )
 
 
 @bp.route("/<int:entry_id>")

@@ -1,6 +1,6 @@
 """The tenant's side of the requests to the emergency dispatch service (заявки в АДС)."""
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from kabinet import messages
@@ -8,7 +8,9 @@ from kabinet.accounts import services as accounts
 from kabinet.cabinet.access import account_or_404, remembered
 from kabinet.dispatch import photos, services
 from kabinet.dispatch.forms import CancelForm, CommentForm, RateForm, RequestForm
+from kabinet.limits import filed_too_often
 from kabinet.messages import notify
+from kabinet.urls import id_argument, page_number
 
 bp = Blueprint("dispatch", __name__, url_prefix="/dispatch")
 
@@ -33,7 +35,7 @@ def index():
     """The tenant's requests with their status, newest first."""
     bindings = accounts.bindings(current_user)
     phone = services.dispatch_phone(bindings[0].account.organization_id if bindings else None)
-    listed = services.requests_for(current_user, request.args.get("page", 1, type=int))
+    listed = services.requests_for(current_user, page_number())
     return render_template("dispatch/index.html", listed=listed, phone=phone)
 
 
@@ -44,20 +46,23 @@ def new():
     bound = [binding.account for binding in bindings]
     form = RequestForm(bound)
     if not form.is_submitted():
-        wanted = request.args.get("account_id", type=int)
+        wanted = id_argument("account_id")
         last = remembered(bindings)
         chosen = account_or_404(wanted) if wanted is not None else (last.account if last else None)
         form.contact_phone.data = current_user.phone
         if chosen:
             form.account.data, form.location.data = chosen.id, chosen.address
-    if form.validate_on_submit():
+    wait = form.is_submitted() and filed_too_often()
+    if wait:
+        notify(messages.DISPATCH_TOO_OFTEN, wait=wait)
+    elif form.validate_on_submit():
         fields = {name: form[name].data for name in ("category", "description", "contact_phone", "access_time")}
         fields["location"] = services.place(form.chosen_account, form.location.data, bound)
         filed, is_new = services.create(current_user, form.chosen_account, photos=form.prepared, **fields)
         notify(messages.DISPATCH_FILED if is_new else messages.DISPATCH_ALREADY_FILED, number=filed.id)
         return redirect(url_for("dispatch.show", request_id=filed.id))
     phone = services.dispatch_phone(bound[0].organization_id if bound else None)
-    return render_template("dispatch/new.html", form=form, phone=phone)
+    return render_template("dispatch/new.html", form=form, phone=phone), 429 if wait else 200
 
 
 def _request_or_404(request_id: int):
@@ -93,6 +98,9 @@ def comment(request_id):
     form = CommentForm()
     if not services.can_comment(filed):
         notify(messages.DISPATCH_COMMENTS_CLOSED)
+    elif wait := filed_too_often():
+        notify(messages.SUBMISSIONS_TOO_OFTEN, wait=wait)
+        return _page(filed, comment=form), 429
     elif form.validate_on_submit():
         services.comment(filed, current_user, form.text.data)
         notify(messages.DISPATCH_COMMENTED)

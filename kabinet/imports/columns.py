@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from kabinet.forms import FIRST_DAY, LAST_DAY
 from kabinet.models.meter import KINDS
 
 
@@ -63,9 +64,12 @@ def day(value: str) -> date:
         if found:
             parts = dict(zip(order, map(int, found.groups()), strict=True))
             try:
-                return date(parts["y"], parts["m"], parts["d"])
+                found_day = date(parts["y"], parts["m"], parts["d"])
             except ValueError:
                 raise CellProblem(f"«{value}» — такой даты нет") from None
+            if not FIRST_DAY <= found_day <= LAST_DAY:  # the ledger's month arithmetic would overflow past 9999
+                raise CellProblem(f"«{value}» — дата должна быть с 1900 по 2100 год")
+            return found_day
     raise CellProblem(f"«{value}» — не дата (нужно ДД.ММ.ГГГГ или ГГГГ-ММ-ДД)")
 
 
@@ -76,7 +80,7 @@ def month(value: str) -> date:
         found = re.fullmatch(pattern, value)
         if found:
             parts = dict(zip(order, map(int, found.groups()), strict=True))
-            if 1 <= parts["m"] <= 12 and 1900 < parts["y"] < 2200:
+            if 1 <= parts["m"] <= 12 and FIRST_DAY.year <= parts["y"] <= LAST_DAY.year:
                 return date(parts["y"], parts["m"], 1)
             raise CellProblem(f"«{value}» — такого месяца нет")
     try:

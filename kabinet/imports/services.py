@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import insert, select, update
 
 from kabinet.accounts import codewords
 from kabinet.clock import utcnow
 from kabinet.extensions import db
 from kabinet.imports.columns import FORMATS, CellProblem, header_key
-from kabinet.imports.reader import read_table
+from kabinet.imports.reader import Budget, read_table
 from kabinet.models import Account, Building, Charge, Meter, Organization, Payment, Reading
 from kabinet.models.meter import UNITS
 
@@ -88,25 +89,27 @@ def preview(kind: str, path: str | Path, organization: Organization) -> Report:
 def load(kind: str, path: str | Path, organization: Organization) -> Report:
     """Check every row, then write them all into the session's transaction; the caller commits or rolls back.
 
-    Raises ImportFailed (nothing written) when a row is wrong, FileProblem when the file cannot be read.
+    Raises ImportFailed (nothing written) when a row is wrong, FileProblem when the file cannot be read or is past
+    the caps of the config (IMPORT_MAX_*): both passes read within one budget, so the time cap counts the writing too.
     """
+    budget = Budget.from_config(current_app.config)
     importer = IMPORTERS[kind](organization.id)
     problems = []
-    for line, record in records(kind, path, problems):
+    for line, record in records(kind, path, problems, budget):
         importer.check(line, record, problems)
     if problems:
         raise ImportFailed(problems[:SHOWN_PROBLEMS], max(0, len(problems) - SHOWN_PROBLEMS))
     report = Report()
-    rows = records(kind, path, None)
+    rows = records(kind, path, None, budget)
     while chunk := list(islice(rows, CHUNK)):
         importer.apply([record for _, record in chunk], report)
     return report
 
 
-def records(kind: str, path, problems: list | None) -> Iterator[tuple[int, dict]]:
+def records(kind: str, path, problems: list | None, budget: Budget) -> Iterator[tuple[int, dict]]:
     """(line, {column: value}) for each row; the columns the header leaves out are not in the dict."""
     columns = FORMATS[kind]
-    header, rows = read_table(path)
+    header, rows = read_table(path, budget)
     positions = _positions(columns, header)
     for line, cells in rows:
         record, bad = {}, False

@@ -1,6 +1,6 @@
 """The database models, one module per aggregate."""
 
-from kabinet.models.account import Account, AccountBinding, BindingRequest, CodeWordFailure
+from kabinet.models.account import Account, AccountBinding, BindingDraft, BindingRequest
 from kabinet.models.audit import AuditEvent
 from kabinet.models.billing import Charge, Payment
 from kabinet.models.book import Announcement, BookEntry, Feedback
@@ -15,11 +15,11 @@ __all__ = [
     "Announcement",
     "AuditEvent",
     "AccountBinding",
+    "BindingDraft",
     "BindingRequest",
     "BookEntry",
     "Building",
     "Charge",
-    "CodeWordFailure",
     "DispatchEvent",
     "DispatchPhoto",
     "DispatchRequest",

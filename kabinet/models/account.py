@@ -3,7 +3,7 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kabinet.clock import utcnow
@@ -81,14 +81,22 @@ class BindingRequest(db.Model):
     building: Mapped[Building] = relationship()
 
 
-class CodeWordFailure(db.Model):
-    """A wrong code word typed in the wizard: counted for the limits, listed for the staff."""
+class BindingDraft(db.Model):
+    """The binding wizard's answers so far, kept on the server: the browser's session holds only this row's id, and
+    finishing deletes the row, so a copy of an old cookie can neither replay nor forge a step."""
 
-    __tablename__ = "code_word_failures"
+    __tablename__ = "binding_drafts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
-    account_number: Mapped[str] = mapped_column(String(32), index=True)
-    ip: Mapped[str] = mapped_column(String(45), default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    way: Mapped[str] = mapped_column(String(16))  # number | address
+    done: Mapped[int] = mapped_column(default=1)  # the last step answered
+    number: Mapped[str] = mapped_column(String(32), default="")
+    # The accounts the code word opened, each with the digest of its code word then: the proof checked at the finish.
+    opened: Mapped[dict] = mapped_column(JSON, default=dict)
+    selected: Mapped[list] = mapped_column(JSON, default=list)
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id", ondelete="CASCADE"))
+    premises: Mapped[str] = mapped_column(String(16), default="")
+    role: Mapped[str] = mapped_column(String(16), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,16 +1,23 @@
 """A person who logs in, and each of their logged-in sessions."""
 
+import secrets
 from datetime import datetime, timedelta
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func, inspect
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from kabinet.clock import utcnow
 from kabinet.extensions import db
 
 STAFF_ROLES = ("admin", "dispatcher", "accountant")
+# A change of any of these ends every secret the user was sent before it (see User._credentials_changed).
+CREDENTIALS = ("password_hash", "email", "blocked_at", "role")
+
+
+def new_stamp() -> str:
+    return secrets.token_hex(16)
 
 
 class User(UserMixin, db.Model):
@@ -33,6 +40,8 @@ class User(UserMixin, db.Model):
     confirm_sent_at: Mapped[datetime | None]
     reset_code_hash: Mapped[str | None] = mapped_column(String(64))
     reset_requested_at: Mapped[datetime | None]
+    # Part of every one-time link's token (password reset, invitation): a new value, at a link's first use, spends them.
+    link_nonce: Mapped[str | None] = mapped_column(String(16))
     new_email: Mapped[str | None] = mapped_column(String(254))
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Staff: a role (None for tenants) in one organization.
@@ -43,6 +52,8 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None]  # the time step of the last code accepted: a code is good once
+    # Every e-mailed link and every half-done login carries a fingerprint of this; a new stamp kills them all.
+    security_stamp: Mapped[str] = mapped_column(String(32), default=new_stamp)
 
     sessions: Mapped[list["UserSession"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="UserSession.last_seen_at.desc()"
@@ -62,6 +73,18 @@ class User(UserMixin, db.Model):
     @property
     def is_confirmed(self) -> bool:
         return self.confirmed_at is not None
+
+    @validates(*CREDENTIALS)
+    def _credentials_changed(self, key, value):
+        """The one place every change of password, e-mail, block or role passes through: outstanding resets,
+        confirmations, e-mail changes and invitations die with it, whoever made the change and wherever."""
+        # A user being created has nothing outstanding yet.
+        if inspect(self).has_identity and getattr(self, key) != value:
+            self.security_stamp = new_stamp()
+            self.reset_code_hash = self.reset_requested_at = None
+            self.confirm_code_hash = None
+            self.new_email = None
+        return value
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method="scrypt")

@@ -27,7 +27,7 @@ class UserForm(Form):
         self.user = user
 
     def validate_current_password(self, field):
-        if not self.user.check_password(field.data):
+        if not self.check_secret("password", f"user:{self.user.id}", lambda: self.user.check_password(field.data)):
             raise ValidationError(_l("Текущий пароль введён неверно."))
 
 

@@ -32,7 +32,7 @@ def change_password(user: User, password: str) -> None:
 def request_email_change(user: User, new_email: str) -> None:
     """Keep the new address aside and send it a link; nothing changes until the link is followed."""
     user.new_email = new_email
-    token = tokens.dump("email", {"u": user.id, "e": new_email})
+    token = tokens.dump_for("email", user, new_email)
     queue(
         new_email,
         "profile/confirm_email",
@@ -46,12 +46,12 @@ def request_email_change(user: User, new_email: str) -> None:
 
 def confirm_email_change(token: str) -> bool:
     """Apply the address a link confirms, if it is still the one asked for and still free; tell the old address."""
+    max_age = current_app.config["CONFIRM_MAX_AGE_HOURS"] * 3600
     try:
-        payload = tokens.load("email", token, max_age=current_app.config["CONFIRM_MAX_AGE_HOURS"] * 3600)
+        user = tokens.load_user("email", token, max_age, lambda u: (u.new_email,))
     except tokens.Invalid:
         return False
-    user = db.session.get(User, payload.get("u")) if isinstance(payload, dict) else None
-    if user is None or not user.new_email or user.new_email != payload.get("e"):
+    if not user.new_email:
         return False
     old_email, user.email, user.new_email = user.email, user.new_email, None
     queue(old_email, "profile/email_changed", user=user, new_email=user.email)

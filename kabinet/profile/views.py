@@ -1,12 +1,13 @@
 """The profile ("Личные данные"): details, password, e-mail and the list of sessions."""
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from kabinet import messages, social
 from kabinet.accounts import services as accounts
 from kabinet.accounts.forms import ConfirmForm
 from kabinet.auth import services as auth
+from kabinet.limits import per_recipient
 from kabinet.messages import notify
 from kabinet.profile import services
 from kabinet.profile.forms import DetailsForm, EmailForm, EndSessionsForm, PasswordForm
@@ -17,6 +18,7 @@ bp = Blueprint("profile", __name__, url_prefix="/profile")
 def _page(details=None, password=None, email=None):
     """The profile page, with the form that failed showing its errors and the others fresh."""
     user = current_user._get_current_object()
+    failed = details or password or email
     return render_template(
         "profile/index.html",
         details=details or DetailsForm(user, obj=user, formdata=None),
@@ -27,7 +29,7 @@ def _page(details=None, password=None, email=None):
         bindings=accounts.bindings(user),
         unbind=ConfirmForm(formdata=None),
         social=social.profile_section(user),
-    )
+    ), (failed.http_status if failed else 200)
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -56,6 +58,7 @@ def password():
 
 @bp.route("/email", methods=["POST"])
 @login_required
+@per_recipient("RATELIMIT_MAILBOX", lambda: request.form.get("email", "").strip().lower())
 def email():
     """Ask to change the e-mail: the new address must confirm it."""
     form = EmailForm(current_user._get_current_object())

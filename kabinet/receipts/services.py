@@ -17,6 +17,7 @@ from babel import dates
 from flask_babel import format_date, format_decimal
 
 from kabinet.balance import ledger
+from kabinet.forms import read_date
 from kabinet.models import Account
 
 MONTH = re.compile(r"(\d{4})-(\d{2})")
@@ -48,10 +49,12 @@ class Receipt:
 
 def parse_month(text: str) -> date | None:
     """The first day of a month written as YYYY-MM, or None for anything else."""
-    match = MONTH.fullmatch(text)
-    if not match or not 1 <= int(match[2]) <= 12 or match[1] == "0000":
+    if not MONTH.fullmatch(text):
         return None
-    return date(int(match[1]), int(match[2]), 1)
+    try:
+        return read_date(text, ["%Y-%m"])
+    except ValueError:  # no such month, or one outside the calendar
+        return None
 
 
 def receipt(account: Account, month: date) -> Receipt | None:

@@ -1,18 +1,18 @@
 """Registering a tenant and confirming their e-mail by link or by code."""
 
 import enum
-import hashlib
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from kabinet import codes, tokens
-from kabinet.auth.services import find_user
-from kabinet.clock import utcnow
+from kabinet.auth.services import find_user, stand_in, subject
+from kabinet.clock import steady, utcnow
 from kabinet.extensions import db
+from kabinet.limits import check_secret
 from kabinet.models import User
-from kabinet.outbox import queue
+from kabinet.outbox import compose, queue
 from kabinet.urls import external_url
 
 CODE_LENGTH = 8
@@ -28,11 +28,6 @@ class Outcome(enum.Enum):
 
 class Taken(Exception):
     """Someone registered the same login or e-mail a moment earlier."""
-
-
-def email_fingerprint(email: str) -> str:
-    """Part of a confirmation link: the link dies when the address it confirms changes."""
-    return hashlib.sha256(email.lower().encode()).hexdigest()[:16]
 
 
 def max_age() -> timedelta:
@@ -62,13 +57,15 @@ def register(*, login, email, password, first_name, last_name, phone, middle_nam
     return user
 
 
-def send_confirmation(user: User) -> None:
-    """Issue a new code (the previous one stops working) and queue the e-mail with it and the link."""
+def send_confirmation(user: User, *, send: bool = True) -> None:
+    """Issue a new code (the previous one stops working) and queue the e-mail with it and the link (or only write
+    it, for a stand-in)."""
     code = codes.new_code(CODE_LENGTH)
     user.confirm_code_hash = codes.digest(code)
     user.confirm_sent_at = utcnow()
-    token = tokens.dump("confirm", {"u": user.id, "e": email_fingerprint(user.email)})
-    queue(
+    # The link stands for this code: a resend, or a change of the address (a new stamp), kills it.
+    token = tokens.dump_for("confirm", user, user.confirm_code_hash)
+    (queue if send else compose)(
         user.email,
         "registration/confirm",
         user=user,
@@ -80,42 +77,44 @@ def send_confirmation(user: User) -> None:
 
 
 def resend_confirmation(identifier: str) -> None:
-    """Send a new confirmation e-mail to an unconfirmed user; silently nothing for anyone else."""
-    user = find_user(identifier)
-    if user is not None and not user.is_confirmed:
-        send_confirmation(user)
+    """Send a new confirmation e-mail to an unconfirmed user; for anyone else the same work is done and nothing sent,
+    in the same time, so that the answer does not tell who is registered."""
+    with steady():
+        user = find_user(identifier)
+        waiting = user is not None and not user.is_confirmed
+        send_confirmation(user if waiting else stand_in(identifier), send=waiting)
         db.session.commit()
 
 
 def confirm_by_token(token: str) -> Outcome:
     """Confirm the user a link was made for."""
     try:
-        payload = tokens.load("confirm", token, max_age=int(max_age().total_seconds()))
+        user = tokens.load_user("confirm", token, int(max_age().total_seconds()), lambda u: (u.confirm_code_hash,))
     except tokens.Expired:
         return Outcome.EXPIRED
     except tokens.Invalid:
-        return Outcome.INVALID
-    user = db.session.get(User, payload.get("u")) if isinstance(payload, dict) else None
-    if user is None or email_fingerprint(user.email) != payload.get("e"):
         return Outcome.INVALID
     return _confirm(user)
 
 
 def confirm_by_code(login: str, code: str) -> Outcome:
-    """Confirm the user whose login and latest, unexpired code these are."""
+    """Confirm the user whose login and latest, unexpired code these are (through the secret limiter: raises
+    TooManyAttempts). A confirmed user has no code: saying so would tell that the login exists."""
     user = find_user(login)
-    if user is None or user.is_confirmed:  # a confirmed user has no code: saying so would confirm the login exists
-        return Outcome.INVALID
-    fresh = user.confirm_sent_at is not None and utcnow() - user.confirm_sent_at < max_age()
-    if not (fresh and codes.matches(code, user.confirm_code_hash)):
-        return Outcome.INVALID
-    return _confirm(user)
+
+    def matches() -> bool:
+        if user is None or user.is_confirmed or user.confirm_sent_at is None:
+            return False
+        return utcnow() - user.confirm_sent_at < max_age() and codes.matches(code, user.confirm_code_hash)
+
+    confirmed = check_secret("confirm_code", subject(login, user), matches, typed=login)
+    return _confirm(user) if confirmed else Outcome.INVALID
 
 
 def _confirm(user: User) -> Outcome:
     if user.is_confirmed:
         return Outcome.ALREADY_CONFIRMED
+    # The code's digest stays: confirm_by_code refuses a confirmed user, and the link says "already confirmed".
     user.confirmed_at = utcnow()
-    user.confirm_code_hash = None
     db.session.commit()
     return Outcome.CONFIRMED

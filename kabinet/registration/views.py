@@ -4,7 +4,8 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from kabinet import messages
-from kabinet.limits import per_address, per_login
+from kabinet.auth.services import mailbox
+from kabinet.limits import TooManyAttempts, per_address, per_recipient
 from kabinet.messages import notify
 from kabinet.registration import services
 from kabinet.registration.forms import ConfirmCodeForm, RegistrationForm, ResendForm
@@ -57,26 +58,33 @@ def confirm_link(token):
 
 @bp.route("/confirm", methods=["GET", "POST"])
 @per_address("RATELIMIT_CODE")
-@per_login("RATELIMIT_CODE")
 def confirm_code():
     """Confirm by typing the login and the code from the e-mail."""
     form = ConfirmCodeForm(login=request.args.get("login", ""))
     if form.validate_on_submit():
-        outcome = services.confirm_by_code(form.login.data, form.code.data)
-        if outcome is not Outcome.INVALID:
-            return _outcome_page(outcome)
-        form.code.errors.append(str(messages.CONFIRM_CODE_WRONG.text))
-    return render_template("registration/confirm_code.html", form=form)
+        try:
+            outcome = services.confirm_by_code(form.login.data, form.code.data)
+        except TooManyAttempts as refused:
+            form.too_many(form.code, refused)
+        else:
+            if outcome is not Outcome.INVALID:
+                return _outcome_page(outcome)
+            form.code.errors.append(str(messages.CONFIRM_CODE_WRONG.text))
+    return render_template("registration/confirm_code.html", form=form), form.http_status
+
+
+def _resent():
+    notify(messages.CONFIRMATION_RESENT)
+    return redirect(url_for("registration.confirm_code", login=request.form.get("login", "").strip()))
 
 
 @bp.route("/resend", methods=["GET", "POST"])
 @per_address("RATELIMIT_RECOVERY")
-@per_login("RATELIMIT_RECOVERY")
+@per_recipient("RATELIMIT_MAILBOX", lambda: mailbox(request.form.get("login", "")), answer=_resent)
 def resend():
     """Send the confirmation e-mail again; the answer is the same whoever asks."""
     form = ResendForm(login=request.args.get("login", ""))
     if form.validate_on_submit():
         services.resend_confirmation(form.login.data)
-        notify(messages.CONFIRMATION_RESENT)
-        return redirect(url_for("registration.confirm_code", login=form.login.data))
+        return _resent()
     return render_template("registration/resend.html", form=form)

@@ -1,7 +1,7 @@
 """Sign in and register through a social network or an OpenID Connect provider.
 
-The app factory calls init_app(app) (the Authlib clients, the buttons' list) and registers the "social" blueprint;
-kabinet.security lets the CSP's form-action reach the providers; the profile page shows profile_section(user).
+The app factory calls init_app(app) (the Authlib clients, the buttons' list, the origins the CSP's form-action must
+allow: FORM_ACTION_ORIGINS) and registers the "social" blueprint; the profile page shows profile_section(user).
 """
 
 from flask import Flask
@@ -12,6 +12,8 @@ from kabinet.social import providers
 def init_app(app: Flask) -> None:
     """Register the configured providers' clients and what the templates need to show their buttons."""
     providers.init_app(app)
+    # A login button's form is answered by a redirect to the provider: kabinet.security's CSP must allow where it goes.
+    app.config["FORM_ACTION_ORIGINS"] = providers.authorization_origins(app)
     buttons = [(name, entry["title"]) for name, entry in app.extensions[providers.EXTENSION]["providers"].items()]
 
     @app.context_processor

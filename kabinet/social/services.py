@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from kabinet import messages
+from kabinet.auth import services as auth
 from kabinet.clock import utcnow
 from kabinet.extensions import db
 from kabinet.forms import LOGIN_PATTERN
@@ -24,6 +25,12 @@ from kabinet.social.providers import Profile
 NO_PASSWORD = "!"  # the prefix of an unusable password_hash
 SIGNUP_KEY = "social_signup"
 SIGNUP_WINDOW = timedelta(minutes=30)  # how long the provider's answer waits in the session for the form
+# The login rules that stop a provider's login (a tenant has no second factor; staff never come this way).
+REFUSALS = {
+    auth.Admission.BLOCKED: messages.ACCOUNT_BLOCKED,
+    auth.Admission.UNCONFIRMED: messages.NOT_CONFIRMED,
+    auth.Admission.SECOND_FACTOR: messages.SOCIAL_STAFF,
+}
 
 
 class Refused(Exception):
@@ -53,12 +60,11 @@ def user_for_login(profile: Profile) -> User | None:
     if identity is None:
         return None
     user = db.session.get(User, identity.user_id)
-    if user.blocked_at is not None:
-        raise Refused(messages.ACCOUNT_BLOCKED)
     if user.is_staff:  # staff log in with a password and their second factor, never through a provider
         raise Refused(messages.SOCIAL_STAFF)
-    if not user.is_confirmed:
-        raise Refused(messages.NOT_CONFIRMED)
+    refusal = REFUSALS.get(auth.admission(user))
+    if refusal is not None:
+        raise Refused(refusal)
     identity.last_login_at = utcnow()
     if profile.email:
         identity.email = profile.email[:254]

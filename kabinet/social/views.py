@@ -1,11 +1,10 @@
 """Sign in, register and link through a social network or an OpenID Connect provider ("Войти через соцсеть")."""
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 
-from kabinet import audit, messages
+from kabinet import messages, tokens
 from kabinet.auth import services as auth
-from kabinet.extensions import db
 from kabinet.limits import per_address
 from kabinet.messages import notify
 from kabinet.registration.services import REGISTRATION_FIELDS, Taken
@@ -14,7 +13,7 @@ from kabinet.social.forms import ButtonForm, FirstPasswordForm, SocialRegistrati
 from kabinet.urls import external_url
 
 bp = Blueprint("social", __name__, url_prefix="/social")
-LINK_KEY = "social_link"  # the user who asked to link, between the button and the callback
+LINK_KEY = "social_link"  # the user who asked to link (their state's fingerprint), between the button and the callback
 
 
 def _known(name: str) -> str:
@@ -33,7 +32,7 @@ def login(name):
         return redirect(url_for("auth.login"))
     session.pop(LINK_KEY, None)
     if request.args.get("link") == "1" and current_user.is_authenticated:
-        session[LINK_KEY] = current_user.id
+        session[LINK_KEY] = tokens.user_state(current_user)
     return providers.authorize_redirect(name, external_url("social.callback", name=name))
 
 
@@ -51,7 +50,11 @@ def callback(name):
         return _back_to_login(messages.SOCIAL_FAILED, title)
     linking = session.pop(LINK_KEY, None)
     if current_user.is_authenticated:
-        if linking != current_user.id:  # an answer nobody asked for from this session: link nothing
+        # An answer nobody asked for from this session, or asked for before a change of password, e-mail, block or
+        # role: link nothing.
+        if linking != tokens.user_state(current_user):
+            if linking is not None:  # asked for, but the password, e-mail, block or role changed since
+                notify(messages.SOCIAL_LINK_STALE, provider=title)
             return redirect(url_for("cabinet.home"))
         notify(services.link(current_user, profile), provider=title)
         return redirect(url_for("profile.index"))
@@ -72,11 +75,7 @@ def _back_to_login(message, title):
 
 def _log_in(user, name, welcome=None):
     """Start the user's session as the password login does; the audit log notes the provider."""
-    session.clear()  # a fresh cookie for a fresh login: nothing from before carries over
-    auth.start_session(user, remember=False, ip=request.remote_addr or "", user_agent=request.user_agent.string)
-    login_user(user)
-    audit.record(audit.LOGIN, user=user, details=f"provider: {name}")
-    db.session.commit()
+    auth.log_in(user, remember=False, how=f"provider: {name}")
     if welcome:
         notify(welcome)
     return redirect(url_for("cabinet.home"))

@@ -1,13 +1,11 @@
 """The audit log's filters."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectChoice, SelectField, StringField
+from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
-from kabinet.forms import Form, strip
+from kabinet.forms import DayField, Form, strip
 from kabinet.staff.journal import LogFilter, label
-
-DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
 
 
 class AuditFilterForm(Form):
@@ -24,8 +22,8 @@ class AuditFilterForm(Form):
         validators=[Optional(), Length(max=45, message=_l("Не длиннее 45 символов."))],
         description=_l("Можно начало адреса: 10.0."),
     )
-    since = DateField(_l("С"), validators=[Optional()], format=DATE_FORMATS, render_kw={"type": "date"})
-    until = DateField(_l("по"), validators=[Optional()], format=DATE_FORMATS, render_kw={"type": "date"})
+    since = DayField(_l("С"), validators=[Optional()])
+    until = DayField(_l("по"), validators=[Optional()])
 
     def __init__(self, actions: list[str], *args, **kwargs):
         super().__init__(*args, **kwargs)

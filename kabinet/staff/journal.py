@@ -31,6 +31,7 @@ ACTION_LABELS = {
     audit.RATE_LIMITED: _l("Слишком много попыток"),
     audit.PASSWORD_CHANGED: _l("Смена пароля"),
     audit.PASSWORD_RESET: _l("Восстановление пароля"),
+    audit.PASSWORD_RESET_REQUESTED: _l("Запрос на восстановление пароля"),
     audit.CODE_WORD_FAILED: _l("Неверное кодовое слово"),
     "totp.enabled": _l("Двухфакторная защита включена"),
     "totp.disabled": _l("Двухфакторная защита отключена"),

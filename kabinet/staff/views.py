@@ -7,6 +7,7 @@ from kabinet.dispatch.services import CATEGORY_LABELS
 from kabinet.staff import journal, overview
 from kabinet.staff.access import organization, staff_required
 from kabinet.staff.forms import AuditFilterForm
+from kabinet.urls import page_number
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -32,5 +33,6 @@ def audit():
     company = organization()
     form = AuditFilterForm(journal.actions(company), formdata=request.args)
     form.validate()  # a bad filter is shown with its message and left out; the others still narrow the log
-    listed = journal.events(company, form.chosen(), request.args.get("page", 1, type=int))
-    return render_template("staff/audit.html", form=form, listed=listed, label=journal.label, target=journal.target)
+    listed = journal.events(company, form.chosen(), page_number())
+    page = render_template("staff/audit.html", form=form, listed=listed, label=journal.label, target=journal.target)
+    return page, form.http_status

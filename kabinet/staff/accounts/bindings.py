@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from kabinet import audit
@@ -83,8 +83,11 @@ def candidates(request: BindingRequest) -> list[Account]:
     )
 
 
-def approve(request: BindingRequest, account: Account, staff: User, now: datetime) -> None:
-    """Bind the account to the tenant by address and close the request as approved."""
+def approve(request: BindingRequest, account: Account, staff: User, now: datetime) -> bool:
+    """Bind the account to the tenant by address and close the request as approved; False, binding nothing, when
+    another staff user decided the request meanwhile."""
+    if not _decide(request, "approved", staff, now, account_id=account.id):
+        return False
     bound = db.session.scalar(
         select(func.count(AccountBinding.id)).where(
             AccountBinding.user_id == request.user_id, AccountBinding.account_id == account.id
@@ -94,18 +97,31 @@ def approve(request: BindingRequest, account: Account, staff: User, now: datetim
         db.session.add(
             AccountBinding(user_id=request.user_id, account_id=account.id, role=request.role, method="address")
         )
-    request.state, request.account_id = "approved", account.id
-    request.decided_at, request.decided_by = now, staff.id
     audit.record("binding.approve", target=request, details=f"account:{account.id} {account.number}")
     db.session.commit()
+    return True
 
 
-def reject(request: BindingRequest, reason: str, staff: User, now: datetime) -> None:
-    """Refuse the request with a reason the tenant reads on the cabinet's home."""
-    request.state, request.reason = "rejected", reason
-    request.decided_at, request.decided_by = now, staff.id
+def reject(request: BindingRequest, reason: str, staff: User, now: datetime) -> bool:
+    """Refuse the request with a reason the tenant reads on the cabinet's home; False when it was decided meanwhile."""
+    if not _decide(request, "rejected", staff, now, reason=reason):
+        return False
     audit.record("binding.reject", target=request, details=reason)
     db.session.commit()
+    return True
+
+
+def _decide(request: BindingRequest, state: str, staff: User, now: datetime, **values) -> bool:
+    """Close a pending request, checked in the same statement: of two decisions at once, only one is taken."""
+    decided = db.session.execute(
+        update(BindingRequest)
+        .where(BindingRequest.id == request.id, BindingRequest.state == "pending")
+        .values(state=state, decided_at=now, decided_by=staff.id, **values)
+    )
+    if decided.rowcount != 1:
+        db.session.rollback()
+        return False
+    return True
 
 
 @dataclass

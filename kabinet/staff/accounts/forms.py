@@ -1,10 +1,10 @@
 """The forms of the accounts area: search, replacing a meter, correcting a reading, code words, binding decisions."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectChoice, SelectField, StringField
+from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from kabinet.forms import Form, strip
+from kabinet.forms import DayField, Form, strip
 from kabinet.readings.services import KIND_NAMES, InvalidReading, parse
 from kabinet.staff.accounts.services import Replacement
 
@@ -40,7 +40,7 @@ class SearchForm(Form):
 class ReplaceMeterForm(Form):
     """The old meter's final reading and the new meter with its initial reading, on the day of the replacement."""
 
-    replaced_on = DateField(_l("Дата замены"), validators=[InputRequired(_l("Укажите дату замены."))])
+    replaced_on = DayField(_l("Дата замены"), validators=[InputRequired(_l("Укажите дату замены."))])
     final_value = reading_field(_l("Последнее показание старого счетчика"))
     serial = StringField(
         _l("Заводской номер нового счетчика"),
@@ -51,7 +51,7 @@ class ReplaceMeterForm(Form):
         ],
     )
     kind = SelectField(_l("Вид"), choices=[SelectChoice(k, v) for k, v in KIND_NAMES.items()])
-    verification_due = DateField(_l("Дата следующей поверки"), validators=[Optional()])
+    verification_due = DayField(_l("Дата следующей поверки"), validators=[Optional()])
     initial_value = reading_field(_l("Начальное показание нового счетчика"))
 
     def __init__(self, *args, taken_serials=(), **kwargs):

@@ -24,6 +24,7 @@ from kabinet.staff.accounts.forms import (
     ReplaceMeterForm,
     SearchForm,
 )
+from kabinet.urls import page_number
 
 bp = Blueprint("staff_accounts", __name__, url_prefix="/staff/accounts")
 
@@ -57,7 +58,7 @@ def index():
     """Find an account by number, address or owner."""
     form = SearchForm(request.args)
     text = form.q.data if form.validate() else ""
-    found = services.search(organization(), text, request.args.get("page", 1, type=int)) if text else None
+    found = services.search(organization(), text, page_number()) if text else None
     return render_template("staff/accounts/index.html", form=form, found=found)
 
 
@@ -151,7 +152,7 @@ def code_words():
 @staff_required("accountant")
 def binding_requests():
     """Requests to bind an account by address that wait for a decision, the oldest first."""
-    listed = bindings.pending(organization(), request.args.get("page", 1, type=int))
+    listed = bindings.pending(organization(), page_number())
     return render_template("staff/accounts/bindings.html", listed=listed)
 
 
@@ -186,12 +187,12 @@ def _decide(request_id: int, approve: ApproveBindingForm, reject: RejectBindingF
     approve.account.choices = [(a.id, f"№ {a.number} · {a.address} · {a.owner_name}") for a in accounts.values()]
     if act == "approve" and approve.validate_on_submit():
         account = accounts[approve.account.data]
-        bindings.approve(binding_request, account, _staff(), utcnow())
-        notify(messages.STAFF_BINDING_APPROVED, number=account.number)
+        approved = bindings.approve(binding_request, account, _staff(), utcnow())
+        notify(messages.STAFF_BINDING_APPROVED if approved else messages.STAFF_BINDING_DECIDED, number=account.number)
         return redirect(url_for(".binding_requests"))
     if act == "reject" and reject.validate_on_submit():
-        bindings.reject(binding_request, reject.reason.data, _staff(), utcnow())
-        notify(messages.STAFF_BINDING_REJECTED)
+        rejected = bindings.reject(binding_request, reject.reason.data, _staff(), utcnow())
+        notify(messages.STAFF_BINDING_REJECTED if rejected else messages.STAFF_BINDING_DECIDED)
         return redirect(url_for(".binding_requests"))
     return render_template(
         "staff/accounts/binding.html",

@@ -1,14 +1,13 @@
 """The forms of the staff's content: the book's filters and answer, and an announcement."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from kabinet.book.forms import KINDS, TEXT_MAX
-from kabinet.forms import Form, strip
+from kabinet.forms import DayField, Form, strip
 
-DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]  # the browser's date picker, and a date typed by hand
 STATES = {"unanswered": _l("Без ответа"), "answered": _l("С ответом"), "published": _l("Опубликованные")}
 
 
@@ -78,15 +77,8 @@ class AnnouncementForm(Form):
         option_widget=CheckboxInput(),
         validate_choice=False,  # checked below, with a message the staff understand
     )
-    published_on = DateField(
-        _l("Показывать с"),
-        validators=[InputRequired(_l("Укажите дату публикации."))],
-        format=DATE_FORMATS,
-        render_kw={"type": "date"},
-    )
-    until = DateField(
-        _l("Показывать по (необязательно)"), validators=[Optional()], format=DATE_FORMATS, render_kw={"type": "date"}
-    )
+    published_on = DayField(_l("Показывать с"), validators=[InputRequired(_l("Укажите дату публикации."))])
+    until = DayField(_l("Показывать по (необязательно)"), validators=[Optional()])
 
     def __init__(self, organization, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -10,6 +10,7 @@ from kabinet.messages import notify
 from kabinet.staff.access import organization, staff_required
 from kabinet.staff.content import services
 from kabinet.staff.content.forms import STATES, ActionForm, AnnouncementForm, AnswerForm, BookFilterForm
+from kabinet.urls import page_number
 
 bp = Blueprint("staff_content", __name__, url_prefix="/staff/content")
 ANNOUNCERS = ("dispatcher", "accountant")
@@ -21,10 +22,6 @@ def _found(row):
     return row
 
 
-def _page_number() -> int:
-    return request.args.get("page", 1, type=int)
-
-
 # --- the complaints book ----------------------------------------------------------------------------------------
 
 
@@ -34,7 +31,7 @@ def book():
     """The organization's complaints book, entries awaiting an answer first, filtered by kind and state."""
     form = BookFilterForm(formdata=request.args)
     form.validate()
-    listed = services.book_entries(organization(), form.chosen(form.kind), form.chosen(form.state), _page_number())
+    listed = services.book_entries(organization(), form.chosen(form.kind), form.chosen(form.state), page_number())
     return render_template("staff/content/book.html", form=form, listed=listed, kinds=KINDS, states=STATES)
 
 
@@ -95,7 +92,7 @@ def entry_unpublish(entry_id):
 @staff_required("dispatcher")
 def feedback():
     """The organization's feedback messages, new ones first, each with its state."""
-    listed = services.feedback_list(organization(), _page_number())
+    listed = services.feedback_list(organization(), page_number())
     return render_template("staff/content/feedback.html", listed=listed, action=ActionForm(formdata=None))
 
 
@@ -106,7 +103,7 @@ def _mark(feedback_id: int, done: bool):
         notify(messages.STAFF_FEEDBACK_DONE if done else messages.STAFF_FEEDBACK_REOPENED)
     else:
         notify(messages.FORM_EXPIRED)
-    return redirect(url_for("staff_content.feedback", page=request.args.get("page", type=int)))
+    return redirect(url_for("staff_content.feedback", page=page_number()))
 
 
 @bp.route("/feedback/<int:feedback_id>/done", methods=["POST"])
@@ -130,7 +127,7 @@ def feedback_reopen(feedback_id):
 @staff_required(*ANNOUNCERS)
 def announcements():
     """The organization's announcements, the latest first, with whom each is for and whether it was e-mailed."""
-    listed = services.announcements_of(organization(), _page_number())
+    listed = services.announcements_of(organization(), page_number())
     return render_template(
         "staff/content/announcements.html", listed=listed, action=ActionForm(formdata=None), today=local_today()
     )

@@ -2,13 +2,13 @@
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import DateField, SelectChoice, SelectField, StringField
+from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from kabinet.dispatch.forms import history_text, number_or_none
 from kabinet.dispatch.services import CATEGORY_LABELS, STATUS_LABELS
 from kabinet.extensions import db
-from kabinet.forms import Form, phone_field, strip
+from kabinet.forms import DayField, Form, phone_field, strip
 from kabinet.models import Account
 from kabinet.staff.dispatch.services import ALL, OPEN, QueueFilter
 
@@ -41,12 +41,8 @@ class QueueFilterForm(Form):
     )
     category = SelectField(_l("Что случилось"), choices=_categories(ANY), default="")
     building = SelectField(_l("Дом"), coerce=number_or_none, validate_choice=False)
-    created_from = DateField(
-        _l("Поступила с"), validators=[Optional()], render_kw={"type": "date"}, format=["%Y-%m-%d", "%d.%m.%Y"]
-    )
-    created_until = DateField(
-        _l("по"), validators=[Optional()], render_kw={"type": "date"}, format=["%Y-%m-%d", "%d.%m.%Y"]
-    )
+    created_from = DayField(_l("Поступила с"), validators=[Optional()])
+    created_until = DayField(_l("по"), validators=[Optional()])
 
     def __init__(self, organization, *args, **kwargs):
         super().__init__(*args, **kwargs)

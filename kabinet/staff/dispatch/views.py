@@ -10,6 +10,7 @@ from kabinet.messages import notify
 from kabinet.staff.access import organization, staff_required
 from kabinet.staff.dispatch import services
 from kabinet.staff.dispatch.forms import AssignForm, PhoneRequestForm, QueueFilterForm, StatusForm
+from kabinet.urls import page_number
 
 bp = Blueprint("staff_dispatch", __name__, url_prefix="/staff/dispatch")
 
@@ -34,14 +35,14 @@ def queue():
     form = QueueFilterForm(company, formdata=request.args)
     form.validate()  # a bad filter is shown with its message and left out; the others still narrow the queue
     chosen = form.chosen()
-    listed = services.queue(company, chosen, request.args.get("page", 1, type=int))
+    listed = services.queue(company, chosen, page_number())
     return render_template(
         "staff/dispatch/queue.html",
         form=form,
         listed=listed,
         new=services.count_new(company),
         executors=services.executor_names(company),
-    )
+    ), form.http_status
 
 
 def _request_or_404(request_id: int):

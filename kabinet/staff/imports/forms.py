@@ -1,14 +1,11 @@
 """The forms of the imports page: the upload, "Применить" and the month's export."""
 
-import re
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import HiddenField, RadioField, SelectChoice, StringField
-from wtforms.validators import AnyOf, DataRequired, ValidationError
+from wtforms import HiddenField, RadioField, SelectChoice
+from wtforms.validators import AnyOf, DataRequired, InputRequired
 
-from kabinet.forms import Form, strip
+from kabinet.forms import DayField, Form
 from kabinet.staff.imports.exports import EXPORT_FORMATS
 from kabinet.staff.imports.services import KIND_LABELS, SUFFIXES
 
@@ -47,10 +44,11 @@ class ExportForm(Form):
     class Meta:
         csrf = False  # it changes nothing but the audit log
 
-    month = StringField(
+    month = DayField(
         _l("Месяц"),
-        filters=[strip],
-        validators=[DataRequired(_l("Укажите месяц."))],
+        validators=[InputRequired(_l("Укажите месяц."))],
+        format=["%Y-%m"],  # its first day
+        invalid_value_message=_l("Укажите месяц в виде ГГГГ-ММ, например 2026-10."),
         render_kw={"type": "month", "placeholder": "ГГГГ-ММ"},
     )
     format = RadioField(
@@ -60,13 +58,3 @@ class ExportForm(Form):
         validators=[AnyOf(list(EXPORT_FORMATS), message=_l("Выберите формат из списка."))],
         validate_choice=False,  # AnyOf says it in words an accountant understands
     )
-
-    def validate_month(self, field):
-        found = re.fullmatch(r"(\d{4})-(\d{2})", field.data or "")
-        if not found or not 1 <= int(found[2]) <= 12 or not 2000 <= int(found[1]) <= 2100:
-            raise ValidationError(_l("Укажите месяц в виде ГГГГ-ММ, например 2026-10."))
-
-    @property
-    def first_day(self) -> date:
-        year, month = map(int, self.month.data.split("-"))
-        return date(year, month, 1)

@@ -28,7 +28,7 @@ KIND_LABELS = {
 SUFFIXES = ("csv", "txt", "xlsx")
 KEPT_FOR = 24 * 3600  # seconds an upload waits for "Применить" before its token dies and the file is swept
 TOKEN_PURPOSE = "staff-import"
-STORED_NAME = re.compile(r"[0-9a-f]{32}\.(?:csv|txt|xlsx)")
+STORED_NAME = re.compile(r"[0-9a-f]{32}\.(?:csv|txt|xlsx|applying)")  # .applying: claimed by «Применить»
 
 
 @dataclass(frozen=True)
@@ -56,17 +56,26 @@ def store(stream, filename: str, kind: str, user: User) -> Upload:
     with path.open("wb") as target:
         while chunk := stream.read(1024 * 1024):
             target.write(chunk)
-    token = tokens.dump(TOKEN_PURPOSE, {"user": user.id, "file": stored, "kind": kind, "name": name})
+    token = tokens.dump(TOKEN_PURPOSE, {"user": user.id, "proof": _proof(user), "file": stored, "kind": kind,
+                                        "name": name})  # fmt: skip
     return Upload(path, kind, name, token)
 
 
+def _proof(user: User) -> str:
+    # Who previewed it, for which organization, with the role they had then: "Применить" re-checks all three.
+    return tokens.user_state(user, user.organization_id, user.role)
+
+
 def find(token: str, user: User) -> Upload | None:
-    """The upload a token names, if it is this user's, younger than a day and still on disk."""
+    """The upload a token names, if this user previewed it in their organization with their present rights (no
+    change of role, block, password or e-mail since), younger than a day and still on disk."""
     try:
         payload = tokens.load(TOKEN_PURPOSE, token or "", max_age=KEPT_FOR)
     except tokens.Invalid:
         return None
-    if payload.get("user") != user.id or payload.get("kind") not in KIND_LABELS:
+    if not isinstance(payload, dict) or payload.get("user") != user.id or payload.get("proof") != _proof(user):
+        return None
+    if payload.get("kind") not in KIND_LABELS:
         return None
     if not STORED_NAME.fullmatch(str(payload.get("file"))):
         return None
@@ -83,8 +92,19 @@ def preview(upload: Upload, organization: Organization) -> imports.Report:
         raise
 
 
+class Gone(Exception):
+    """The upload was applied (or is being applied) by another request: a double click, a second tab."""
+
+
 def apply(upload: Upload, organization: Organization) -> imports.Report:
-    """Import the upload for good, with its audit row in the same transaction; the file is deleted either way."""
+    """Import the upload for good, with its audit row in the same transaction; the file is deleted either way.
+    Raises Gone when another request claimed the file first."""
+    claimed = upload.path.with_suffix(".applying")
+    try:
+        upload.path.rename(claimed)  # atomic: of two requests at once, one renames the file and the other finds none
+    except FileNotFoundError:
+        raise Gone(upload.name) from None
+    upload = Upload(claimed, upload.kind, upload.name, upload.token)
     try:
         report = imports.load(upload.kind, upload.path, organization)
         audit.record("import.apply", target=upload.name, details=f"{upload.kind}: {report}")

@@ -52,6 +52,9 @@ def apply():
         return redirect(url_for(".index"))
     try:
         report = services.apply(upload, organization())
+    except services.Gone:
+        notify(messages.IMPORT_UPLOAD_GONE)
+        return redirect(url_for(".index"))
     except FileProblem as exc:
         notify(messages.IMPORT_NOT_APPLIED, reason=str(exc))
         return redirect(url_for(".index"))
@@ -73,12 +76,12 @@ def readings_export():
     """The month's readings of the organization's meters as a file for the accounting system."""
     form = ExportForm(formdata=request.args)
     if not form.validate():
-        return _index(UploadForm(formdata=None), form)
-    made = exports.export(organization(), form.first_day, form.format.data)
+        return _index(UploadForm(formdata=None), form), form.http_status
+    made = exports.export(organization(), form.month.data, form.format.data)
     headers = {"Content-Disposition": f'attachment; filename="{made.filename}"', "Cache-Control": "no-store"}
     return Response(made.data, content_type=made.mimetype, headers=headers)
 
 
 def _index(upload_form, export_form=None):
-    export_form = export_form or ExportForm(formdata=None, month=f"{local_today():%Y-%m}")
+    export_form = export_form or ExportForm(formdata=None, month=local_today())
     return render_template("staff/imports/index.html", form=upload_form, export_form=export_form)

@@ -1,7 +1,6 @@
 """The organization's staff: invitations that set the first password, roles, blocking; and the executors list."""
 
 import enum
-import hashlib
 import re
 import secrets
 from datetime import timedelta
@@ -76,7 +75,7 @@ def invite(organization: Organization, *, email: str, first_name: str, last_name
     user.set_password(secrets.token_urlsafe(32))  # nobody knows it: the invitation sets the real one
     db.session.add(user)
     db.session.flush()
-    link = external_url("staff_team.invitation", token=tokens.dump("invitation", _invitation_payload(user)))
+    link = external_url("staff_team.invitation_link", token=tokens.dump_for("invitation", user, *_link_secret(user)))
     queue(
         email,
         "team/invitation",
@@ -92,30 +91,46 @@ def invite(organization: Organization, *, email: str, first_name: str, last_name
     return user, link
 
 
-def _invitation_payload(user: User) -> dict:
-    # The password's fingerprint: once the link sets a password (or anyone changes it), the link is dead.
-    return {"u": user.id, "p": hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]}
+def _link_secret(user: User) -> tuple:
+    return (user.link_nonce,)
 
 
 def read_invitation(token: str) -> tuple[Invitation, User | None]:
-    """Whether an invitation link still works, and whose it is."""
+    """Whether an invitation link still works, and whose it is (nothing is spent). It dies once continued from, and
+    with any change of the user's password, e-mail, block or role (their security stamp)."""
     try:
-        payload = tokens.load("invitation", token, max_age=int(INVITATION_MAX_AGE.total_seconds()))
+        user = tokens.load_user("invitation", token, int(INVITATION_MAX_AGE.total_seconds()), _link_secret)
     except tokens.Expired:
         return Invitation.EXPIRED, None
     except tokens.Invalid:
         return Invitation.INVALID, None
-    user = db.session.get(User, payload.get("u")) if isinstance(payload, dict) else None
-    if user is None or not user.is_staff or user.blocked_at is not None or payload != _invitation_payload(user):
-        return Invitation.INVALID, None
     return Invitation.VALID, user
 
 
-def accept_invitation(user: User, password: str) -> None:
-    """Set the invited user's first password, which spends the link."""
+def open_invitation(token: str) -> Invitation:
+    """Continue from the link: spend it, and let this browser's session stand for it while the password is set."""
+    outcome, user = read_invitation(token)
+    if outcome is Invitation.VALID:
+        tokens.spend_link("invitation", user)
+    return outcome
+
+
+def invited() -> User | None:
+    """The invited staff user whose link this browser continued from, while nothing about them changed."""
+    return tokens.granted("invitation")
+
+
+def accept_invitation(password: str) -> User | None:
+    """Set the invited user's first password, which ends the invitation; the proof is checked again at this very
+    moment (None when it no longer holds)."""
+    user = invited()
+    if user is None:
+        return None
     user.set_password(password)
     audit.record(audit.PASSWORD_CHANGED, target=user, details="invitation", user=user)
     db.session.commit()
+    tokens.drop_grant("invitation")
+    return user
 
 
 def _active_admins(organization_id: int) -> int:

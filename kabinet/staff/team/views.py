@@ -1,10 +1,13 @@
 """The admin's team page (staff, invitations, roles, blocking, the 2FA rule), the executors, each staff user's 2FA."""
 
 from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from kabinet import messages
 from kabinet.auth import totp
+from kabinet.forms import ButtonForm
+from kabinet.limits import TooManyAttempts
 from kabinet.messages import notify
 from kabinet.staff.access import ROLE_NAMES, organization, staff_required
 from kabinet.staff.team import services
@@ -131,16 +134,32 @@ def second_factor_rule():
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
-def invitation(token):
-    """The link from the invitation: the invited staff user sets their first password."""
-    outcome, user = services.read_invitation(token)
+def invitation_link(token):
+    """The link from the invitation: its page asks to continue, and continuing spends the link and opens the form."""
+    if services.invited() is not None:  # this browser has continued from it already
+        return redirect(url_for("staff_team.invitation"))
+    form = ButtonForm()
+    outcome = services.open_invitation(token) if form.validate_on_submit() else services.read_invitation(token)[0]
     if outcome is not services.Invitation.VALID:
         notify(messages.INVITATION_EXPIRED if outcome is services.Invitation.EXPIRED else messages.INVITATION_INVALID)
         return redirect(url_for("auth.login"))
+    if form.is_submitted():
+        return redirect(url_for("staff_team.invitation"))
+    text = _("Чтобы задать пароль сотрудника, нажмите «Продолжить». Ссылка из письма сработает один раз.")
+    return render_template("continue_link.html", form=form, title=_("Приглашение в офис компании"), text=text)
+
+
+@bp.route("/invitation", methods=["GET", "POST"])
+def invitation():
+    """The invited staff user sets their first password, after continuing from the link."""
+    user = services.invited()
+    if user is None:
+        notify(messages.INVITATION_INVALID)
+        return redirect(url_for("auth.login"))
     form = InvitationForm(user)
     if form.validate_on_submit():
-        services.accept_invitation(user, form.password.data)
-        notify(messages.INVITATION_ACCEPTED, login=user.login)
+        accepted = services.accept_invitation(form.password.data)
+        notify(messages.INVITATION_ACCEPTED if accepted else messages.INVITATION_INVALID, login=user.login)
         return redirect(url_for("auth.login"))
     return render_template("staff/team/invitation.html", form=form, user=user)
 
@@ -215,13 +234,18 @@ def two_factor():
         )
     form = CodeForm()
     if form.validate_on_submit():
-        recovery = totp.enable(user, form.code.data)
-        if recovery is not None:
-            # Shown in this answer only: the database keeps their digests, so a reload cannot show them again.
-            return render_template("staff/team/recovery_codes.html", recovery=recovery)
-        form.code.errors.append(str(messages.TOTP_CODE_WRONG.text))
+        try:
+            recovery = totp.enable(user, form.code.data)
+        except TooManyAttempts as refused:
+            form.too_many(form.code, refused)
+        else:
+            if recovery is not None:
+                # Shown in this answer only: the database keeps their digests, so a reload cannot show them again.
+                return render_template("staff/team/recovery_codes.html", recovery=recovery)
+            form.code.errors.append(str(messages.TOTP_CODE_WRONG.text))
     secret = totp.draft_secret(user)
-    return render_template("staff/team/two_factor.html", form=form, secret=secret, qr=totp.qr_code(user, secret))
+    qr = totp.qr_code(user, secret)
+    return render_template("staff/team/two_factor.html", form=form, secret=secret, qr=qr), form.http_status
 
 
 @bp.route("/2fa/off", methods=["POST"])
@@ -234,8 +258,13 @@ def two_factor_off():
         return redirect(url_for("staff_team.two_factor"))
     form = CodeForm()
     if form.validate_on_submit():
-        if totp.disable(user, form.code.data):
-            notify(messages.TOTP_DISABLED)
-            return redirect(url_for("staff_team.two_factor"))
-        form.code.errors.append(str(messages.TOTP_CODE_WRONG.text))
-    return render_template("staff/team/two_factor_on.html", form=form, left=totp.recovery_codes_left(user))
+        try:
+            if totp.disable(user, form.code.data):
+                notify(messages.TOTP_DISABLED)
+                return redirect(url_for("staff_team.two_factor"))
+        except TooManyAttempts as refused:
+            form.too_many(form.code, refused)
+        else:
+            form.code.errors.append(str(messages.TOTP_CODE_WRONG.text))
+    left = totp.recovery_codes_left(user)
+    return render_template("staff/team/two_factor_on.html", form=form, left=left), form.http_status

@@ -8,6 +8,7 @@ from kabinet.staff import journal
 from kabinet.staff.access import organization, staff_required
 from kabinet.staff.tenants import services
 from kabinet.staff.tenants.forms import ActionForm, SearchForm
+from kabinet.urls import page_number
 
 bp = Blueprint("staff_tenants", __name__, url_prefix="/staff/tenants")
 
@@ -18,7 +19,7 @@ def index():
     """Find a tenant of the organization."""
     form = SearchForm(formdata=request.args)
     text = form.q.data if form.validate() else ""
-    listed = services.search(organization(), text, request.args.get("page", 1, type=int))
+    listed = services.search(organization(), text, page_number())
     return render_template("staff/tenants/index.html", form=form, listed=listed)
 
 

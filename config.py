@@ -75,7 +75,9 @@ class Config:
 
     PASSWORD_MIN_LENGTH = _int("PASSWORD_MIN_LENGTH", 8)
     STAFF_PASSWORD_MIN_LENGTH = _int("STAFF_PASSWORD_MIN_LENGTH", 12)
-    DISPATCH_OVERDUE_HOURS = _int("DISPATCH_OVERDUE_HOURS", 24)  # the queue highlights a request open longer
+    # The deadline of a request whose category has none set by the company (staff «Сроки заявок»).
+    DISPATCH_OVERDUE_HOURS = _int("DISPATCH_OVERDUE_HOURS", 24)
+    DISPATCH_REOPEN_DAYS = _int("DISPATCH_REOPEN_DAYS", 3)  # a tenant may send a done request back this long
     PHONE_REGION = _env("PHONE_REGION", "RU")
     CONFIRM_MAX_AGE_HOURS = _int("CONFIRM_MAX_AGE_HOURS", 72)
     RESET_MAX_AGE_HOURS = _int("RESET_MAX_AGE_HOURS", 24)

@@ -261,3 +261,26 @@ DISPATCH_TOO_OFTEN = Message(
 SUBMISSIONS_TOO_OFTEN = Message(
     _l("Вы отправляете слишком часто. Написанное осталось в форме: отправьте его %(wait)s."), "warning"
 )
+
+# issue 10: dispatch (deadlines, reopening, ratings, the dispatcher's comments)
+DISPATCH_REOPENED = Message(
+    _l("Заявка № %(number)s возвращена в работу. Диспетчер увидит, что не так, в её истории."), "success"
+)
+DISPATCH_ALREADY_REOPENED = Message(_l("Заявка уже возвращена в работу."), "info")
+DISPATCH_REOPEN_TOO_LATE = Message(
+    _l(
+        "Вернуть заявку в работу можно было до %(until)s. Написанное осталось в форме комментария; "
+        "если неисправность не устранена, отправьте новую заявку."
+    ),
+    "warning",
+)
+DISPATCH_REOPEN_NOT_DONE = Message(
+    _l("Вернуть в работу можно только выполненную заявку. Написанное осталось в форме комментария."), "warning"
+)
+STAFF_DISPATCH_COMMENTED = Message(_l("Комментарий добавлен. Писем жителям: %(count)s."), "success")
+STAFF_DISPATCH_COMMENT_SAVED = Message(
+    _l("Комментарий добавлен в историю заявки. Письмо отправить некому: у заявки нет жителя с подтверждённым e-mail."),
+    "success",
+)
+STAFF_DISPATCH_DEADLINES_SAVED = Message(_l("Сроки выполнения заявок сохранены."), "success")
+STAFF_DISPATCH_DEADLINES_UNCHANGED = Message(_l("Сроки не изменились."), "info")

@@ -508,7 +508,8 @@ def test_rate_only_when_done_and_once(app, tenant, user, account):
     assert "Не длиннее 1000 символов." in page(tenant.post(url, data={"rating": "4", "comment": "о" * 1001}))
 
     rated = tenant.post(url, data={"rating": "4", "comment": "Быстро, но наследили"}, follow_redirects=True)
-    assert shows(rated, messages.DISPATCH_RATED) and "Ваша оценка: 4 из 5" in page(rated)
+    assert shows(rated, messages.DISPATCH_RATED)
+    assert 'Ваша оценка: <span data-test="mark">4 из 5 — «Хорошо»</span>' in page(rated)
     assert "Быстро, но наследили" in page(rated) and "Оценить" not in page(rated)
     assert shows(tenant.post(url, data={"rating": "1"}, follow_redirects=True), messages.DISPATCH_NOT_RATED)
     with app.app_context():

@@ -37,6 +37,7 @@ ALLOWED = {
     "staff.audit": {"admin"},
     "staff_team": {"admin"},
     "staff_dispatch": {"admin", "dispatcher"},
+    "staff_dispatch.deadlines": {"admin"},  # what the company promises its tenants
     "staff_accounts": {"admin", "accountant"},
     "staff_imports": {"admin", "accountant"},
     "staff_tenants": {"admin", "accountant"},

@@ -1,4 +1,4 @@
-"""The forms of a dispatch request: filing it, a comment, cancelling and the rating."""
+"""The forms of a dispatch request: filing it, a comment, cancelling, the rating and sending it back."""
 
 import json
 
@@ -7,7 +7,7 @@ from wtforms import MultipleFileField, RadioField, SelectChoice, SelectField, St
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from kabinet.dispatch import photos
-from kabinet.dispatch.services import CATEGORY_LABELS
+from kabinet.dispatch.services import CATEGORY_LABELS, RATING_WORDS
 from kabinet.forms import Form, phone_field, strip
 
 DESCRIPTION_MAX = 2000
@@ -120,7 +120,7 @@ class RateForm(Form):
 
     rating = RadioField(
         _l("Оценка"),
-        choices=[SelectChoice(n, str(n)) for n in range(5, 0, -1)],
+        choices=[SelectChoice(n, _l("%(rating)s — %(word)s", rating=n, word=word)) for n, word in RATING_WORDS.items()],
         coerce=number_or_none,
         validate_choice=False,
     )
@@ -132,5 +132,11 @@ class RateForm(Form):
     )
 
     def validate_rating(self, field):
-        if field.data not in range(1, 6):
+        if field.data not in RATING_WORDS:
             raise ValidationError(_l("Выберите оценку от 1 до 5."))
+
+
+class ReopenForm(Form):
+    """Sending a done request back: what is still wrong, which the dispatcher reads."""
+
+    reason = history_text(_l("Что не так"), _l("Напишите, что не сделано или сделано плохо."), rows=3)

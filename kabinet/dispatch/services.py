@@ -1,17 +1,19 @@
-"""The rules of a request to the dispatch service: filing, comments, cancelling, rating and the staff's status changes.
+"""The rules of a request to the dispatch service: filing, comments, cancelling, rating, reopening, and the staff's
+status changes and comments with the e-mails they send.
 
 Each function takes and returns models and commits its own change, so the tenant's pages and the staff's queue
 call the same rules, and the tests call them without a request.
 """
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
+from kabinet import audit
 from kabinet.clock import utcnow
 from kabinet.dispatch import photos as photo_files
 from kabinet.extensions import db
@@ -36,6 +38,7 @@ STATUS_LABELS = {
     "done": _l("Выполнена"),
     "rejected": _l("Отклонена"),
     "cancelled": _l("Отменена"),
+    "reopened": _l("Возобновлена"),
 }
 STATUS_BADGES = {
     "new": "text-bg-primary",
@@ -43,6 +46,15 @@ STATUS_BADGES = {
     "done": "text-bg-success",
     "rejected": "text-bg-danger",
     "cancelled": "text-bg-secondary",
+    "reopened": "text-bg-info",
+}
+# The rating scale in words, wherever a mark is asked or shown.
+RATING_WORDS = {
+    5: _l("Отлично"),
+    4: _l("Хорошо"),
+    3: _l("Удовлетворительно"),
+    2: _l("Плохо"),
+    1: _l("Очень плохо"),
 }
 # The same request sent again this soon is a double click or a resubmitted page, not a second emergency.
 DUPLICATE_WINDOW = timedelta(minutes=10)
@@ -199,44 +211,131 @@ def cancel(request: DispatchRequest, user: User) -> bool:
     return True
 
 
-def rate(request: DispatchRequest, rating: int, text: str = "") -> bool:
-    """Rate the work done, once; False when the request is not done or was rated already."""
-    if not 1 <= rating <= 5:
+def rate(request: DispatchRequest, user: User, rating: int, text: str = "") -> bool:
+    """Rate the work done, once (a line of the history keeps it); False when the request is not done or was rated."""
+    if rating not in RATING_WORDS:
         raise ValueError(f"rating {rating} is not 1-5")
+    now = utcnow()
     changed = db.session.execute(
         update(DispatchRequest)
         .where(DispatchRequest.id == request.id, DispatchRequest.status == "done", DispatchRequest.rating.is_(None))
-        .values(rating=rating, rating_comment=text or "")
+        .values(rating=rating, rating_comment=text or "", rated_at=now)
     )
     if changed.rowcount != 1:
         db.session.rollback()
         return False
+    db.session.add(
+        DispatchEvent(
+            request_id=request.id, user_id=user.id, author="tenant", rating=rating, text=text or "", created_at=now
+        )
+    )
     db.session.commit()
     db.session.refresh(request)
     return True
 
 
-def change_status(request: DispatchRequest, status: str, comment: str, staff_user: User | None) -> DispatchEvent:
-    """The staff move a request on: the history records it, and the author learns of it by e-mail."""
-    if status not in STATUSES or status == request.status:
+def reopen_until(request: DispatchRequest) -> datetime | None:
+    """Until when the tenant may send the done request back: DISPATCH_REOPEN_DAYS after it was last done."""
+    if request.status != "done":
+        return None
+    done = [event.created_at for event in request.events if event.status == "done"]
+    return max(done) + timedelta(days=current_app.config["DISPATCH_REOPEN_DAYS"]) if done else None
+
+
+def can_reopen(request: DispatchRequest, now: datetime | None = None) -> bool:
+    """Whether the tenant may send the request back now."""
+    until = reopen_until(request)
+    return until is not None and (now or utcnow()) <= until
+
+
+def reopen(request: DispatchRequest, user: User, reason: str, now: datetime | None = None) -> bool:
+    """Send a done request back to the queue with the tenant's reason; its deadline starts again. Its rating is
+    withdrawn (the history keeps it), so the work redone can be rated. False when it may not be sent back (too late,
+    not done), or another click just did it: two clicks at once reopen it once."""
+    now = now or utcnow()
+    if not can_reopen(request, now):
+        return False
+    changed = db.session.execute(
+        update(DispatchRequest)
+        .where(DispatchRequest.id == request.id, DispatchRequest.status == "done")
+        .values(status="reopened", reopened_at=now, updated_at=now, rating=None, rating_comment="", rated_at=None)
+    )
+    if changed.rowcount != 1:
+        db.session.rollback()
+        return False
+    db.session.add(
+        DispatchEvent(
+            request_id=request.id, user_id=user.id, author="tenant", status="reopened", text=reason, created_at=now
+        )
+    )
+    db.session.commit()
+    db.session.refresh(request)
+    return True
+
+
+def reopen_reason(request: DispatchRequest) -> str:
+    """Why the tenant last sent the request back, for the dispatcher ("" if never)."""
+    reasons = [event.text for event in request.events if event.status == "reopened"]
+    return reasons[-1] if reasons else ""
+
+
+def recipients(request: DispatchRequest) -> list[User]:
+    """Who is e-mailed about a request's progress: the tenant who filed it; for one taken by phone, which has no
+    author, the account's tenants with a confirmed e-mail who are not blocked."""
+    if request.user_id:
+        author = db.session.get(User, request.user_id)
+        return [author] if author else []
+    if request.account_id is None:
+        return []
+    query = (
+        select(User)
+        .join(AccountBinding, AccountBinding.user_id == User.id)
+        .where(AccountBinding.account_id == request.account_id)
+        .where(User.confirmed_at.is_not(None), User.blocked_at.is_(None))
+        .order_by(User.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def _tell_tenants(request: DispatchRequest, template: str, **context) -> int:
+    """Queue the e-mail `template` about the request to each of its recipients; how many."""
+    people = recipients(request)
+    for person in people:
+        queue(
+            person.email,
+            template,
+            user=person,
+            request=request,
+            category=CATEGORY_LABELS[request.category],
+            link=external_url("dispatch.show", request_id=request.id),
+            **context,
+        )
+    return len(people)
+
+
+def change_status(request: DispatchRequest, status: str, comment: str, staff_user: User | None) -> int:
+    """The staff move a request on: the history records it and its tenants learn of it by e-mail; how many were
+    e-mailed. "reopened" is the tenant's to set (reopen)."""
+    if status not in STATUSES or status in (request.status, "reopened"):
         raise ValueError(f"cannot change {request.status!r} to {status!r}")
     request.status = status
     request.updated_at = utcnow()
-    event = DispatchEvent(
-        request=request, user_id=staff_user.id if staff_user else None, author="staff", status=status, text=comment
-    )
-    db.session.add(event)
-    author = db.session.get(User, request.user_id) if request.user_id else None
-    if author:
-        queue(
-            author.email,
-            "dispatch/status",
-            user=author,
-            request=request,
-            status=STATUS_LABELS[status],
-            category=CATEGORY_LABELS[request.category],
-            comment=comment,
-            link=external_url("dispatch.show", request_id=request.id),
+    db.session.add(
+        DispatchEvent(
+            request=request, user_id=staff_user.id if staff_user else None, author="staff", status=status, text=comment
         )
+    )
+    emailed = _tell_tenants(request, "dispatch/status", status=STATUS_LABELS[status], comment=comment)
     db.session.commit()
-    return event
+    return emailed
+
+
+def answer(request: DispatchRequest, staff_user: User, text: str) -> int:
+    """A dispatcher's comment that leaves the status as it is: a line of the history, an e-mail to the request's
+    tenants, a line of the audit log; how many were e-mailed."""
+    request.updated_at = utcnow()
+    db.session.add(DispatchEvent(request=request, user_id=staff_user.id, author="staff", text=text))
+    emailed = _tell_tenants(request, "dispatch/comment", comment=text)
+    audit.record("dispatch.comment", target=request, user=staff_user)
+    db.session.commit()
+    return emailed

@@ -1,13 +1,15 @@
 """The tenant's side of the requests to the emergency dispatch service (заявки в АДС)."""
 
 from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_babel import format_datetime
 from flask_login import current_user, login_required
 
 from kabinet import messages
 from kabinet.accounts import services as accounts
 from kabinet.cabinet.access import account_or_404, remembered
 from kabinet.dispatch import photos, services
-from kabinet.dispatch.forms import CancelForm, CommentForm, RateForm, RequestForm
+from kabinet.dispatch.deadlines import deadlines_of
+from kabinet.dispatch.forms import CancelForm, CommentForm, RateForm, ReopenForm, RequestForm
 from kabinet.limits import filed_too_often
 from kabinet.messages import notify
 from kabinet.urls import id_argument, page_number
@@ -27,6 +29,7 @@ def _labels():
         "categories": services.CATEGORY_LABELS,
         "statuses": services.STATUS_LABELS,
         "badges": services.STATUS_BADGES,
+        "rating_words": services.RATING_WORDS,
     }
 
 
@@ -72,15 +75,18 @@ def _request_or_404(request_id: int):
     return found
 
 
-def _page(filed, comment=None, rate=None):
+def _page(filed, comment=None, rate=None, reopen=None):
     """The request's page, with the form that failed showing its errors."""
     return render_template(
         "dispatch/show.html",
         filed=filed,
         phone=services.dispatch_phone(filed.organization_id),
+        due=deadlines_of(filed.organization_id).due(filed) if filed.is_open else None,
         comment=comment or CommentForm(formdata=None),
         rate=rate or RateForm(formdata=None),
         cancel=CancelForm(formdata=None),
+        reopen=reopen or ReopenForm(formdata=None),
+        reopen_until=services.reopen_until(filed) if services.can_reopen(filed) else None,
         can_comment=services.can_comment(filed),
     )
 
@@ -126,8 +132,32 @@ def rate(request_id):
     form = RateForm()
     if not form.validate_on_submit():
         return _page(filed, rate=form)
-    rated = services.rate(filed, form.rating.data, form.comment.data)
+    rated = services.rate(filed, current_user, form.rating.data, form.comment.data)
     notify(messages.DISPATCH_RATED if rated else messages.DISPATCH_NOT_RATED)
+    return redirect(url_for("dispatch.show", request_id=request_id))
+
+
+@bp.route("/<int:request_id>/reopen", methods=["POST"])
+def reopen(request_id):
+    """Send the done request back to the queue, saying what is wrong; when it is too late, what was typed waits in
+    the comment form."""
+    filed = _request_or_404(request_id)
+    form = ReopenForm()
+    if filed.status == "reopened":
+        notify(messages.DISPATCH_ALREADY_REOPENED)  # a second click: the first one sent it back
+    elif not services.can_reopen(filed):
+        until = services.reopen_until(filed)
+        if until:
+            notify(messages.DISPATCH_REOPEN_TOO_LATE, until=format_datetime(until, "short"))
+        else:
+            notify(messages.DISPATCH_REOPEN_NOT_DONE)
+        return _page(filed, comment=CommentForm(formdata=None, text=form.reason.data))
+    elif not form.validate_on_submit():
+        return _page(filed, reopen=form)
+    elif services.reopen(filed, current_user, form.reason.data):
+        notify(messages.DISPATCH_REOPENED, number=filed.id)
+    else:
+        notify(messages.DISPATCH_ALREADY_REOPENED)  # another click was quicker
     return redirect(url_for("dispatch.show", request_id=request_id))
 
 

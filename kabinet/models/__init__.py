@@ -4,7 +4,7 @@ from kabinet.models.account import Account, AccountBinding, BindingDraft, Bindin
 from kabinet.models.audit import AuditEvent
 from kabinet.models.billing import Charge, Payment
 from kabinet.models.book import Announcement, BookEntry, Feedback
-from kabinet.models.dispatch import DispatchEvent, DispatchPhoto, DispatchRequest
+from kabinet.models.dispatch import DispatchDeadline, DispatchEvent, DispatchPhoto, DispatchRequest
 from kabinet.models.meter import Meter, Reading, ReadingChange
 from kabinet.models.organization import Building, Executor, Organization
 from kabinet.models.outbox import OutboxMessage
@@ -20,6 +20,7 @@ __all__ = [
     "BookEntry",
     "Building",
     "Charge",
+    "DispatchDeadline",
     "DispatchEvent",
     "DispatchPhoto",
     "DispatchRequest",

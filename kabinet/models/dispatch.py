@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kabinet.clock import utcnow
@@ -10,8 +10,10 @@ from kabinet.extensions import db
 from kabinet.models.account import Account
 
 CATEGORIES = ("leak", "no_water", "no_heating", "no_electricity", "elevator", "sewage", "other")
-STATUSES = ("new", "in_progress", "done", "rejected", "cancelled")
-OPEN_STATUSES = ("new", "in_progress")
+# "reopened": a done request the tenant sent back (kabinet.dispatch.services.reopen); only the tenant sets it.
+STATUSES = ("new", "in_progress", "done", "rejected", "cancelled", "reopened")
+OPEN_STATUSES = ("new", "in_progress", "reopened")
+AWAITING_STATUSES = ("new", "reopened")  # nobody has taken them (again) yet: first in the queue
 
 
 class DispatchRequest(db.Model):
@@ -34,6 +36,9 @@ class DispatchRequest(db.Model):
     executor_id: Mapped[int | None] = mapped_column(ForeignKey("executors.id", ondelete="SET NULL"))
     rating: Mapped[int | None]
     rating_comment: Mapped[str] = mapped_column(String(1000), default="")
+    rated_at: Mapped[datetime | None]
+    # When the tenant last sent it back: its deadline counts from then (kabinet.dispatch.deadlines).
+    reopened_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -59,6 +64,7 @@ class DispatchEvent(db.Model):
     author: Mapped[str] = mapped_column(String(16))  # tenant | staff
     status: Mapped[str | None] = mapped_column(String(16))  # the new status, when it changed
     text: Mapped[str] = mapped_column(Text, default="")
+    rating: Mapped[int | None]  # the tenant's mark, on the line that gave it (text: its comment)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     request: Mapped[DispatchRequest] = relationship(back_populates="events")
@@ -77,3 +83,16 @@ class DispatchPhoto(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     request: Mapped[DispatchRequest] = relationship(back_populates="photos")
+
+
+class DispatchDeadline(db.Model):
+    """How many hours the organization gives itself for a request of one category; a category without a row has
+    DISPATCH_OVERDUE_HOURS."""
+
+    __tablename__ = "dispatch_deadlines"
+    __table_args__ = (UniqueConstraint("organization_id", "category"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    category: Mapped[str] = mapped_column(String(24))
+    hours: Mapped[int]

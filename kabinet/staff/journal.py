@@ -61,6 +61,8 @@ ACTION_LABELS = {
     "dispatch.new_by_phone": _l("Заявка по телефону"),
     "dispatch.assign": _l("Назначен исполнитель заявки"),
     "dispatch.status": _l("Смена статуса заявки"),
+    "dispatch.comment": _l("Комментарий диспетчера к заявке"),
+    "dispatch.deadlines": _l("Сроки заявок изменены"),
     "book.answer": _l("Ответ в книге жалоб"),
     "book.publish": _l("Запись книги жалоб опубликована"),
     "book.unpublish": _l("Запись книги жалоб скрыта"),

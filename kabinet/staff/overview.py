@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, exists, func, select
 
 from kabinet.balance.ledger import ZERO
+from kabinet.dispatch.deadlines import deadlines_of
 from kabinet.dispatch.services import CATEGORY_LABELS
 from kabinet.extensions import db
 from kabinet.models import Account, AccountBinding, Charge, DispatchRequest, Meter, Organization, Payment, Reading, User
@@ -89,14 +90,16 @@ def _readings(organization: Organization, first_day: date) -> Share:
 
 
 def _open_requests(organization: Organization, now: datetime, overdue_hours: int):
-    """Open requests by category, by age, and how many are overdue: one grouped query."""
+    """Open requests by category, by age, and how many are past their category's deadline (overdue_hours where the
+    company set none): one grouped query, and one for the deadlines."""
+    missed = deadlines_of(organization.id, default=overdue_hours).missed_clause(now)
     rows = db.session.execute(
         select(
             DispatchRequest.category,
             func.count(DispatchRequest.id),
             func.count(case((DispatchRequest.created_at > now - AGES[0][2], DispatchRequest.id))),
             func.count(case((DispatchRequest.created_at > now - AGES[1][2], DispatchRequest.id))),
-            func.count(case((DispatchRequest.created_at < now - timedelta(hours=overdue_hours), DispatchRequest.id))),
+            func.count(case((missed, DispatchRequest.id))),
         )
         .where(DispatchRequest.organization_id == organization.id, DispatchRequest.status.in_(OPEN_STATUSES))
         .group_by(DispatchRequest.category)

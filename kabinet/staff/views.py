@@ -3,9 +3,10 @@
 from flask import Blueprint, current_app, render_template, request
 
 from kabinet.clock import local_today, utcnow
-from kabinet.dispatch.services import CATEGORY_LABELS
+from kabinet.dispatch.services import CATEGORY_LABELS, RATING_WORDS
 from kabinet.staff import journal, overview
 from kabinet.staff.access import organization, staff_required
+from kabinet.staff.dispatch import ratings
 from kabinet.staff.forms import AuditFilterForm
 from kabinet.urls import page_number
 
@@ -22,7 +23,8 @@ def home():
         numbers=numbers,
         by_category=overview.chart(numbers.by_category, CATEGORY_LABELS),
         by_age=overview.chart(numbers.by_age, overview.age_labels()),
-        overdue_hours=current_app.config["DISPATCH_OVERDUE_HOURS"],
+        ratings=ratings.summary(organization(), utcnow()),
+        rating_words=RATING_WORDS,
     )
 
 

@@ -1,10 +1,12 @@
-"""The dispatcher's forms: the queue's filters, a status change, an assignment and a request taken by phone."""
+"""The dispatcher's forms: the queue's filters, a status change, a comment, an assignment, a request taken by phone;
+and the admin's deadlines."""
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import SelectChoice, SelectField, StringField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from kabinet.dispatch.deadlines import MAX_HOURS
 from kabinet.dispatch.forms import history_text, number_or_none
 from kabinet.dispatch.services import CATEGORY_LABELS, STATUS_LABELS
 from kabinet.extensions import db
@@ -13,7 +15,7 @@ from kabinet.models import Account
 from kabinet.staff.dispatch.services import ALL, OPEN, QueueFilter
 
 ANY = SelectChoice("", _l("Все"))
-NEXT_STATUS = {"new": "in_progress", "in_progress": "done"}
+NEXT_STATUS = {"new": "in_progress", "reopened": "in_progress", "in_progress": "done"}
 
 
 def _buildings(organization):
@@ -43,6 +45,7 @@ class QueueFilterForm(Form):
     building = SelectField(_l("Дом"), coerce=number_or_none, validate_choice=False)
     created_from = DayField(_l("Поступила с"), validators=[Optional()])
     created_until = DayField(_l("по"), validators=[Optional()])
+    overdue = BooleanField(_l("Только просроченные"))
 
     def __init__(self, organization, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -61,6 +64,7 @@ class QueueFilterForm(Form):
             building_id=kept(self.building, None),
             created_from=kept(self.created_from, None),
             created_until=kept(self.created_until, None),
+            overdue=bool(self.overdue.data),
         )
 
     def validate_building(self, field):
@@ -80,13 +84,22 @@ class StatusForm(Form):
 
     def __init__(self, current_status, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.status.choices = [SelectChoice(k, v) for k, v in STATUS_LABELS.items() if k != current_status]
+        # "reopened" is the tenant's: they send a done request back.
+        self.status.choices = [
+            SelectChoice(k, v) for k, v in STATUS_LABELS.items() if k not in (current_status, "reopened")
+        ]
         # Offered first is where a request usually goes next, so a hurried click does not send it back.
         self.status.data = self.status.data or NEXT_STATUS.get(current_status)
 
     def validate_status(self, field):
         if field.data not in {choice.value for choice in self.status.choices}:
             raise ValidationError(_l("Выберите новый статус из списка: заявка уже в этом статусе."))
+
+
+class StaffCommentForm(Form):
+    """A dispatcher's word to the tenant that leaves the status as it is."""
+
+    text = history_text(_l("Комментарий для жителя"), _l("Напишите комментарий."), rows=3)
 
 
 class AssignForm(Form):
@@ -186,3 +199,26 @@ class PhoneRequestForm(Form):
     def validate_category(self, field):
         if field.data not in CATEGORY_LABELS:
             raise ValidationError(_l("Выберите, что случилось, из списка."))
+
+
+def whole_hours(form, field):
+    """Hours as a whole number from 1 to MAX_HOURS; an empty field leaves the category to the default."""
+    typed = field.data or ""
+    if typed and not (typed.isascii() and typed.isdigit() and len(typed) <= 4 and 1 <= int(typed) <= MAX_HOURS):
+        raise ValidationError(_l("Целое число часов от 1 до %(max)d, или оставьте поле пустым.", max=MAX_HOURS))
+
+
+class DeadlinesForm(Form):
+    """The hours the company gives itself for each category of request: one field a category, added below."""
+
+    def hours(self) -> dict[str, int | None]:
+        """The hours typed, by category; None where the field was left empty."""
+        return {key: int(self[key].data) if self[key].data else None for key in CATEGORY_LABELS}
+
+
+for _key, _label in CATEGORY_LABELS.items():
+    setattr(
+        DeadlinesForm,
+        _key,
+        StringField(_label, filters=[strip], validators=[whole_hours], render_kw={"inputmode": "numeric"}),
+    )

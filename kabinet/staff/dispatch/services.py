@@ -1,4 +1,5 @@
 """The dispatcher's rules: the queue and its filters, how long a request has waited, assignment, a request by phone.
+Deadlines are kabinet.dispatch.deadlines.
 
 Status changes are kabinet.dispatch.services.change_status (it records the history and e-mails the tenant); these
 functions only add what the back office needs around it, each scoped to one organization.
@@ -14,6 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from kabinet import audit
 from kabinet.clock import utcnow
+from kabinet.dispatch.deadlines import Deadlines
 from kabinet.extensions import db
 from kabinet.models import (
     Account,
@@ -25,7 +27,7 @@ from kabinet.models import (
     Organization,
     User,
 )
-from kabinet.models.dispatch import OPEN_STATUSES, STATUSES
+from kabinet.models.dispatch import AWAITING_STATUSES, OPEN_STATUSES, STATUSES
 
 PER_PAGE = 25
 APARTMENT = "кв. "  # how a place names an apartment, as Account.address does: "ул. Ленина, д. 5, кв. 12"
@@ -41,6 +43,7 @@ class QueueFilter:
     building_id: int | None = None
     created_from: date | None = None
     created_until: date | None = None
+    overdue: bool = False  # only the open ones past their deadline
 
 
 def _in_building(building: Building):
@@ -62,9 +65,12 @@ def _local_midnight(day: date) -> datetime:
     return to_utc(datetime.combine(day, time.min))
 
 
-def queue(organization: Organization, chosen: QueueFilter, page: int = 1):
-    """The organization's requests: new ones first, then the open ones oldest first, then the closed, newest first."""
+def queue(organization: Organization, chosen: QueueFilter, deadlines: Deadlines, page: int = 1):
+    """The organization's requests: new and sent back ones first, then the open ones oldest first, then the closed,
+    newest first."""
     query = select(DispatchRequest).where(DispatchRequest.organization_id == organization.id)
+    if chosen.overdue:
+        query = query.where(deadlines.missed_clause(utcnow()))
     if chosen.status == OPEN:
         query = query.where(DispatchRequest.status.in_(OPEN_STATUSES))
     elif chosen.status in STATUSES:
@@ -81,7 +87,7 @@ def queue(organization: Organization, chosen: QueueFilter, page: int = 1):
         query = query.where(DispatchRequest.created_at < _local_midnight(chosen.created_until + timedelta(days=1)))
     is_open = DispatchRequest.status.in_(OPEN_STATUSES)
     query = query.options(joinedload(DispatchRequest.account).joinedload(Account.building)).order_by(
-        case((DispatchRequest.status == "new", 0), (is_open, 1), else_=2),
+        case((DispatchRequest.status.in_(AWAITING_STATUSES), 0), (is_open, 1), else_=2),
         case((is_open, DispatchRequest.created_at)),  # open ones: the longest waiting first
         DispatchRequest.created_at.desc(),  # closed ones: the latest first
         DispatchRequest.id,
@@ -90,9 +96,10 @@ def queue(organization: Organization, chosen: QueueFilter, page: int = 1):
 
 
 def count_new(organization: Organization) -> int:
-    """How many requests nobody has taken yet: the number in the queue's heading and title."""
+    """How many requests nobody has taken yet, the new and those a tenant sent back: the number in the queue's heading
+    and title."""
     query = select(func.count()).where(
-        DispatchRequest.organization_id == organization.id, DispatchRequest.status == "new"
+        DispatchRequest.organization_id == organization.id, DispatchRequest.status.in_(AWAITING_STATUSES)
     )
     return db.session.scalar(query)
 
@@ -100,11 +107,6 @@ def count_new(organization: Organization) -> int:
 def waited(request: DispatchRequest, now: datetime | None = None) -> timedelta:
     """How long the request has existed."""
     return (now or utcnow()) - request.created_at
-
-
-def is_overdue(request: DispatchRequest, overdue_hours: int, now: datetime | None = None) -> bool:
-    """An open request older than the company's limit (DISPATCH_OVERDUE_HOURS): the queue highlights it."""
-    return request.is_open and waited(request, now) > timedelta(hours=overdue_hours)
 
 
 def duration(delta: timedelta) -> str:

@@ -1,15 +1,33 @@
-"""The dispatcher's side of the requests: the queue, one request (status, executor, print) and a request by phone."""
+"""The dispatcher's side of the requests: the queue (and its table, refreshed by static/js/queue.js), one request
+(status, comment, executor, print), a request by phone; the admin's deadlines."""
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from kabinet import audit, messages
+from kabinet.clock import utcnow
 from kabinet.dispatch import photos
-from kabinet.dispatch.services import CATEGORY_LABELS, STATUS_BADGES, STATUS_LABELS, change_status
+from kabinet.dispatch.deadlines import deadlines_of, save_hours, set_hours
+from kabinet.dispatch.services import (
+    CATEGORY_LABELS,
+    RATING_WORDS,
+    STATUS_BADGES,
+    STATUS_LABELS,
+    answer,
+    change_status,
+    reopen_reason,
+)
 from kabinet.messages import notify
 from kabinet.staff.access import organization, staff_required
 from kabinet.staff.dispatch import services
-from kabinet.staff.dispatch.forms import AssignForm, PhoneRequestForm, QueueFilterForm, StatusForm
+from kabinet.staff.dispatch.forms import (
+    AssignForm,
+    DeadlinesForm,
+    PhoneRequestForm,
+    QueueFilterForm,
+    StaffCommentForm,
+    StatusForm,
+)
 from kabinet.urls import page_number
 
 bp = Blueprint("staff_dispatch", __name__, url_prefix="/staff/dispatch")
@@ -23,26 +41,39 @@ def _labels():
         "badges": STATUS_BADGES,
         "duration": services.duration,
         "waited": services.waited,
-        "is_overdue": lambda filed: services.is_overdue(filed, current_app.config["DISPATCH_OVERDUE_HOURS"]),
+        "rating_words": RATING_WORDS,
     }
+
+
+def _queue_page(template: str):
+    """The queue's page or its table alone, filtered from the address."""
+    company = organization()
+    form = QueueFilterForm(company, formdata=request.args)
+    form.validate()  # a bad filter is shown with its message and left out; the others still narrow the queue
+    due = deadlines_of(company.id)
+    return render_template(
+        template,
+        form=form,
+        listed=services.queue(company, form.chosen(), due, page_number()),
+        deadlines=due,
+        new=services.count_new(company),
+        executors=services.executor_names(company),
+        refreshed=utcnow(),
+    ), form.http_status
 
 
 @bp.route("/")
 @staff_required("dispatcher")
 def queue():
-    """The organization's requests, new ones first, filtered from the address; the page reloads itself."""
-    company = organization()
-    form = QueueFilterForm(company, formdata=request.args)
-    form.validate()  # a bad filter is shown with its message and left out; the others still narrow the queue
-    chosen = form.chosen()
-    listed = services.queue(company, chosen, page_number())
-    return render_template(
-        "staff/dispatch/queue.html",
-        form=form,
-        listed=listed,
-        new=services.count_new(company),
-        executors=services.executor_names(company),
-    ), form.http_status
+    """The organization's requests, new ones first, filtered from the address; its table refreshes itself."""
+    return _queue_page("staff/dispatch/queue.html")
+
+
+@bp.route("/table")
+@staff_required("dispatcher")
+def table():
+    """The queue's table alone, with the same filters: what static/js/queue.js fetches every 30 s."""
+    return _queue_page("staff/dispatch/_table.html")
 
 
 def _request_or_404(request_id: int):
@@ -52,7 +83,7 @@ def _request_or_404(request_id: int):
     return found
 
 
-def _page(filed, status_form=None, assign_form=None):
+def _page(filed, status_form=None, assign_form=None, comment_form=None):
     """The request's page, with the form that failed showing its errors."""
     executors = services.executors(organization(), keep_id=filed.executor_id)
     return render_template(
@@ -61,8 +92,11 @@ def _page(filed, status_form=None, assign_form=None):
         authors=services.staff_names(filed),
         executor=services.executor_of(filed),
         apartment=services.names_an_apartment(filed),
+        deadlines=deadlines_of(filed.organization_id),
+        reopened_because=reopen_reason(filed) if filed.status == "reopened" else "",
         status_form=status_form or StatusForm(filed.status, formdata=None),
         assign_form=assign_form or AssignForm(executors, formdata=None, executor=filed.executor_id),
+        comment_form=comment_form or StaffCommentForm(formdata=None),
     )
 
 
@@ -82,10 +116,23 @@ def status(request_id):
     if not form.validate_on_submit():
         return _page(filed, status_form=form)
     audit.record("dispatch.status", target=filed, details=f"{filed.status} → {form.status.data}")
-    change_status(filed, form.status.data, form.comment.data, current_user)
-    # A request taken by phone has no author in the cabinet: nobody is e-mailed, and the message does not say so.
-    changed = messages.STAFF_DISPATCH_STATUS_CHANGED if filed.user_id else messages.STAFF_DISPATCH_STATUS_SET
+    emailed = change_status(filed, form.status.data, form.comment.data, current_user)
+    # With nobody to e-mail (a common area, no tenant with a confirmed e-mail), the message does not promise one.
+    changed = messages.STAFF_DISPATCH_STATUS_CHANGED if emailed else messages.STAFF_DISPATCH_STATUS_SET
     notify(changed, number=filed.id, status=STATUS_LABELS[filed.status])
+    return redirect(url_for("staff_dispatch.show", request_id=filed.id))
+
+
+@bp.route("/<int:request_id>/comment", methods=["POST"])
+@staff_required("dispatcher")
+def comment(request_id):
+    """Write to the request's tenants without changing its status; they get an e-mail."""
+    filed = _request_or_404(request_id)
+    form = StaffCommentForm()
+    if not form.validate_on_submit():
+        return _page(filed, comment_form=form)
+    emailed = answer(filed, current_user, form.text.data)
+    notify(messages.STAFF_DISPATCH_COMMENTED if emailed else messages.STAFF_DISPATCH_COMMENT_SAVED, count=emailed)
     return redirect(url_for("staff_dispatch.show", request_id=filed.id))
 
 
@@ -112,6 +159,7 @@ def print_view(request_id):
         filed=filed,
         executor=services.executor_of(filed),
         apartment=services.names_an_apartment(filed),
+        deadlines=deadlines_of(filed.organization_id),
     )
 
 
@@ -139,3 +187,17 @@ def new():
         notify(messages.STAFF_DISPATCH_FILED, number=filed.id)
         return redirect(url_for("staff_dispatch.show", request_id=filed.id))
     return render_template("staff/dispatch/new.html", form=form)
+
+
+@bp.route("/deadlines", methods=["GET", "POST"])
+@staff_required("admin")
+def deadlines():
+    """The hours the company gives itself for each category of request; an empty field is DISPATCH_OVERDUE_HOURS."""
+    company, default = organization(), current_app.config["DISPATCH_OVERDUE_HOURS"]
+    saved = {key: str(hours) for key, hours in set_hours(company.id).items()}
+    form = DeadlinesForm(data=saved)
+    if form.validate_on_submit():
+        changed = save_hours(company, form.hours(), current_user)
+        notify(messages.STAFF_DISPATCH_DEADLINES_SAVED if changed else messages.STAFF_DISPATCH_DEADLINES_UNCHANGED)
+        return redirect(url_for("staff_dispatch.deadlines"))
+    return render_template("staff/dispatch/deadlines.html", form=form, default=default)

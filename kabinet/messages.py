@@ -261,3 +261,9 @@ DISPATCH_TOO_OFTEN = Message(
 SUBMISSIONS_TOO_OFTEN = Message(
     _l("Вы отправляете слишком часто. Написанное осталось в форме: отправьте его %(wait)s."), "warning"
 )
+
+# issue 10: organization («Организация»: settings and houses)
+ORGANIZATION_SAVED = Message(_l("Настройки организации сохранены."), "success")
+ORGANIZATION_UNCHANGED = Message(_l("Ничего не изменилось: сохранять нечего."), "info")
+HOUSE_ADDED = Message(_l("Дом «%(address)s» добавлен."), "success")
+HOUSE_RENAMED = Message(_l("Адрес дома изменён: теперь везде «%(address)s»."), "success")

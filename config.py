@@ -68,10 +68,11 @@ class Config:
     # How many reverse proxies (nginx...) stand in front: their X-Forwarded-For tells the visitor's real address.
     PROXY_COUNT = _int("PROXY_COUNT", 0)
 
+    # What the organization starts with (kabinet.organizations); the admin's «Организация» is the source after that.
     COMPANY_NAME = _env("COMPANY_NAME", "УК «Наш дом»")
     COMPANY_PHONE = _env("COMPANY_PHONE", "+7 (3952) 599-018")
     COMPANY_EMAIL = _env("COMPANY_EMAIL", "info@example.org")
-    AGREEMENT_FILE = _env("AGREEMENT_FILE")
+    AGREEMENT_FILE = _env("AGREEMENT_FILE")  # while the organization has no agreement text of its own
 
     PASSWORD_MIN_LENGTH = _int("PASSWORD_MIN_LENGTH", 8)
     STAFF_PASSWORD_MIN_LENGTH = _int("STAFF_PASSWORD_MIN_LENGTH", 12)

@@ -61,8 +61,8 @@ def build(url: str, accounts: int, with_history: int, months: int) -> dict:
     with app.app_context():
         upgrade()
         organization = default_organization()
-        organization.inn, organization.bic = "3808123456", "042520607"
-        organization.bank_name, organization.settlement_account = "ПАО Сбербанк", "40702810918350001234"
+        organization.inn, organization.bic = "3808123457", "042520607"
+        organization.bank_name, organization.settlement_account = "ПАО Сбербанк", "40702810818350001234"
         organization.correspondent_account = "30101810900000000607"
         user = User(
             login=LOGIN,

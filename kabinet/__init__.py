@@ -29,6 +29,7 @@ FEATURES = (
     "staff.imports",
     "staff.content",
     "staff.tenants",
+    "staff.organization",
 )
 
 
@@ -94,6 +95,7 @@ def register_extensions(app):
     from kabinet import (
         filters,
         models,  # noqa: F401 -- the models must be known before migrations compare them
+        organizations,
         outbox,
         social,
     )
@@ -110,6 +112,7 @@ def register_extensions(app):
     bootstrap.init_app(app)
     outbox.init_app(app)
     filters.init_app(app)
+    organizations.init_app(app)  # `company` in every template: the organization the page or e-mail speaks for
     social.init_app(app)  # the Authlib clients of the providers in SOCIAL_PROVIDERS
 
 

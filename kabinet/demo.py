@@ -116,9 +116,9 @@ def load() -> str | None:
 
 def _organization():
     organization = default_organization()
-    organization.inn, organization.kpp = "3808123456", "380801001"
+    organization.inn, organization.kpp = "3808123457", "380801001"
     organization.bank_name, organization.bic = "Байкальский банк ПАО Сбербанк", "042520607"
-    organization.settlement_account = "40702810918350001234"
+    organization.settlement_account = "40702810818350001234"
     organization.correspondent_account = "30101810900000000607"
     organization.address = "г. Иркутск, ул. Ленина, д. 5, офис 1"
     organization.dispatch_phone = "+7 (3952) 599-000"

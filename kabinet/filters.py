@@ -5,6 +5,7 @@ import re
 import phonenumbers
 from flask import current_app
 from flask_babel import format_datetime, get_locale
+from markupsafe import Markup, escape
 
 BROWSERS = [
     ("Edg", "Edge"),
@@ -62,9 +63,17 @@ def datetime(value) -> str:
     return format_datetime(value, "short") if value else ""
 
 
+def paragraphs(text: str | None) -> Markup:
+    """Plain text someone typed (the agreement, a signature) as HTML: escaped, each blank line starting a paragraph,
+    each line break kept."""
+    blocks = [block.strip() for block in re.split(r"\n\s*\n", text or "") if block.strip()]
+    return Markup("\n").join(Markup("<p>%s</p>") % Markup("<br>\n").join(map(escape, b.split("\n"))) for b in blocks)
+
+
 def init_app(app):
     app.add_template_filter(phone, "phone")
     app.add_template_filter(tel, "tel")
     app.add_template_filter(browser, "browser")
     app.add_template_filter(datetime, "datetime")
+    app.add_template_filter(paragraphs, "paragraphs")
     app.add_template_global(get_locale, "get_locale")

@@ -284,3 +284,9 @@ STAFF_DISPATCH_COMMENT_SAVED = Message(
 )
 STAFF_DISPATCH_DEADLINES_SAVED = Message(_l("Сроки выполнения заявок сохранены."), "success")
 STAFF_DISPATCH_DEADLINES_UNCHANGED = Message(_l("Сроки не изменились."), "info")
+
+# issue 10: organization («Организация»: settings and houses)
+ORGANIZATION_SAVED = Message(_l("Настройки организации сохранены."), "success")
+ORGANIZATION_UNCHANGED = Message(_l("Ничего не изменилось: сохранять нечего."), "info")
+HOUSE_ADDED = Message(_l("Дом «%(address)s» добавлен."), "success")
+HOUSE_RENAMED = Message(_l("Адрес дома изменён: теперь везде «%(address)s»."), "success")

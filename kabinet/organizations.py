@@ -1,27 +1,64 @@
-"""Which organization an action is about: the only one of a small installation, or one named among several."""
+"""Which organization an action is about: the only one of a small installation, one named among several, or the one
+a page or an e-mail speaks for (its name in the header and the e-mail's From, its phone, its signature)."""
 
-from flask import current_app
+from flask import current_app, has_request_context
+from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from kabinet.extensions import db
-from kabinet.models import Organization
+from kabinet.models import Account, AccountBinding, Organization, User
 
 
 class UnknownOrganization(Exception):
     """No organization, or more than one, answers to what was asked."""
 
 
+def _first_run() -> Organization:
+    """The organization the COMPANY_* settings describe: what an empty installation starts with, not yet stored."""
+    config = current_app.config
+    return Organization(name=config["COMPANY_NAME"], phones=config["COMPANY_PHONE"], email=config["COMPANY_EMAIL"])
+
+
+def _installation() -> Organization | None:
+    """The installation's own organization, the first one stored; None before there is any."""
+    return db.session.scalar(select(Organization).order_by(Organization.id).limit(1))
+
+
 def default_organization() -> Organization:
-    """The installation's organization, made from the COMPANY_* settings on first use."""
-    organization = db.session.scalar(select(Organization).order_by(Organization.id).limit(1))
+    """The installation's organization, made from the COMPANY_* settings on first use; after that the admin's
+    settings («Организация») are the only source."""
+    organization = _installation()
     if organization is None:
-        config = current_app.config
-        organization = Organization(
-            name=config["COMPANY_NAME"], phones=config["COMPANY_PHONE"], email=config["COMPANY_EMAIL"]
-        )
+        organization = _first_run()
         db.session.add(organization)
         db.session.flush()
     return organization
+
+
+def organizations_of(user: User) -> list[Organization]:
+    """The organizations of the user's bound accounts, the first bound account's first; none for a visitor."""
+    if not user.is_authenticated:
+        return []
+    query = (
+        select(Organization)
+        .join(Account, Account.organization_id == Organization.id)
+        .join(AccountBinding, AccountBinding.account_id == Account.id)
+        .where(AccountBinding.user_id == user.id)
+        .order_by(AccountBinding.created_at, AccountBinding.id)
+    )
+    return list(dict.fromkeys(db.session.scalars(query)))
+
+
+def current_organization() -> Organization:
+    """The organization the page or e-mail being made speaks for: a staff user's own, a tenant's first account's,
+    else the installation's. It writes nothing: before the installation has one, the COMPANY_* settings stand in."""
+    user = current_user if has_request_context() else None
+    if user is not None and user.is_authenticated:
+        if user.organization_id:  # a staff user; db.session.get finds the one the staff view loaded without a query
+            return db.session.get(Organization, user.organization_id)
+        if own := organizations_of(user):
+            return own[0]
+    return _installation() or _first_run()
 
 
 def find_organization(reference: str | None) -> Organization:
@@ -42,3 +79,12 @@ def find_organization(reference: str | None) -> Organization:
 def organizations() -> list[Organization]:
     """Every organization, by name."""
     return db.session.scalars(select(Organization).order_by(Organization.name)).all()
+
+
+def init_app(app):
+    """Give every template, e-mails too, `company`: the current organization (a template rendered with an explicit
+    `company` keeps its own)."""
+
+    @app.context_processor
+    def _company():
+        return {"company": current_organization()}

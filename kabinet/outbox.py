@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from kabinet.clock import utcnow
 from kabinet.extensions import db
 from kabinet.models import OutboxMessage
+from kabinet.organizations import current_organization
 
 CLAIM_FOR = timedelta(minutes=5)
 SMTP_TIMEOUT = 30  # seconds
@@ -31,11 +32,23 @@ LINK = re.compile(r"https?://\S+")
 
 
 def compose(to: str, template: str, **context) -> OutboxMessage:
-    """Render email/<template>.txt (its first line is the subject) and .html into a message, not yet queued."""
-    text = render_template(f"email/{template}.txt", **context)
-    html = render_template(f"email/{template}.html", **context)
+    """Render email/<template>.txt (its first line is the subject) and .html into a message, not yet queued.
+
+    The e-mail speaks for `organization` when the caller names one, else for the current one (kabinet.organizations):
+    its name is the sender's, and its signature ends the text here and the HTML in email/layout.html."""
+    company = context.get("organization") or current_organization()
+    text = render_template(f"email/{template}.txt", company=company, **context)
+    html = render_template(f"email/{template}.html", company=company, **context)
     subject, _, body_text = text.partition("\n")
-    return OutboxMessage(recipient=to, subject=subject.strip(), body_text=body_text.lstrip("\n"), body_html=html)
+    if company.email_signature:
+        body_text = f"{body_text.rstrip()}\n\n-- \n{company.email_signature}\n"
+    return OutboxMessage(
+        recipient=to,
+        subject=subject.strip(),
+        sender_name=company.name,
+        body_text=body_text.lstrip("\n"),
+        body_html=html,
+    )
 
 
 def queue(to: str, template: str, **context) -> OutboxMessage:
@@ -122,7 +135,8 @@ def _as_email(message: OutboxMessage) -> EmailMessage:
     sender = config["MAIL_DEFAULT_SENDER"]
     email = EmailMessage()
     email["Subject"] = message.subject
-    email["From"] = Address(display_name=config["COMPANY_NAME"], addr_spec=sender)
+    # A message queued before senders were stored has no name: the installation's organization stands in.
+    email["From"] = Address(display_name=message.sender_name or current_organization().name, addr_spec=sender)
     email["To"] = message.recipient
     email["Date"] = formatdate(usegmt=True)
     email["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)

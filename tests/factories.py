@@ -15,11 +15,11 @@ from kabinet.organizations import default_organization
 
 REQUISITES = {
     "name": "УК «Наш дом»",
-    "inn": "3808123456",
+    "inn": "3808123457",
     "kpp": "380801001",
     "bank_name": "ПАО Сбербанк",
     "bic": "042520607",
-    "settlement_account": "40702810918350001234",
+    "settlement_account": "40702810818350001234",
     "correspondent_account": "30101810900000000607",
     "address": "г. Иркутск, ул. Ленина, д. 1, офис 3",
     "phones": "+7 (3952) 599-018",

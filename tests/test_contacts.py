@@ -39,15 +39,22 @@ def test_contacts_are_public_and_show_the_organizations_data(app, client):
     assert 'href="/contacts/feedback"' in html
 
 
-def test_empty_contacts_fall_back_to_the_company_settings(make_app):
+def test_an_empty_installation_shows_the_company_settings(make_app):
     app = make_app(COMPANY_NAME="УК «Рассвет»", COMPANY_PHONE="8 (3952) 111-222", COMPANY_EMAIL="office@rassvet.ru")
-    with app.app_context():
-        db.session.add(Organization(name=""))
-        db.session.commit()
     html = page(app.test_client().get("/contacts/"))
     assert "УК «Рассвет»" in html and 'href="mailto:office@rassvet.ru"' in html
     assert 'href="tel:+73952111222">8 (3952) 111-222</a>' in html
     assert "Аварийно-диспетчерская служба" not in html and "Часы работы" not in html
+
+
+def test_what_the_organization_left_empty_is_not_shown_and_the_settings_do_not_fill_it(app, client):
+    with app.app_context():
+        organization = default_organization()
+        organization.phones = organization.email = ""
+        db.session.commit()
+    html = page(client.get("/contacts/"))
+    assert "УК «Наш дом»" in html  # the first-run name, from COMPANY_NAME
+    assert "tel:" not in html and "mailto:" not in html and "Телефоны" not in html
 
 
 def test_several_phones_are_each_a_link(app, client):
@@ -113,7 +120,7 @@ def test_a_visitor_sends_feedback_and_it_reaches_the_company_by_email(app, clien
 
 def test_the_email_goes_to_the_chosen_organization_or_the_company_address(app, client, mailbox, deliver):
     make_account(app)
-    klen_id = other_organization(app)  # no e-mail of its own: COMPANY_EMAIL gets it
+    klen_id = other_organization(app)  # no e-mail of its own: the installation's organization's gets it
     form = page(client.get("/contacts/feedback"))
     assert "ТСЖ «Клён»" in form and "Управляющая компания" in form
     client.post("/contacts/feedback", data={**MESSAGE, "organization": klen_id})

@@ -72,11 +72,11 @@ def decode_qr(png: bytes, tmp_path) -> str:
 def test_payload_carries_every_field_of_the_standard(app, account):
     assert payload_of(app, account) == {
         "Name": REQUISITES["name"],
-        "PersonalAcc": "40702810918350001234",
+        "PersonalAcc": "40702810818350001234",
         "BankName": "ПАО Сбербанк",
         "BIC": "042520607",
         "CorrespAcc": "30101810900000000607",
-        "PayeeINN": "3808123456",
+        "PayeeINN": "3808123457",
         "KPP": "380801001",
         "persAcc": "100101",
         "Sum": "276350",
@@ -191,7 +191,7 @@ def test_receipt_page_shows_the_payment_document(tenant, account):
     html = page(response)
     assert response.headers["Cache-Control"] == "no-store"
     seen = text(html)
-    for requisite in ("УК «Наш дом»", "ИНН 3808123456, КПП 380801001", "Расчётный счёт 40702810918350001234",
+    for requisite in ("УК «Наш дом»", "ИНН 3808123457, КПП 380801001", "Расчётный счёт 40702810818350001234",
                       "Банк: ПАО Сбербанк, БИК 042520607", "Корр. счёт 30101810900000000607"):  # fmt: skip
         assert requisite in seen
     assert "Петров Иван Сергеевич" in seen and "г. Иркутск, ул. Ленина, д. 5, кв. 1" in seen
@@ -285,7 +285,7 @@ def test_pdf_is_the_same_receipt_with_its_qr_code(tenant, account, app, tmp_path
     reader = PdfReader(io.BytesIO(response.data))
     assert len(reader.pages) == 1
     seen = " ".join(reader.pages[0].extract_text().replace("\xa0", " ").split())
-    for expected in ("Единый платёжный документ", "за ноябрь 2026", "УК «Наш дом»", "ИНН 3808123456",
+    for expected in ("Единый платёжный документ", "за ноябрь 2026", "УК «Наш дом»", "ИНН 3808123457",
                      "Лицевой счёт № 100101", "Петров Иван Сергеевич", "Содержание жилья", "Холодное водоснабжение",
                      "1 656,15", "225,60", f"Итого к оплате {TO_PAY} ₽"):  # fmt: skip
         assert expected in seen, expected

@@ -18,6 +18,7 @@ from kabinet.models import (
     Announcement,
     BindingRequest,
     BookEntry,
+    Building,
     DispatchEvent,
     DispatchPhoto,
     DispatchRequest,
@@ -42,6 +43,7 @@ ALLOWED = {
     "staff_imports": {"admin", "accountant"},
     "staff_tenants": {"admin", "accountant"},
     "staff_content": {"admin", "dispatcher"},
+    "staff_organization": {"admin"},
 }
 # Exceptions within an area: every staff user sets up their own second factor and may post announcements.
 ALLOWED_BY_ENDPOINT_PREFIX = {"staff_team.two_factor": EVERYONE, "staff_content.announcement": EVERYONE}
@@ -88,6 +90,7 @@ def ids(app):
         found["photo"] = request.photos[0].id
         found["reading"] = db.session.scalar(select(Reading.id))
         found["binding"] = db.session.scalar(select(AccountBinding.id).where(AccountBinding.account_id == account))
+        found["building"] = db.session.scalar(select(Building.id))
     return {**found, "account": account, "second_account": second, "meter": meter, "tenant": tenant, "clerk": clerk}
 
 

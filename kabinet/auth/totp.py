@@ -4,7 +4,6 @@ import time
 
 import pyotp
 import segno
-from flask import current_app
 from sqlalchemy import delete, func, select
 
 from kabinet import audit, codes
@@ -12,6 +11,7 @@ from kabinet.clock import utcnow
 from kabinet.extensions import db
 from kabinet.limits import check_secret
 from kabinet.models import RecoveryCode, User
+from kabinet.organizations import current_organization
 
 RECOVERY_CODES = 10
 RECOVERY_CODE_LENGTH = 10
@@ -34,7 +34,7 @@ def draft_secret(user: User) -> str:
 
 def qr_code(user: User, secret: str) -> str:
     """The QR code an authenticator app scans, as a data: URI (the CSP allows data: images, not inline scripts)."""
-    uri = pyotp.TOTP(secret).provisioning_uri(name=user.login, issuer_name=current_app.config["COMPANY_NAME"])
+    uri = pyotp.TOTP(secret).provisioning_uri(name=user.login, issuer_name=current_organization().name)
     return segno.make(uri, error="m").svg_data_uri(scale=4)
 
 

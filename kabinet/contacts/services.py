@@ -1,22 +1,19 @@
 """Whose contacts a visitor sees, how they read, and the "Обратная связь" message that reaches the staff."""
 
-import re
 from datetime import timedelta
 from typing import NamedTuple
 
-from flask import current_app
 from sqlalchemy import select
 
 from kabinet import outbox
 from kabinet.clock import utcnow
 from kabinet.extensions import db
 from kabinet.filters import tel
-from kabinet.models import Account, AccountBinding, Feedback, Organization, User
-from kabinet.organizations import default_organization, organizations
+from kabinet.models import Feedback, Organization, User
+from kabinet.organizations import default_organization, organizations, organizations_of
 
 # A second identical message within this time is a double click or a refresh, not a new message.
 REPEAT_WINDOW = timedelta(minutes=1)
-PHONE_SEPARATORS = re.compile(r"[,;]")
 
 
 class Phone(NamedTuple):
@@ -25,7 +22,7 @@ class Phone(NamedTuple):
 
 
 class Card(NamedTuple):
-    """An organization's contacts as the contacts page shows them, the COMPANY_* settings filling the gaps."""
+    """An organization's contacts as the contacts page shows them."""
 
     organization_id: int
     name: str
@@ -34,20 +31,6 @@ class Card(NamedTuple):
     dispatch_phone: Phone | None
     email: str
     opening_hours: str
-
-
-def organizations_of(user: User) -> list[Organization]:
-    """The organizations of the user's bound accounts, the first bound account's first; none for a visitor."""
-    if not user.is_authenticated:
-        return []
-    query = (
-        select(Organization)
-        .join(Account, Account.organization_id == Organization.id)
-        .join(AccountBinding, AccountBinding.account_id == Account.id)
-        .where(AccountBinding.user_id == user.id)
-        .order_by(AccountBinding.created_at, AccountBinding.id)
-    )
-    return list(dict.fromkeys(db.session.scalars(query)))
 
 
 def home_organization(user: User) -> Organization:
@@ -61,16 +44,14 @@ def phone_link(text: str) -> Phone:
 
 
 def card(organization: Organization) -> Card:
-    """The contacts of one organization; an installation that never filled them shows its COMPANY_* settings."""
-    config = current_app.config
-    phones = [p for p in PHONE_SEPARATORS.split(organization.phones or config["COMPANY_PHONE"]) if p.strip()]
+    """The contacts of one organization as its admin entered them («Организация»); what is empty is not shown."""
     return Card(
         organization_id=organization.id,
-        name=organization.name or config["COMPANY_NAME"],
+        name=organization.name,
         address=organization.address,
-        phones=[phone_link(p) for p in phones],
+        phones=[phone_link(p) for p in organization.phone_list],
         dispatch_phone=phone_link(organization.dispatch_phone) if organization.dispatch_phone else None,
-        email=organization.email or config["COMPANY_EMAIL"],
+        email=organization.email,
         opening_hours=organization.opening_hours,
     )
 
@@ -81,8 +62,8 @@ def cards_for(user: User) -> list[Card]:
 
 
 def staff_address(organization: Organization) -> str:
-    """Where the organization reads its mail."""
-    return organization.email or current_app.config["COMPANY_EMAIL"]
+    """Where the organization reads its mail: its own e-mail, else the installation's organization's (may be empty)."""
+    return organization.email or default_organization().email
 
 
 def send_feedback(organization: Organization, user: User | None, name: str, contact: str, message: str) -> Feedback:
@@ -104,6 +85,7 @@ def send_feedback(organization: Organization, user: User | None, name: str, cont
     )
     db.session.add(feedback)
     db.session.flush()
-    outbox.queue(staff_address(organization), "contacts/feedback", feedback=feedback, organization=organization)
+    if address := staff_address(organization):  # without one the staff still read it at «Обратная связь»
+        outbox.queue(address, "contacts/feedback", feedback=feedback, organization=organization)
     db.session.commit()
     return feedback

@@ -8,7 +8,6 @@ call the same rules, and the tests call them without a request.
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
@@ -62,10 +61,10 @@ PER_PAGE = 20
 
 
 def dispatch_phone(organization_id: int | None = None) -> str:
-    """The phone of the organization's dispatch service; the company's phone where none is known."""
+    """The phone of the organization's dispatch service; the organization's own phone where none is known."""
     organization = db.session.get(Organization, organization_id) if organization_id else None
     organization = organization or default_organization()
-    return organization.dispatch_phone or current_app.config["COMPANY_PHONE"]
+    return organization.dispatch_phone or organization.phone
 
 
 def _visible_to(user: User):

@@ -1,9 +1,13 @@
 """The management company (or association) and its houses."""
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+import re
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kabinet.extensions import db
+
+PHONE_SEPARATORS = re.compile(r"[,;]")
 
 
 class Organization(db.Model):
@@ -15,6 +19,7 @@ class Organization(db.Model):
     name: Mapped[str] = mapped_column(String(255))
     inn: Mapped[str] = mapped_column(String(12), default="")
     kpp: Mapped[str] = mapped_column(String(9), default="")
+    ogrn: Mapped[str] = mapped_column(String(15), default="")  # ОГРН, or ОГРНИП (15 digits) of an entrepreneur
     bank_name: Mapped[str] = mapped_column(String(255), default="")
     bic: Mapped[str] = mapped_column(String(9), default="")
     settlement_account: Mapped[str] = mapped_column(String(20), default="")
@@ -28,8 +33,22 @@ class Organization(db.Model):
     readings_from_day: Mapped[int] = mapped_column(default=1)
     readings_until_day: Mapped[int] = mapped_column(default=31)
     staff_totp_required: Mapped[bool] = mapped_column(default=False)  # the admin requires a second factor of all staff
+    # Plain text the admin writes; empty: the agreement page shows AGREEMENT_FILE or the built-in text, e-mails end
+    # without a signature.
+    agreement: Mapped[str] = mapped_column(Text, default="")
+    email_signature: Mapped[str] = mapped_column(Text, default="")
 
     buildings: Mapped[list["Building"]] = relationship(back_populates="organization", order_by="Building.address")
+
+    @property
+    def phone_list(self) -> list[str]:
+        """The phones as the staff typed them, one by one (they separate them with commas or semicolons)."""
+        return [p.strip() for p in PHONE_SEPARATORS.split(self.phones or "") if p.strip()]
+
+    @property
+    def phone(self) -> str:
+        """The phone the header shows: the first one."""
+        return next(iter(self.phone_list), "")
 
     def __repr__(self) -> str:
         return f"<Organization {self.name}>"

@@ -1,11 +1,14 @@
-"""The counters of the public home page, as the manual shows them: requests filed, houses and accounts connected."""
+"""The public pages' content: the home page's counters (requests filed, houses and accounts connected) and the
+user agreement's text."""
 
 from dataclasses import dataclass
+from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import distinct, func, select
 
 from kabinet.extensions import db
-from kabinet.models import AccountBinding, Building, DispatchRequest
+from kabinet.models import AccountBinding, Building, DispatchRequest, Organization
 
 
 @dataclass
@@ -27,3 +30,12 @@ def counters() -> Counters:
         )
     ).one()
     return Counters(*row)
+
+
+def agreement_text(organization: Organization) -> str | None:
+    """The agreement as plain text: the one the organization's admin wrote, else AGREEMENT_FILE's (how an
+    installation set it before the admin could); None for the built-in text."""
+    if organization.agreement:
+        return organization.agreement
+    path = current_app.config["AGREEMENT_FILE"]
+    return Path(path).read_text(encoding="utf-8") if path else None

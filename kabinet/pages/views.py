@@ -1,12 +1,10 @@
 """Public pages: the home page, the user agreement, the language switch."""
 
-from pathlib import Path
-
 from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user
-from markupsafe import Markup, escape
 
 from kabinet.auth.forms import LoginForm
+from kabinet.organizations import current_organization
 from kabinet.pages import services
 from kabinet.pages.forms import LanguageForm
 from kabinet.urls import safe_next
@@ -26,10 +24,8 @@ def index():
 
 @bp.route("/agreement")
 def agreement():
-    """The user agreement: AGREEMENT_FILE's text when set, the bundled one otherwise."""
-    path = current_app.config["AGREEMENT_FILE"]
-    text = Markup("<br>\n").join(escape(Path(path).read_text(encoding="utf-8")).split("\n")) if path else None
-    return render_template("pages/agreement.html", custom_text=text)
+    """The user agreement: the organization's own text, else AGREEMENT_FILE's, else the bundled one."""
+    return render_template("pages/agreement.html", custom_text=services.agreement_text(current_organization()))
 
 
 @bp.route("/language", methods=["POST"])

@@ -72,6 +72,9 @@ ACTION_LABELS = {
     "announcement.update": _l("Объявление изменено"),
     "announcement.delete": _l("Объявление удалено"),
     "announcement.email": _l("Объявление разослано по почте"),
+    "organization.update": _l("Настройки организации изменены"),
+    "house.add": _l("Дом добавлен"),
+    "house.rename": _l("Адрес дома изменён"),
 }
 
 # What a recorded row ("users:6", see kabinet.audit) is called in the log: «пользователь № 6».

@@ -1,0 +1,157 @@
+"""The organization's settings form, checked as a bank checks requisites, and a house's address."""
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from wtforms import IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from kabinet import requisites
+from kabinet.forms import Form, NormalizedEmail, strip
+from kabinet.models import Building, Organization
+from kabinet.models.organization import PHONE_SEPARATORS
+from kabinet.staff.organization.services import LABELS, address_taken
+
+PHONE = re.compile(r"\+?[\d\s().-]+")
+DAY_OF_MONTH = _l("Укажите число месяца от 1 до 31.")
+ADDRESS_TAKEN = _l("У организации уже есть дом с таким адресом.")
+
+
+def without_spaces(value):
+    """Numbers copied from a bank's letter come with spaces: "40702 810 8 1835 0001234"."""
+    return "".join(value.split()) if isinstance(value, str) else value
+
+
+def plain_lines(value):
+    """A browser sends a textarea's line breaks as CRLF; the text is kept, and e-mailed, with plain ones."""
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
+def upper(value):
+    """КПП's letters are Latin capitals; "7736ab001" typed is "7736AB001" meant."""
+    return value.upper() if isinstance(value, str) else value
+
+
+class Requisite:
+    """Check a field with one of kabinet.requisites' check_* functions (which read the БИК where they need it)."""
+
+    def __init__(self, check, with_bic=False):
+        self.check, self.with_bic = check, with_bic
+
+    def __call__(self, form, field):
+        arguments = (field.data, form.bic.data or "") if self.with_bic else (field.data,)
+        try:
+            self.check(*arguments)
+        except requisites.Invalid as invalid:
+            raise ValidationError(invalid.message) from None
+
+
+def _is_phone(text: str) -> bool:
+    """A phone as people write it: digits with +, spaces, brackets, dots or dashes; 5 digits (a local number) to 15."""
+    return bool(PHONE.fullmatch(text)) and 5 <= sum(c.isdigit() for c in text) <= 15
+
+
+def phones_only(form, field):
+    """Phones, separated by commas or semicolons, each of digits and the usual signs."""
+    if not all(_is_phone(p.strip()) for p in PHONE_SEPARATORS.split(field.data) if p.strip()):
+        raise ValidationError(_l("Телефоны пишите через запятую, цифрами, например: +7 (3952) 599-018, 25-25-25."))
+
+
+def one_phone(form, field):
+    """One phone: the dispatch service's, which a tenant dials in an emergency."""
+    if not _is_phone(field.data):
+        raise ValidationError(_l("Укажите один телефон цифрами, например +7 (3952) 599-019."))
+
+
+def text_field(name, max_length, *validators, **kwargs):
+    """A setting typed as a line of text; empty allowed unless a validator says otherwise."""
+    limit = Length(max=max_length, message=_l("Не длиннее %(max)d символов.", max=max_length))
+    return StringField(LABELS[name], filters=[strip], validators=[*validators, limit], **kwargs)
+
+
+def number_field(name, check, with_bic=False, filters=()):
+    """A requisite made of digits, checked only when typed: a company fills its requisites over time."""
+    return StringField(
+        LABELS[name],
+        filters=[without_spaces, *filters],
+        validators=[Optional(), Requisite(check, with_bic)],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+
+
+class DayOfMonthField(IntegerField):
+    """A day of the month typed as a number; anything else is refused beside the field in our words."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(DAY_OF_MONTH) from None
+
+
+def day_field(name):
+    """One end of the readings window, a day of the month (both ends required; «с» after «по» crosses the month)."""
+    return DayOfMonthField(
+        LABELS[name],
+        validators=[InputRequired(DAY_OF_MONTH), NumberRange(min=1, max=31, message=DAY_OF_MONTH)],
+        render_kw={"inputmode": "numeric"},
+    )
+
+
+class OrganizationForm(Form):
+    """Everything a receipt, the contacts page, the readings page, registration and e-mails need of the company."""
+
+    name = text_field("name", 255, DataRequired(_l("Укажите наименование: его видят жители и банк.")))
+    inn = number_field("inn", requisites.check_inn)
+    kpp = number_field("kpp", requisites.check_kpp, filters=[upper])
+    ogrn = number_field("ogrn", requisites.check_ogrn)
+    bank_name = text_field("bank_name", 255)
+    bic = number_field("bic", requisites.check_bic)
+    settlement_account = number_field("settlement_account", requisites.check_settlement_account, with_bic=True)
+    correspondent_account = number_field("correspondent_account", requisites.check_correspondent_account, with_bic=True)
+    address = text_field("address", 255)
+    phones = text_field("phones", 255, Optional(), phones_only, render_kw={"type": "tel", "autocomplete": "off"})
+    dispatch_phone = text_field(
+        "dispatch_phone", 64, Optional(), one_phone, render_kw={"type": "tel", "autocomplete": "off"}
+    )
+    email = text_field("email", 254, Optional(), NormalizedEmail(), render_kw={"type": "email", "inputmode": "email"})
+    opening_hours = text_field("opening_hours", 255)
+    readings_from_day = day_field("readings_from_day")
+    readings_until_day = day_field("readings_until_day")
+    agreement = TextAreaField(
+        LABELS["agreement"],
+        filters=[strip, plain_lines],
+        validators=[Length(max=20000, message=_l("Не длиннее 20 000 символов."))],
+        render_kw={"rows": 12},
+    )
+    email_signature = TextAreaField(
+        LABELS["email_signature"],
+        filters=[strip, plain_lines],
+        validators=[Length(max=1000, message=_l("Не длиннее 1000 символов."))],
+        render_kw={"rows": 4},
+    )
+
+    def values(self) -> dict:
+        """The settings as typed, by the Organization's attribute names."""
+        return {name: self[name].data for name in LABELS}
+
+
+class HouseForm(Form):
+    """A house's address, unique within the organization."""
+
+    address = StringField(
+        _l("Адрес дома"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("Укажите адрес дома.")),
+            Length(max=255, message=_l("Не длиннее 255 символов.")),
+        ],
+    )
+
+    def __init__(self, organization: Organization, house: Building | None = None, *args, **kwargs):
+        super().__init__(*args, obj=house, **kwargs)
+        self.organization, self.house = organization, house
+
+    def validate_address(self, field):
+        if address_taken(self.organization, field.data, self.house):
+            raise ValidationError(ADDRESS_TAKEN)

@@ -1,0 +1,143 @@
+"""The rules of the organization's settings and houses: what a save changes (and the audit log says), unique addresses.
+
+Each function takes models, commits its own change and records it in the audit log, so the views stay a shell and
+the tests call the rules without a request.
+"""
+
+from contextlib import contextmanager
+from typing import NamedTuple
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from kabinet import audit
+from kabinet.extensions import db
+from kabinet.models import Building, Organization, User
+
+# The settings the admin edits, in the page's order, named as the issue and the receipt name them.
+LABELS = {
+    "name": _l("Наименование"),
+    "inn": _l("ИНН"),
+    "kpp": _l("КПП"),
+    "ogrn": _l("ОГРН"),
+    "bank_name": _l("Банк"),
+    "bic": _l("БИК"),
+    "settlement_account": _l("Расчетный счет"),
+    "correspondent_account": _l("Корреспондентский счет"),
+    "address": _l("Адрес"),
+    "phones": _l("Телефоны"),
+    "dispatch_phone": _l("Телефон диспетчерской службы"),
+    "email": _l("E-mail"),
+    "opening_hours": _l("Часы работы"),
+    "readings_from_day": _l("Показания принимаются с"),
+    "readings_until_day": _l("по"),
+    "agreement": _l("Пользовательское соглашение"),
+    "email_signature": _l("Подпись в письмах"),
+}
+# How the audit log names a setting whose label leans on the one before it on the page.
+LOGGED_NAMES = {**LABELS, "readings_until_day": _l("Показания принимаются по")}
+# The log lists changes, it is no archive of texts: a longer value (the agreement) is cut to this many characters.
+LOGGED_LENGTH = 200
+
+
+class Change(NamedTuple):
+    """One setting a save changed."""
+
+    field: str
+    old: object
+    new: object
+
+
+class AddressTaken(Exception):
+    """The organization has a house at this address already."""
+
+
+def changes(organization: Organization, values: dict) -> list[Change]:
+    """What saving `values` (setting -> new value) would change, in the page's order."""
+    return [
+        Change(field, getattr(organization, field), values[field])
+        for field in LABELS
+        if field in values and getattr(organization, field) != values[field]
+    ]
+
+
+def _logged(value) -> str:
+    """A value as the log shows it: «(пусто)» for nothing, a long text cut short."""
+    text = str(value) if value not in (None, "") else _("(пусто)")
+    return text if len(text) <= LOGGED_LENGTH else text[: LOGGED_LENGTH - 1] + "…"
+
+
+def describe(made: list[Change]) -> str:
+    """The changes as the audit log keeps them, in Russian: «ИНН: (пусто) → 3808123457; Банк: … → …»."""
+    with force_locale("ru"):
+        return "; ".join(f"{LOGGED_NAMES[c.field]}: {_logged(c.old)} → {_logged(c.new)}" for c in made)
+
+
+def save_settings(organization: Organization, values: dict, *, by: User) -> list[Change]:
+    """Store the settings and record one audit event listing each changed one with its old and new value; nothing
+    is recorded when nothing changed. The changes made."""
+    made = changes(organization, values)
+    if made:
+        audit.record("organization.update", target=organization, details=describe(made), user=by)
+        for change in made:
+            setattr(organization, change.field, change.new)
+        db.session.commit()
+    return made
+
+
+# --- houses --------------------------------------------------------------------------------------------------------
+
+
+def _same_address(address: str) -> str:
+    """An address as a person reads it: «ул. Ленина, д. 5» and «ул.  ленина, Д. 5» are the same house."""
+    return " ".join(address.split()).casefold()
+
+
+def house_of(organization: Organization, building_id: int) -> Building | None:
+    """The organization's house with this id; None for another organization's, or for no house at all."""
+    building = db.session.get(Building, building_id)
+    return building if building and building.organization_id == organization.id else None
+
+
+def address_taken(organization: Organization, address: str, renamed: Building | None = None) -> bool:
+    """Whether another of the organization's houses has this address, whatever the case and spacing (compared here,
+    not in SQL: SQLite's lower() leaves Cyrillic as it is). A company has hundreds of houses at most."""
+    wanted = _same_address(address)
+    query = select(Building.address).where(Building.organization_id == organization.id)
+    if renamed is not None:
+        query = query.where(Building.id != renamed.id)
+    return any(_same_address(existing) == wanted for existing in db.session.scalars(query))
+
+
+@contextmanager
+def _unique_address():
+    """Store a house's address; another admin who stored the same one a moment ago makes it AddressTaken."""
+    try:
+        yield
+    except IntegrityError:
+        db.session.rollback()
+        raise AddressTaken from None
+
+
+def add_house(organization: Organization, address: str, *, by: User) -> Building:
+    """A new house of the organization, known by its address from now on (accounts are loaded into it by address)."""
+    building = Building(organization_id=organization.id, address=address)
+    with _unique_address():
+        db.session.add(building)
+        db.session.flush()
+        audit.record("house.add", target=building, details=address, user=by)
+        db.session.commit()
+    return building
+
+
+def rename_house(building: Building, address: str, *, by: User) -> None:
+    """Correct a house's address: every page, receipt and list shows the new one, as they all read Building.address."""
+    if building.address == address:
+        return
+    with _unique_address():
+        audit.record("house.rename", target=building, details=f"{building.address} → {address}", user=by)
+        building.address = address
+        db.session.commit()

@@ -1,6 +1,7 @@
 """The back office's home (the dashboard's numbers for a known dataset) and the audit log (filters, admin only)."""
 
 import ast
+import re
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -10,9 +11,10 @@ import pytest
 from kabinet import audit
 from kabinet.clock import local_today, utcnow
 from kabinet.extensions import db
-from kabinet.models import AuditEvent, DispatchRequest, Meter, Reading
+from kabinet.models import AuditEvent, BindingRequest, Building, DispatchRequest, Meter, Reading, User
 from kabinet.organizations import default_organization
 from kabinet.staff import journal, overview
+from kabinet.staff.accounts import bindings, debtors
 from tests.conftest import logged_in, make_user, page, queries
 from tests.factories import add_history, make_account, make_meter, make_staff, other_organization
 
@@ -100,6 +102,106 @@ def test_every_staff_role_sees_the_dashboard(app, role):
 def test_the_dashboard_is_for_staff_only(app, client, user):
     assert "/auth/login" in client.get("/staff/").headers["Location"]
     assert logged_in(app, "ivan").get("/staff/").status_code == 404
+
+
+# --- the numbers open their lists ---------------------------------------------------------------------------------
+
+
+def card_link(shown: str, card: str) -> str | None:
+    """Where the heading of a dashboard card leads, or None when it is plain text."""
+    heading = shown.split(f'data-test="{card}"')[1].split("</h2>")[0]
+    found = re.search(r'<h2[^>]*>\s*<a href="([^"]+)"', heading)
+    return found[1] if found else None
+
+
+def rows_of(shown: str, name: str) -> list[str]:
+    return [" ".join(re.sub(r"<[^>]+>", " ", row).replace("\xa0", " ").split())
+            for row in re.findall(rf'data-test="{name}">(.*?)</(?:tr|li)>', shown, re.S)]  # fmt: skip
+
+
+def test_the_debt_opens_the_debtors_largest_first_with_their_debts(app, dataset):
+    make_staff(app, "accountant")
+    accountant = logged_in(app, "accountant")
+    assert card_link(page(accountant.get("/staff/")), "debt") == "/staff/accounts/debtors"
+    with queries(app) as counted:
+        response = accountant.get("/staff/accounts/debtors")
+    shown = page(response)
+    assert response.status_code == 200 and counted.count <= 10
+    assert rows_of(shown, "debtor") == [
+        "100101 г. Иркутск, ул. Ленина, д. 5, кв. 1 Петров Иван Сергеевич 1 763,50",
+        "100103 г. Иркутск, ул. Ленина, д. 5, кв. 3 Петров Иван Сергеевич 250,25",
+    ]  # not the one paid ahead, the closed one without debt, or another organization's
+    # The total is the dashboard's number.
+    assert "Задолженность 2 013,75 ₽ по 2 лицевым счетам" in shown.replace("\xa0", " ")
+
+
+def test_a_closed_account_with_a_debt_is_a_debtor_too(app, dataset):
+    make_account(app, "100105", premises="5", is_closed=True, opening_balance=Decimal("9000.10"))
+    make_staff(app, "accountant")
+    shown = page(logged_in(app, "accountant").get("/staff/accounts/debtors"))
+    first = rows_of(shown, "debtor")[0]
+    assert first.startswith("100105 закрыт") and first.endswith("9 000,10")
+
+
+def test_the_debtors_are_paged(app, dataset, monkeypatch):
+    monkeypatch.setattr(debtors, "PER_PAGE", 1)
+    make_staff(app, "accountant")
+    accountant = logged_in(app, "accountant")
+    assert [row.split()[0] for row in rows_of(page(accountant.get("/staff/accounts/debtors?page=2")), "debtor")] == [
+        "100103"
+    ]
+    assert "Страница 2 из 2" in page(accountant.get("/staff/accounts/debtors?page=2"))
+
+
+def test_without_debtors_the_list_says_so(app):
+    make_account(app, opening_balance=Decimal("-10.00"))
+    make_staff(app, "accountant")
+    shown = page(logged_in(app, "accountant").get("/staff/accounts/debtors"))
+    assert 'data-test="nothing"' in shown and 'data-test="debtor"' not in shown
+
+
+def test_the_dispatcher_sees_the_debt_but_not_the_list(app, dataset):
+    make_staff(app, "dispatcher")
+    dispatcher = logged_in(app, "dispatcher")
+    assert card_link(page(dispatcher.get("/staff/")), "debt") is None
+    assert dispatcher.get("/staff/accounts/debtors").status_code == 403
+
+
+def ask_to_bind(app, login, first_name, last_name, premises="1", role="owner"):
+    """A tenant's pending request to bind the account at ул. Ленина, д. 5, кв. `premises`."""
+    user_id = make_user(app, login=login, email=f"{login}@example.org", first_name=first_name, last_name=last_name)
+    with app.app_context():
+        building = db.session.scalar(db.select(Building).where(Building.address == "г. Иркутск, ул. Ленина, д. 5"))
+        db.session.add(BindingRequest(user_id=user_id, building_id=building.id, premises=premises, role=role))
+        db.session.commit()
+
+
+def test_pending_binding_requests_open_their_list_with_a_hint_when_the_names_differ(app, dataset):
+    # The owner of 100101 and 100103 is «Петров Иван Сергеевич» (tests/factories.py).
+    ask_to_bind(app, "petrov", "Иван", "ПЕТРОВ")  # the owner, as the file spells him
+    ask_to_bind(app, "sidorova", "Анна", "Сидорова", premises="3")  # somebody else
+    ask_to_bind(app, "wife", "Мария", "Петрова", premises="3", role="resident")  # a resident is not the owner anyway
+    make_staff(app, "accountant")
+    accountant = logged_in(app, "accountant")
+    dashboard = page(accountant.get("/staff/"))
+    assert 'href="/staff/accounts/bindings">заявок на привязку по адресу: 3</a>' in dashboard
+    requests = rows_of(page(accountant.get("/staff/accounts/bindings")), "binding-request")
+    assert len(requests) == 3
+    hint = "Имя заявителя не совпадает с собственником по лицевому счету № {}: Петров Иван Сергеевич."
+    assert "не совпадает" not in requests[0]
+    assert hint.format("100103") in requests[1] and "Анна Сидорова" in requests[1]
+    assert "не совпадает" not in requests[2]
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "owner", "same"),
+    [("Иван", "Петров", "Петров Иван Сергеевич", True), ("иван", "ПЕТРОВ", "петров иван", True),
+     ("Пётр", "Семёнов", "Семенов Петр Ильич", True), ("Иван", "Петров", "ПЕТРОВ И. С.", True),
+     ("Иван", "Петров", "", True), ("Анна", "Петрова", "Петров Иван Сергеевич", False),
+     ("Игорь", "Петров", "Петров Иван Сергеевич", False), ("Иван", "Сидоров", "Петров И. С.", False)],
+)  # fmt: skip
+def test_the_applicant_and_the_owner_are_compared_by_name(first, last, owner, same):
+    assert bindings.same_person(User(first_name=first, last_name=last), owner) is same
 
 
 # --- the audit log -----------------------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ ALLOWED = {
     "staff_dispatch": {"admin", "dispatcher"},
     "staff_dispatch.deadlines": {"admin"},  # what the company promises its tenants
     "staff_accounts": {"admin", "accountant"},
+    "staff_accounts.debtors": {"admin", "accountant"},  # the dashboard's debt, by account: not the dispatcher's
     "staff_imports": {"admin", "accountant"},
     "staff_tenants": {"admin", "accountant"},
     "staff_content": {"admin", "dispatcher"},

@@ -8,6 +8,7 @@ call the same rules, and the tests call them without a request.
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload, selectinload

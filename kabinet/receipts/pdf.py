@@ -2,6 +2,7 @@
 
 import io
 import tempfile
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -12,7 +13,17 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from kabinet.receipts.services import Receipt, money, month_name, payment_payload, qr_png, quantity, tariff
+from kabinet.receipts.services import (
+    QR_UNAVAILABLE,
+    Receipt,
+    money,
+    month_name,
+    no_payment_needed,
+    payee_lines,
+    qr_png,
+    quantity,
+    tariff,
+)
 
 WIDTH = 186  # A4 less 12 mm margins
 QR_SIZE = 40
@@ -44,8 +55,8 @@ def _fonts() -> tuple[tempfile.TemporaryDirectory, dict[str, Path]]:
     return folder, paths
 
 
-def receipt_pdf(receipt: Receipt) -> bytes:
-    """The PDF of the receipt."""
+def receipt_pdf(receipt: Receipt, today: date) -> bytes:
+    """The PDF of the receipt, printed on `today` (a receipt that needs no payment says so as of that day)."""
     pdf = FPDF(format="A4")
     pdf.set_margins(12, 12, 12)
     pdf.set_auto_page_break(True, 12)
@@ -56,7 +67,7 @@ def receipt_pdf(receipt: Receipt) -> bytes:
     _header(pdf, receipt)
     _payee(pdf, receipt)
     _payer(pdf, receipt)
-    _summary(pdf, receipt)
+    _summary(pdf, receipt, no_payment_needed(receipt, today))
     _services(pdf, receipt)
     return bytes(pdf.output())
 
@@ -77,19 +88,21 @@ def _payee(pdf: FPDF, receipt: Receipt) -> None:
     text_width = WIDTH - QR_SIZE - 6
     _line(pdf, _("Получатель платежа"), 8, width=text_width)
     _line(pdf, organization.name, 10, "B", text_width)
-    for text in (
-        _("ИНН %(inn)s, КПП %(kpp)s", inn=organization.inn, kpp=organization.kpp),
-        _("Расчётный счёт %(account)s", account=organization.settlement_account),
-        _("Банк: %(bank)s, БИК %(bic)s", bank=organization.bank_name, bic=organization.bic),
-        _("Корр. счёт %(account)s", account=organization.correspondent_account),
-        ", ".join(filter(None, (organization.address, organization.phones))),
-    ):
+    for text in payee_lines(organization):
         _line(pdf, text, width=text_width)
-    pdf.image(io.BytesIO(qr_png(payment_payload(receipt))), x=12 + WIDTH - QR_SIZE, y=top, w=QR_SIZE, h=QR_SIZE)
-    pdf.set_xy(12 + WIDTH - QR_SIZE, top + QR_SIZE)
-    pdf.set_font("Roboto", "", 7)
-    pdf.multi_cell(QR_SIZE, 3, _("Оплата по QR-коду в приложении банка"), align="C")
-    pdf.set_xy(12, max(pdf.get_y(), top + QR_SIZE + 7) + 2)
+    bottom = pdf.get_y()
+    pdf.set_xy(12 + WIDTH - QR_SIZE, top)
+    if receipt.payload:
+        pdf.image(io.BytesIO(qr_png(receipt.payload)), x=12 + WIDTH - QR_SIZE, y=top, w=QR_SIZE, h=QR_SIZE)
+        pdf.set_xy(12 + WIDTH - QR_SIZE, top + QR_SIZE)
+        pdf.set_font("Roboto", "", 7)
+        pdf.multi_cell(QR_SIZE, 3, _("Оплата по QR-коду в приложении банка"), align="C")
+        bottom = max(bottom, top + QR_SIZE + 7)
+    elif not receipt.nothing_due:
+        pdf.set_font("Roboto", "", 8)
+        pdf.multi_cell(QR_SIZE, 3.5, str(QR_UNAVAILABLE), border=1, padding=1.5)
+        bottom = max(bottom, pdf.get_y())
+    pdf.set_xy(12, bottom + 2)
 
 
 def _payer(pdf: FPDF, receipt: Receipt) -> None:
@@ -105,7 +118,7 @@ def _payer(pdf: FPDF, receipt: Receipt) -> None:
     pdf.ln(3)
 
 
-def _summary(pdf: FPDF, receipt: Receipt) -> None:
+def _summary(pdf: FPDF, receipt: Receipt, no_payment: str | None) -> None:
     month = receipt.ledger
     rows = [
         (_("Задолженность на начало периода") if month.opening >= 0 else _("Аванс на начало периода"),
@@ -125,6 +138,9 @@ def _summary(pdf: FPDF, receipt: Receipt) -> None:
     pdf.set_fill_color(*HEADING.fill_color.colors255)
     pdf.cell(140, 7, _("Итого к оплате"), fill=True)
     pdf.cell(46, 7, f"{money(receipt.to_pay)} ₽", align="R", fill=True, new_x="LMARGIN", new_y="NEXT")
+    if no_payment:
+        pdf.ln(1)
+        _line(pdf, no_payment, 10, "B")
     pdf.ln(4)
 
 

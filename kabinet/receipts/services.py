@@ -1,8 +1,10 @@
 """The monthly receipt of an account, like the single payment document (ЕПД), and its payment QR code.
 
 Money follows the ledger: debt is positive, an advance negative. The receipt asks for what is owed at the end of
-its month; an account that paid ahead owes nothing, and its QR code then carries no sum (ГОСТ Р 56042-2014 makes
-Sum optional): the banking app asks the payer for the amount instead of offering a payment of zero.
+its month. A receipt that asks for nothing (its month ended without a debt, or the account owes nothing today) carries
+no QR code at all, only «Оплачивать не нужно»: a code next to those words would still invite a payment, and one
+scanned from an old receipt would pay its sum a second time. A receipt of a company whose requisites are incomplete
+carries none either: a banking app refuses a code without the payee's account, bank or INN.
 """
 
 import io
@@ -15,14 +17,45 @@ from functools import lru_cache
 import segno
 from babel import dates
 from flask_babel import format_date, format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.utils import secure_filename
 
 from kabinet.balance import ledger
 from kabinet.forms import read_date
-from kabinet.models import Account
+from kabinet.models import Account, Organization
 
 MONTH = re.compile(r"(\d{4})-(\d{2})")
 # ГОСТ Р 56042-2014 limits these fields; a longer value makes some banking apps refuse the whole code.
 LIMITS = {"Name": 160, "BankName": 45, "Purpose": 210, "payerAddress": 255}
+# What a payment QR code cannot go without: the standard's five mandatory fields, and PayeeINN, which banking apps
+# require too. Each with the organization's attribute and its name on the organization's settings page.
+REQUIRED = (
+    ("Name", "name", _l("Наименование")),
+    ("PersonalAcc", "settlement_account", _l("Расчетный счет")),
+    ("BankName", "bank_name", _l("Банк")),
+    ("BIC", "bic", _l("БИК")),
+    ("CorrespAcc", "correspondent_account", _l("Корреспондентский счет")),
+    ("PayeeINN", "inn", _l("ИНН")),
+)
+# The requisites a tenant copies into a banking app's "pay by requisites" form, in the order such forms ask for them.
+DETAILS = {
+    "Name": _l("Получатель"),
+    "PayeeINN": _l("ИНН"),
+    "KPP": _l("КПП"),
+    "BIC": _l("БИК"),
+    "BankName": _l("Банк"),
+    "CorrespAcc": _l("Корр. счёт"),
+    "PersonalAcc": _l("Расчётный счёт"),
+    "Purpose": _l("Назначение платежа"),
+}
+QR_UNAVAILABLE = _l(
+    "Оплата по QR-коду пока недоступна. Оплатите по реквизитам получателя платежа, указанным в квитанции, "
+    "в приложении или в отделении банка."
+)
+# What a downloaded file of a receipt is called, by its extension: the PDF, and the QR code kept on a phone.
+FILE_NAMES = {"pdf": "kvitanciya", "png": "oplata"}
+NOTHING_DUE = _l("Оплачивать не нужно: на конец месяца задолженности нет.")
 
 
 @dataclass
@@ -31,6 +64,7 @@ class Receipt:
 
     account: Account
     ledger: ledger.Month
+    balance: Decimal  # what the account owes today (an advance negative), whatever the receipt asked for
 
     @property
     def month(self) -> date:
@@ -46,6 +80,33 @@ class Receipt:
         """What was paid ahead, when the account owes nothing."""
         return max(-self.ledger.closing, ledger.ZERO)
 
+    @property
+    def settled(self) -> bool:
+        """Whether the account owes nothing today: then even a receipt that asked for money needs no payment."""
+        return self.balance <= 0
+
+    @property
+    def nothing_due(self) -> bool:
+        """Whether the receipt asks for no payment: nothing owed at the end of its month, or nothing owed today."""
+        return self.settled or not self.to_pay
+
+    @property
+    def missing(self) -> list:
+        """The requisites its payee lacks for a QR code (see missing_requisites)."""
+        return missing_requisites(self.account.organization)
+
+    @property
+    def payload(self) -> str | None:
+        """The text of its payment QR code; None when it has none: nothing is due, or the requisites are incomplete."""
+        if self.nothing_due or self.missing:
+            return None
+        return payment_payload(self)
+
+
+def file_name(receipt: Receipt, extension: str) -> str:
+    """The name a file of the receipt is saved under: "kvitanciya-100101-2026-11.pdf", "oplata-100101-2026-11.png"."""
+    return secure_filename(f"{FILE_NAMES[extension]}-{receipt.account.number}-{receipt.month:%Y-%m}.{extension}")
+
 
 def parse_month(text: str) -> date | None:
     """The first day of a month written as YYYY-MM, or None for anything else."""
@@ -58,13 +119,42 @@ def parse_month(text: str) -> date | None:
 
 
 def receipt(account: Account, month: date) -> Receipt | None:
-    """The account's receipt for the month, or None when nothing was charged in it (three queries)."""
+    """The account's receipt for the month, or None when nothing was charged in it (five queries)."""
     services = ledger.services(account, month)
     if not services:
         return None
     entry = ledger.months(account, until=month)[-1]
     entry.services = services
-    return Receipt(account, entry)
+    return Receipt(account, entry, ledger.balance(account))
+
+
+def missing_requisites(organization: Organization) -> list:
+    """The requisites a payment QR code needs that the organization has not filled in, by their names on its
+    settings page. Empty: its receipts carry the QR code. The receipt and the staff dashboard both ask this."""
+    return [label for key, attribute, label in REQUIRED if not _field(key, getattr(organization, attribute) or "")]
+
+
+def no_payment_needed(receipt: Receipt, today: date) -> str | None:
+    """Why the receipt asks for no payment, as the page and the PDF say it; None when it asks for one."""
+    if receipt.settled:
+        return _("Оплачивать не нужно: по данным на %(date)s задолженности нет.", date=format_date(today, "short"))
+    return str(NOTHING_DUE) if receipt.nothing_due else None
+
+
+def payee_lines(organization: Organization) -> list[str]:
+    """The payee's requisites and contacts as the receipt prints them under its name, without the empty ones."""
+    lines = [
+        (organization.inn and _("ИНН %(inn)s", inn=organization.inn),
+         organization.kpp and _("КПП %(kpp)s", kpp=organization.kpp)),
+        (organization.settlement_account
+         and _("Расчётный счёт %(account)s", account=organization.settlement_account),),
+        (organization.bank_name and _("Банк: %(bank)s", bank=organization.bank_name),
+         organization.bic and _("БИК %(bic)s", bic=organization.bic)),
+        (organization.correspondent_account
+         and _("Корр. счёт %(account)s", account=organization.correspondent_account),),
+        (organization.address, organization.phones),
+    ]  # fmt: skip
+    return [", ".join(filter(None, parts)) for parts in lines if any(parts)]
 
 
 def settled(account: Account) -> bool:
@@ -109,16 +199,11 @@ def payer_name(owner_name: str) -> dict[str, str]:
     return {key: value for key, value in names.items() if value}
 
 
-def payment_payload(receipt: Receipt) -> str:
-    """The text of the payment QR code by ГОСТ Р 56042-2014: ST00012 (UTF-8), then Key=value pairs split by '|'."""
+def payment_fields(receipt: Receipt) -> dict[str, str]:
+    """The fields of the receipt's payment by ГОСТ Р 56042-2014 as its QR code carries them, the empty ones left out."""
     account, organization = receipt.account, receipt.account.organization
     fields = {
-        "Name": organization.name,
-        "PersonalAcc": organization.settlement_account,
-        "BankName": organization.bank_name,
-        "BIC": organization.bic,
-        "CorrespAcc": organization.correspondent_account,
-        "PayeeINN": organization.inn,
+        **{key: getattr(organization, attribute) for key, attribute, _label in REQUIRED},
         "KPP": organization.kpp,
         "persAcc": account.number,
         "Sum": str(int(receipt.to_pay * 100)) if receipt.to_pay else "",
@@ -127,8 +212,23 @@ def payment_payload(receipt: Receipt) -> str:
         **payer_name(account.owner_name),
         "payerAddress": account.address,
     }
-    values = {key: _field(key, value) for key, value in fields.items()}
-    return "|".join(["ST00012", *(f"{key}={value}" for key, value in values.items() if value)])
+    values = {key: _field(key, value or "") for key, value in fields.items()}
+    return {key: value for key, value in values.items() if value}
+
+
+def payment_payload(receipt: Receipt) -> str:
+    """The text of the payment QR code: ST00012 (UTF-8), then Key=value pairs split by '|'."""
+    return "|".join(["ST00012", *(f"{key}={value}" for key, value in payment_fields(receipt).items())])
+
+
+def payment_details(receipt: Receipt) -> list[tuple[str, str]]:
+    """The requisites to copy into a banking app, as (name, value) pairs: the QR code's values, and the sum the way
+    a payment form takes it (no spaces: "2763,50"). Empty when nothing is due: there is nothing to pay by them."""
+    if receipt.nothing_due:
+        return []
+    fields = payment_fields(receipt)
+    details = [(str(label), fields[key]) for key, label in DETAILS.items() if key in fields]
+    return [*details, (_("Сумма, ₽"), format_decimal(receipt.to_pay, "0.00"))]
 
 
 def _field(key: str, value: str) -> str:
@@ -138,12 +238,13 @@ def _field(key: str, value: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def qr_png(payload: str) -> bytes:
-    """The payload as a QR code image: error correction M, as banking apps expect, small enough for a receipt.
+def qr_png(payload: str, scale: int = 4) -> bytes:
+    """The payload as a QR code image: error correction M, as banking apps expect, small enough for a receipt (a
+    larger scale for the image a tenant saves, which a banking app reads back from the phone's gallery).
 
     Remembered for the receipts opened lately: the page's image and its PDF share one code, and choosing the code's
     mask is most of the work.
     """
     out = io.BytesIO()
-    segno.make(payload, error="m", micro=False, encoding="utf-8", boost_error=False).save(out, kind="png", scale=4)
+    segno.make(payload, error="m", micro=False, encoding="utf-8", boost_error=False).save(out, kind="png", scale=scale)
     return out.getvalue()

@@ -2,10 +2,10 @@
 
 from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user, login_required
-from werkzeug.utils import secure_filename
 
 from kabinet.accounts import services as accounts
 from kabinet.cabinet.access import account_or_404, first_account
+from kabinet.clock import local_today
 from kabinet.receipts import services
 from kabinet.receipts.pdf import receipt_pdf
 
@@ -22,15 +22,27 @@ def _receipt_or_404(account_id: int, month: str) -> services.Receipt:
     return found
 
 
+def _payload_or_404(account_id: int, month: str) -> tuple[services.Receipt, str]:
+    """The receipt and its QR code's text; 404 as for the receipt, and for a receipt that carries no QR code."""
+    receipt = _receipt_or_404(account_id, month)
+    return receipt, receipt.payload or abort(404)
+
+
 def _private(body: bytes, mimetype: str, headers=()) -> Response:
     # The receipt carries the payer's name and address: no browser or proxy may keep a copy.
     return Response(body, mimetype=mimetype, headers={"Cache-Control": "no-store", **dict(headers)})
 
 
+def _attachment(receipt: services.Receipt, extension: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{services.file_name(receipt, extension)}"'}
+
+
 @bp.context_processor
 def _formats():
-    """How the receipt pages write money, volumes, tariffs and months: the same as the PDF."""
-    return {name: getattr(services, name) for name in ("money", "quantity", "tariff", "month_name")}
+    """How the receipt pages write money, volumes, tariffs and months, and a receipt without a QR code: the same as
+    the PDF."""
+    formats = {name: getattr(services, name) for name in ("money", "quantity", "tariff", "month_name", "file_name")}
+    return {**formats, "qr_unavailable": services.QR_UNAVAILABLE}
 
 
 @bp.before_request
@@ -67,20 +79,28 @@ def show(account_id, month):
         receipt=receipt,
         account=receipt.account,
         ledger=receipt.ledger,
-        settled=services.settled(receipt.account),
+        no_payment=services.no_payment_needed(receipt, local_today()),
+        payee=services.payee_lines(receipt.account.organization),
+        details=services.payment_details(receipt),
     )
 
 
 @bp.route("/<int:account_id>/<month>/qr.png")
 def qr(account_id, month):
     """The payment QR code of the receipt, for the page's <img>."""
-    receipt = _receipt_or_404(account_id, month)
-    return _private(services.qr_png(services.payment_payload(receipt)), "image/png")
+    _receipt, payload = _payload_or_404(account_id, month)
+    return _private(services.qr_png(payload), "image/png")
+
+
+@bp.route("/<int:account_id>/<month>/qr-code.png")
+def save_qr(account_id, month):
+    """The same QR code as a file to keep on a phone, whose banking app reads it back from the gallery."""
+    receipt, payload = _payload_or_404(account_id, month)
+    return _private(services.qr_png(payload, scale=8), "image/png", _attachment(receipt, "png"))
 
 
 @bp.route("/<int:account_id>/<month>.pdf")
 def pdf(account_id, month):
     """The receipt as a PDF to download and print."""
     receipt = _receipt_or_404(account_id, month)
-    name = secure_filename(f"kvitanciya-{receipt.account.number}-{receipt.month:%Y-%m}.pdf")
-    return _private(receipt_pdf(receipt), "application/pdf", {"Content-Disposition": f'attachment; filename="{name}"'})
+    return _private(receipt_pdf(receipt, local_today()), "application/pdf", _attachment(receipt, "pdf"))

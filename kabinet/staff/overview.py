@@ -8,12 +8,12 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, exists, func, select
 
-from kabinet.balance.ledger import ZERO
 from kabinet.dispatch.deadlines import deadlines_of
 from kabinet.dispatch.services import CATEGORY_LABELS
 from kabinet.extensions import db
-from kabinet.models import Account, AccountBinding, Charge, DispatchRequest, Meter, Organization, Payment, Reading, User
+from kabinet.models import Account, AccountBinding, DispatchRequest, Meter, Organization, Reading, User
 from kabinet.models.dispatch import OPEN_STATUSES
+from kabinet.staff.accounts.debtors import total_debt
 from kabinet.staff.tenants.services import in_organization
 
 # How long open requests have waited, in the dashboard's three groups: (key, label, up to this age).
@@ -64,7 +64,7 @@ def overview(organization: Organization, now: datetime, today: date, overdue_hou
         by_category=by_category,
         by_age=by_age,
         overdue=overdue,
-        debt=_debt(organization),
+        debt=total_debt(organization),
     )
 
 
@@ -111,35 +111,6 @@ def _open_requests(organization: Organization, now: datetime, overdue_hours: int
     total = sum(row[1] for row in rows)
     by_age = {"day": under_day, "days": under_three - under_day, "older": total - under_three}
     return by_category, by_age, sum(row[4] for row in rows)
-
-
-def _debt(organization: Organization) -> Decimal:
-    """The sum of the positive balances (kabinet.balance.ledger's rule, computed by the database for all at once)."""
-    accounts = select(Account.id).where(Account.organization_id == organization.id)
-    charged = (
-        select(Charge.account_id, func.sum(Charge.amount + Charge.recalculation).label("total"))
-        .where(Charge.account_id.in_(accounts))
-        .group_by(Charge.account_id)
-        .subquery()
-    )
-    paid = (
-        select(Payment.account_id, func.sum(Payment.amount).label("total"))
-        .where(Payment.account_id.in_(accounts))
-        .group_by(Payment.account_id)
-        .subquery()
-    )
-    balance = (
-        func.coalesce(Account.opening_balance, 0) + func.coalesce(charged.c.total, 0) - func.coalesce(paid.c.total, 0)
-    )
-    total = db.session.scalar(
-        select(func.sum(case((balance > 0, balance), else_=0)))
-        .select_from(Account)
-        .outerjoin(charged, charged.c.account_id == Account.id)
-        .outerjoin(paid, paid.c.account_id == Account.id)
-        .where(Account.organization_id == organization.id)
-    )
-    # SQLite sums NUMERIC as floats: back to kopecks through str, as the ledger does.
-    return Decimal(str(total or 0)).quantize(ZERO)
 
 
 # --- the charts: horizontal bars, drawn as SVG by the template ---------------------------------------------------

@@ -1,11 +1,14 @@
 """The back office's home: the dashboard; and the audit log."""
 
 from flask import Blueprint, current_app, render_template, request
+from flask_login import current_user
 
 from kabinet.clock import local_today, utcnow
 from kabinet.dispatch.services import CATEGORY_LABELS, RATING_WORDS
 from kabinet.staff import journal, overview
 from kabinet.staff.access import organization, staff_required
+from kabinet.staff.accounts import bindings
+from kabinet.staff.checklist import checklist
 from kabinet.staff.dispatch import ratings
 from kabinet.staff.forms import AuditFilterForm
 from kabinet.urls import page_number
@@ -17,10 +20,13 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 @staff_required()
 def home():
     """Where staff land after login: the organization's numbers at a glance."""
-    numbers = overview.overview(organization(), utcnow(), local_today(), current_app.config["DISPATCH_OVERDUE_HOURS"])
+    company = organization()
+    numbers = overview.overview(company, utcnow(), local_today(), current_app.config["DISPATCH_OVERDUE_HOURS"])
     return render_template(
         "staff/home.html",
+        checklist=checklist(company, current_app.config, current_app.view_functions, current_user.role),
         numbers=numbers,
+        binding_requests=bindings.pending_count(company),
         by_category=overview.chart(numbers.by_category, CATEGORY_LABELS),
         by_age=overview.chart(numbers.by_age, overview.age_labels()),
         ratings=ratings.summary(organization(), utcnow()),

@@ -1,5 +1,6 @@
 """Requests to bind an account by address, which the accountant approves or rejects; and code words for a house."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +19,19 @@ def _same_premises(a: str, b: str) -> bool:
     return " ".join(a.lower().split()) == " ".join(b.lower().split())
 
 
+def _words(name: str) -> set[str]:
+    return set(re.findall(r"\w+", name.lower().replace("ё", "е")))
+
+
+def same_person(user: User, owner_name: str) -> bool:
+    """Whether the owner's name, as the company's file has it, can be the user's: their last name among its words, and
+    their first name or its initial ("Петров Иван Сергеевич", "ПЕТРОВ И. С."); case and ё aside. An owner without a
+    name is nobody to compare with."""
+    owner = _words(owner_name)
+    last, first = _words(user.last_name), _words(user.first_name)
+    return not owner or (last <= owner and all(word in owner or word[0] in owner for word in first))
+
+
 @dataclass
 class Pending:
     """A request waiting for a decision, with its tenant and the accounts at that address."""
@@ -25,6 +39,14 @@ class Pending:
     request: BindingRequest
     user: User
     matches: list[Account]
+
+    @property
+    def other_owners(self) -> list[Account]:
+        """The matching accounts whose owner is not the applicant by name, when they ask to be bound as the owner:
+        a hint to check before approving (a name changed by marriage, a relative, a mistake, or a stranger)."""
+        if self.request.role != "owner":
+            return []
+        return [account for account in self.matches if not same_person(self.user, account.owner_name)]
 
 
 def pending(organization: Organization, page: int):
@@ -58,6 +80,15 @@ def pending(organization: Organization, page: int):
         for request in requests
     ]
     return listed
+
+
+def pending_count(organization: Organization) -> int:
+    """How many of the organization's requests wait for a decision: the dashboard's number (one query)."""
+    return db.session.scalar(
+        select(func.count(BindingRequest.id))
+        .join(BindingRequest.building)
+        .where(Building.organization_id == organization.id, BindingRequest.state == "pending")
+    )
 
 
 def request_of(organization: Organization, request_id: int) -> BindingRequest | None:

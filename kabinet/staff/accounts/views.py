@@ -14,7 +14,7 @@ from kabinet.messages import notify
 from kabinet.models import Account, Building, User
 from kabinet.readings.services import KIND_NAMES
 from kabinet.staff.access import organization, staff_required
-from kabinet.staff.accounts import bindings, services
+from kabinet.staff.accounts import bindings, debtors, services
 from kabinet.staff.accounts.forms import (
     ActionForm,
     ApproveBindingForm,
@@ -60,6 +60,15 @@ def index():
     text = form.q.data if form.validate() else ""
     found = services.search(organization(), text, page_number()) if text else None
     return render_template("staff/accounts/index.html", form=form, found=found)
+
+
+@bp.route("/debtors", endpoint="debtors")
+@staff_required("accountant")
+def debtors_list():
+    """The accounts that owe, the largest debt first, with their debts and the total the dashboard shows."""
+    company = organization()
+    listed = debtors.debtors(company, page_number())
+    return render_template("staff/accounts/debtors.html", listed=listed, total=debtors.total_debt(company))
 
 
 @bp.route("/<int:account_id>")

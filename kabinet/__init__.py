@@ -92,6 +92,7 @@ def register_logging(app):
 
 def register_extensions(app):
     from kabinet import (
+        assets,
         filters,
         models,  # noqa: F401 -- the models must be known before migrations compare them
         outbox,
@@ -108,6 +109,7 @@ def register_extensions(app):
         app, locale_selector=select_locale, default_translation_directories=str(settings.ROOT / "translations")
     )
     bootstrap.init_app(app)
+    assets.init_app(app)  # static files (Bootstrap's too) under addresses with their content's digest
     outbox.init_app(app)
     filters.init_app(app)
     social.init_app(app)  # the Authlib clients of the providers in SOCIAL_PROVIDERS

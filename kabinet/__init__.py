@@ -93,6 +93,7 @@ def register_logging(app):
 
 def register_extensions(app):
     from kabinet import (
+        assets,
         filters,
         models,  # noqa: F401 -- the models must be known before migrations compare them
         organizations,
@@ -110,6 +111,7 @@ def register_extensions(app):
         app, locale_selector=select_locale, default_translation_directories=str(settings.ROOT / "translations")
     )
     bootstrap.init_app(app)
+    assets.init_app(app)  # static files (Bootstrap's too) under addresses with their content's digest
     outbox.init_app(app)
     filters.init_app(app)
     organizations.init_app(app)  # `company` in every template: the organization the page or e-mail speaks for

@@ -1,9 +1,10 @@
-"""Template helpers: how phones, dates and browsers read to a person, and the current language."""
+"""Template helpers: how phones, dates and browsers read to a person, the current language, the fields a form was
+drawn with errors."""
 
 import re
 
 import phonenumbers
-from flask import current_app
+from flask import current_app, g
 from flask_babel import format_datetime, get_locale
 from markupsafe import Markup, escape
 
@@ -70,6 +71,19 @@ def paragraphs(text: str | None) -> Markup:
     return Markup("\n").join(Markup("<p>%s</p>") % Markup("<br>\n").join(map(escape, b.split("\n"))) for b in blocks)
 
 
+def note_failed(field, target: str) -> str:
+    """Remember a field drawn with its errors (target: the id its summary line links to) for the error summary of the
+    form being drawn (templates/_macros.html)."""
+    g.setdefault("failed_fields", []).append((field, target))
+    return ""
+
+
+def failed_fields() -> list:
+    """The fields noted since the last call, and forget them: a form asks before and after drawing its body, so it
+    gets exactly its own."""
+    return g.pop("failed_fields", [])
+
+
 def init_app(app):
     app.add_template_filter(phone, "phone")
     app.add_template_filter(tel, "tel")
@@ -77,3 +91,5 @@ def init_app(app):
     app.add_template_filter(datetime, "datetime")
     app.add_template_filter(paragraphs, "paragraphs")
     app.add_template_global(get_locale, "get_locale")
+    app.add_template_global(note_failed, "note_failed")
+    app.add_template_global(failed_fields, "failed_fields")

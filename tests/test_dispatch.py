@@ -187,7 +187,7 @@ def test_the_place_follows_the_account_only_while_it_is_an_account_address(app, 
 def test_the_form_offers_the_addresses_to_its_script_without_inline_code(app, tenant, user):
     make_account(app, "100102", premises="П-3", user_id=user)
     html = page(tenant.get("/dispatch/new"))
-    assert '<script src="/static/js/dispatch.js" defer></script>' in html
+    assert re.search(r'<script src="/static/js/dispatch\.js\?v=[0-9a-f]+" defer></script>', html)
     assert "data-addresses=" in html and "кв. П-3" in html
     assert "<script>" not in html
 

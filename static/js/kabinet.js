@@ -13,6 +13,39 @@
     });
   });
 
+  // After a failed submit the error summary takes the focus, so a screen reader reads it first (its links lead to
+  // the fields: following a #link focuses the field by itself).
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) { summary.focus(); }
+
+  // A table wider than the phone scrolls in its .table-responsive box: while it does, the box can be focused and
+  // scrolled with the keyboard, and is named after its table's caption or the heading above it.
+  function heading(box) {
+    var caption = box.querySelector("caption");
+    if (caption) { return caption.textContent.trim(); }
+    for (var node = box; node && node !== document.body; node = node.parentElement) {
+      for (var before = node.previousElementSibling; before; before = before.previousElementSibling) {
+        if (/^H[1-6]$/.test(before.tagName)) { return before.textContent.trim(); }
+      }
+    }
+    return "";
+  }
+  function scrollers() {
+    document.querySelectorAll(".table-responsive").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth) {
+        box.tabIndex = 0;
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", heading(box) || document.title);
+      } else if (box.hasAttribute("role")) {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+  }
+  scrollers();
+  window.addEventListener("resize", scrollers);
+
   // Password generator and strength indicator; the server has the last word on submit.
   var tools = document.querySelector("[data-password-tools]");
   if (!tools) { return; }

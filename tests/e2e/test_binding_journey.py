@@ -53,7 +53,7 @@ def test_bind_by_code_word_then_by_address_and_unbind(page, live_server, tenant,
     field(page, "Лицевой счет").fill("100101")
     field(page, "Кодовое слово").fill("ROMASHKA-71")
     next_step(page)
-    expect(page.get_by_text("Неверный лицевой счет или кодовое слово")).to_be_visible()
+    expect(page.get_by_text("Неверный лицевой счет или кодовое слово", exact=True)).to_be_visible()  # beside the field
     expect(field(page, "Лицевой счет")).to_have_value("100101")
     screenshot(page, "wrong-code-word")
     field(page, "Кодовое слово").fill("romashka-17")  # letter case does not matter

@@ -1,0 +1,59 @@
+"""Static files under addresses that change with their content, so that browsers may keep them for a year.
+
+Every `url_for("static", filename=...)` (Bootstrap-Flask's `bootstrap.static` too) gets `?v=` and a digest of the
+file's content; the answer to an address whose digest is the file's current one is cached `immutable` for a year.
+A changed file gets a new address, so nobody sees a stale copy; an address with another digest (an old page, or a
+server still running the previous release) is served without the long cache, so that the wrong content is never kept.
+"""
+
+import hashlib
+import os
+from functools import lru_cache
+
+from flask import Flask, current_app, request
+from werkzeug.security import safe_join
+
+ENDPOINTS = ("static", "bootstrap.static")
+CACHED_FOR = 365 * 24 * 3600
+
+
+@lru_cache(maxsize=512)
+def _digest(path: str, modified: int, size: int) -> str:
+    """The first 12 hex digits of the file's SHA-256; computed once per file and version (its time and size)."""
+    with open(path, "rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()[:12]
+
+
+def version(endpoint: str, filename: str) -> str | None:
+    """The digest of the file an endpoint serves under this name, or None when there is no such file."""
+    blueprint = endpoint.rpartition(".")[0]
+    folder = current_app.blueprints[blueprint].static_folder if blueprint else current_app.static_folder
+    path = safe_join(folder, filename) if folder else None
+    try:
+        found = os.stat(path) if path else None
+        return _digest(path, found.st_mtime_ns, found.st_size) if found else None
+    except (OSError, ValueError):  # no such file, or a name no file can have (a NUL in it)
+        return None
+
+
+def _add_version(endpoint: str, values: dict) -> None:
+    """url_for's hook: a static file's address carries its digest."""
+    if endpoint in ENDPOINTS and "filename" in values and "v" not in values:
+        values["v"] = version(endpoint, values["filename"])
+
+
+def _cache_forever(response):
+    """A static file asked for by its current digest may be kept for a year without asking again."""
+    digest = request.args.get("v")
+    if request.endpoint in ENDPOINTS and digest and response.status_code in (200, 304):
+        if digest == version(request.endpoint, request.view_args.get("filename", "")):
+            response.cache_control.public = True
+            response.cache_control.max_age = CACHED_FOR
+            response.cache_control.immutable = True
+            response.cache_control.no_cache = None
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.url_defaults(_add_version)
+    app.after_request(_cache_forever)

@@ -3,7 +3,10 @@ PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
-DEV_ENV := KABINET_ENV=development
+PORT    ?= 5000
+# The links in e-mails follow the port `make run PORT=5055` serves on, unless BASE_URL is set in the environment.
+BASE_URL ?= http://127.0.0.1:$(PORT)
+DEV_ENV := KABINET_ENV=development BASE_URL=$(BASE_URL)
 APT_PACKAGES := chromium postgresql zbar-tools wrk
 
 .PHONY: run test test-sqlite test-postgresql lint system translations bench clean
@@ -15,11 +18,13 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 # Debian packages the tests and benchmarks drive for real; installed when we may (root), else the tests say what is missing.
+# Another apt at work (unattended upgrades on a fresh machine) holds its lock: wait up to 5 minutes for it, not fail.
 system:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "Installing$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	    echo "Installing$$missing"; apt-get -o DPkg::Lock::Timeout=300 update -qq && \
+	      DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq $$missing >/dev/null; \
 	  else echo "Not root: cannot install$$missing (the tests that need them will say so)"; fi; \
 	fi
 
@@ -29,7 +34,7 @@ translations: $(STAMP)
 run: $(STAMP) translations
 	$(DEV_ENV) $(BIN)/flask --app wsgi db upgrade
 	$(DEV_ENV) $(BIN)/flask --app wsgi demo load
-	$(DEV_ENV) $(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
+	$(DEV_ENV) $(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,12 +1,15 @@
-"""Template helpers: how phones, dates and browsers read to a person, the current language, the fields a form was
-drawn with errors."""
+"""Template helpers: how phones, dates, money and browsers read to a person, the current language, the fields a
+form was drawn with errors."""
 
 import re
 
 import phonenumbers
+from babel.numbers import get_currency_symbol
 from flask import current_app, g
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_currency, format_datetime, get_locale
 from markupsafe import Markup, escape
+
+RUBLE = "₽"
 
 BROWSERS = [
     ("Edg", "Edge"),
@@ -84,12 +87,19 @@ def failed_fields() -> list:
     return g.pop("failed_fields", [])
 
 
+def rubles(value) -> str:
+    """An amount of rubles in the page's language, with the ruble sign in each: «5 609,70 ₽», "₽5,609.70"."""
+    # English's own sign for the ruble is "RUB"; CLDR's narrow one, "₽", is what Russian uses and Babel cannot ask for.
+    return format_currency(value, "RUB").replace(get_currency_symbol("RUB", get_locale()), RUBLE)
+
+
 def init_app(app):
     app.add_template_filter(phone, "phone")
     app.add_template_filter(tel, "tel")
     app.add_template_filter(browser, "browser")
     app.add_template_filter(datetime, "datetime")
     app.add_template_filter(paragraphs, "paragraphs")
+    app.add_template_filter(rubles, "rubles")
     app.add_template_global(get_locale, "get_locale")
     app.add_template_global(note_failed, "note_failed")
     app.add_template_global(failed_fields, "failed_fields")

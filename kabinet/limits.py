@@ -179,17 +179,35 @@ def filed_too_often() -> str | None:
 
     The view asks before it validates, so that the tenant gets the form back (429) with what they typed and no photo
     is decoded: a Flask-Limiter decorator would refuse before the view and lose the text."""
+    return counted_too_often(
+        {
+            "RATELIMIT_SUBMISSIONS": f"user:{current_user.id}",
+            "RATELIMIT_SUBMISSIONS_PER_ADDRESS": f"address:{client_address()}",
+        }
+    )
+
+
+def counted_too_often(counters: dict[str, str]) -> str | None:
+    """Count this POST of the form on each counter ({setting: whom it counts}); over a limit: the refusal noted in
+    the audit log, and how long to wait in words; None while within the limits (or with the limits off)."""
+    return _form_refused(counters, count=True)
+
+
+def used_up(counters: dict[str, str]) -> str | None:
+    """Whether a counter of the form ({setting: whom it counts}) is used up already, counting nothing: how long to
+    wait in words (the refusal noted in the audit log), None while this POST may still be counted."""
+    return _form_refused(counters, count=False)
+
+
+def _form_refused(counters: dict[str, str], *, count: bool) -> str | None:
     if not current_app.config["RATELIMIT_ENABLED"]:
         return None
-    counters = {
-        "RATELIMIT_SUBMISSIONS": f"user:{current_user.id}",
-        "RATELIMIT_SUBMISSIONS_PER_ADDRESS": f"address:{client_address()}",
-    }
+    allows = limiter.limiter.hit if count else limiter.limiter.test
     resets = []
     for setting, who in counters.items():
         keys = ("submission", request.endpoint, who)
         for item in _limits(setting):
-            if not limiter.limiter.hit(item, *keys):
+            if not allows(item, *keys):
                 resets.append(limiter.limiter.get_window_stats(item, *keys).reset_time)
     if not resets:
         return None

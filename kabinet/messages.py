@@ -290,3 +290,23 @@ ORGANIZATION_SAVED = Message(_l("Настройки организации со�
 ORGANIZATION_UNCHANGED = Message(_l("Ничего не изменилось: сохранять нечего."), "info")
 HOUSE_ADDED = Message(_l("Дом «%(address)s» добавлен."), "success")
 HOUSE_RENAMED = Message(_l("Адрес дома изменён: теперь везде «%(address)s»."), "success")
+
+# issue 10: backoffice
+TEAM_INVITATION_RESENT = Message(
+    _l("Новое приглашение отправлено на %(email)s. Ссылки из прежних писем больше не действуют."), "success"
+)
+TEAM_INVITATION_REVOKED = Message(
+    _l("Приглашение для %(email)s отозвано: ссылка из письма больше не действует, войти по ней нельзя."), "success"
+)
+TEAM_INVITATION_ACCEPTED = Message(_l("Сотрудник уже принял приглашение и задал пароль."), "info")
+STAFF_ANNOUNCEMENT_ENDED = Message(
+    _l("Объявление уже завершилось: разослать его нельзя. Продлите срок показа или напишите новое объявление."),
+    "warning",
+)
+REGISTRATION_TOO_OFTEN = Message(
+    _l(
+        "С вашего адреса слишком много регистраций. Данные остались в форме: отправьте её %(wait)s, "
+        "пароль введите заново."
+    ),
+    "warning",
+)

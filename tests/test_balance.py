@@ -114,6 +114,26 @@ def test_an_overpayment_is_green_and_named(app, tenant, account):
     assert re.search(r'class="text-success[^"]*" data-test="owed">Переплата: 118,25 ₽', html)
 
 
+@pytest.mark.parametrize(("lang", "owed"), [("ru", "Задолженность: 1 763,50 ₽"), ("en", "₽1,763.50")])
+def test_money_is_written_as_each_language_writes_it(app, tenant, account, lang, owed):
+    add_history(app, account, date(2025, 1, 1), 2)
+    tenant.set_cookie("lang", lang)
+    html = text(page(tenant.get(f"/balance/{account}")))
+    assert owed in html and "RUB" not in html
+
+
+@pytest.mark.parametrize(
+    ("lang", "amounts"),
+    [("ru", ["5 609,70 ₽", "-81,75 ₽", "0,00 ₽"]), ("en", ["₽5,609.70", "-₽81.75", "₽0.00"])],
+)
+def test_rubles_are_formatted_by_babel_with_the_ruble_sign(app, lang, amounts):
+    from kabinet.filters import rubles
+
+    with app.test_request_context(headers={"Cookie": f"lang={lang}"}):
+        written = [rubles(Decimal(value)) for value in ("5609.70", "-81.75", "0")]
+    assert [text(amount) for amount in written] == amounts
+
+
 def test_a_settled_account_says_so(app, tenant, account):
     add_history(app, account, date(2025, 1, 1), 1, payment="1881.75")
     html = page(tenant.get(f"/balance/{account}"))

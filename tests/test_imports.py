@@ -158,8 +158,10 @@ def test_two_equal_payments_stay_two_and_a_reimport_adds_none(app, run_import, t
     assert run_import("payments", path).created == 2
     assert run_import("payments", path).created == 0
     longer = write(tmp_path, "p2.csv", text + "100101;01.11.2026;500;Касса\n")
-    assert run_import("payments", longer).created == 1
+    report = run_import("payments", longer)
+    assert report.created == 1
     assert count(app, Payment) == 3
+    assert (report.repeated, report.repeated_count) == ([(3, 2), (4, 2)], 2)  # shown by the preview, still imported
 
 
 @pytest.mark.parametrize("paid_on", ["31.12.9999", "0001-01-01", "01.01.1899"])

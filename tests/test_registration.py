@@ -1,5 +1,6 @@
 """Registration ("Регистрация") and confirmation by link and by code."""
 
+import re
 import time
 from datetime import timedelta
 
@@ -10,7 +11,7 @@ from kabinet import messages
 from kabinet.clock import utcnow
 from kabinet.extensions import db
 from kabinet.models import User
-from tests.conftest import PASSWORD, html_of, links_in, make_user, page, shows, text_of
+from tests.conftest import PASSWORD, audited, html_of, links_in, make_user, page, shows, text_of
 
 FORM = {
     "login": "Ivan.Petrov",
@@ -230,3 +231,67 @@ def test_agreement_page_has_a_default_text_and_takes_a_custom_one(client, make_a
     other = make_app(AGREEMENT_FILE=str(custom)).test_client()
     html = page(other.get("/agreement"))
     assert "Наше соглашение &lt;b&gt;жирно&lt;/b&gt;<br>" in html
+
+
+# --- the limit per address, and the pages after registering ----------------------------------------------------------
+
+
+@pytest.fixture
+def limited(make_app):
+    """An app whose registration limit is two per hour from one address."""
+    return make_app(RATELIMIT_ENABLED=True, RATELIMIT_REGISTRATION="2/hour").test_client()
+
+
+def someone(number: int) -> dict:
+    return {"login": f"tenant{number}", "email": f"tenant{number}@example.org"}
+
+
+@pytest.mark.parametrize(
+    "mistake",
+    [{"password_confirm": "something-else-entirely"}, {"phone": "12345"}, {"agree": ""}, {"email": "not-an-email"}],
+)
+def test_a_person_correcting_their_form_is_not_counted(limited, mistake):
+    for _ in range(5):
+        assert register(limited, **mistake).status_code == 200
+    assert register(limited, **someone(1)).location.endswith("/registration/sent")
+    assert register(limited, **someone(2)).location.endswith("/registration/sent")
+
+
+def test_past_the_limit_the_form_comes_back_as_typed_with_the_time_to_wait(limited, app):
+    register(limited, **someone(1))
+    register(limited, **someone(2))
+
+    response = register(limited, **someone(3))
+
+    assert response.status_code == 429
+    html = page(response)
+    assert "С вашего адреса слишком много регистраций" in html and "отправьте её через 1 час" in html
+    for kept in ('value="tenant3"', 'value="tenant3@example.org"', 'value="Сергеевич"', 'value="8 (912) 345-67-89"'):
+        assert kept in html, kept
+    assert re.search(r'<input checked [^>]*name="agree"', html)
+    assert PASSWORD not in html and re.search(r'name="password" [^>]*value=""', html)
+    assert stored_user(app, "tenant3") is None
+    assert len(audited(app, "rate_limited")) == 1
+
+
+def test_answers_that_a_login_is_taken_count_and_past_the_limit_tell_nothing(limited, app):
+    make_user(app, login="taken", email="taken@example.org")
+    for _ in range(2):
+        assert "Этот логин уже занят" in page(register(limited, login="taken"))
+
+    for probe in ({"login": "taken"}, {"login": "free.login"}, {"login": "free.login", "agree": ""}):
+        response = register(limited, **probe)
+        assert response.status_code == 429 and "уже занят" not in page(response), probe
+        assert "invalid-feedback" not in page(response)  # no verdict on what was typed
+
+
+def test_the_code_page_reached_from_the_sent_page_keeps_the_login(client):
+    sent = client.get(register(client).location)
+    assert sent.request.path == "/registration/sent"  # the login is not in the address that may be shared
+
+    link = re.search(r'href="(/registration/confirm\?[^"]+)">Ввести код подтверждения<', page(sent))[1]
+    assert link == "/registration/confirm?login=Ivan.Petrov"
+    assert re.search(r'name="login" [^>]*value="Ivan.Petrov"', page(client.get(link)))
+    assert 'href="/registration/resend?login=Ivan.Petrov"' in page(sent)
+    elsewhere = client.application.test_client().get("/registration/sent")  # a browser that registered nobody
+    assert 'href="/registration/confirm">' in page(elsewhere)

@@ -25,7 +25,7 @@ from kabinet.models import (
     ReadingChange,
     User,
 )
-from tests.conftest import PASSWORD, audited, make_user, page, queries, shows
+from tests.conftest import PASSWORD, audited, html_of, links_in, make_user, page, queries, shows, text_of
 from tests.factories import add_history, make_account, make_meter, make_staff, other_organization
 
 
@@ -299,6 +299,24 @@ def test_a_new_code_word_letter(app, accountant):
     assert "Выдано" in page(accountant.get(f"/staff/accounts/{account}"))
 
 
+def test_a_new_code_word_is_asked_to_be_confirmed_first(app, accountant):
+    account = make_account(app)
+    show = page(accountant.get(f"/staff/accounts/{account}"))
+    assert f'href="/staff/accounts/{account}/codeword"' in show  # a link to the question, not a button that acts
+
+    question = accountant.get(f"/staff/accounts/{account}/codeword")
+
+    assert question.status_code == 200 and question.mimetype == "text/html"
+    text = page(question)
+    assert "Прежнее кодовое слово перестанет действовать" in text
+    form = re.search(rf'<form method="post" action="/staff/accounts/{account}/codeword".*?</form>', text, re.S)
+    assert form and "Выдать новое кодовое слово" in form[0]
+    assert f'href="/staff/accounts/{account}">Отмена</a>' in text
+    with app.app_context():
+        assert db.session.get(Account, account).code_word_issued_at is None
+    assert audited(app, "codeword.issue") == []
+
+
 def test_code_words_for_a_house(app, accountant):
     make_account(app, "100101", premises="1")
     make_account(app, "100102", premises="2", owner_name="Сидорова Анна")
@@ -365,6 +383,44 @@ def test_approve_and_the_tenant_sees_the_account(app, client, accountant, reques
     assert shows(again, messages.STAFF_BINDING_DECIDED)
     login(client, "ivan")
     assert "Лицевой счет № 100112" in page(client.get("/cabinet/"))
+
+
+def test_the_tenant_is_emailed_the_approval(app, accountant, requested, mailbox, deliver):
+    with app.app_context():
+        account = db.session.scalar(select(Account.id).where(Account.number == "100112"))
+    accountant.post(f"/staff/accounts/bindings/{requested}/approve", data={"account": account})
+
+    deliver()
+    message = mailbox.last("ivan@example.org")
+    assert "Лицевой счет привязан к личному кабинету" in message["Subject"]
+    body = text_of(message)
+    assert f"по адресу {ADDRESS}, кв. 12" in body and "№ 100112" in body
+    assert links_in(message) == ["http://localhost/cabinet/"]
+    assert "№ 100112" in html_of(message)
+
+
+def test_the_tenant_is_emailed_the_refusal_with_its_reason(app, accountant, requested, mailbox, deliver):
+    reason = "Вы не <собственник> кв. 12"
+    accountant.post(f"/staff/accounts/bindings/{requested}/reject", data={"reason": reason})
+
+    deliver()
+    message = mailbox.last("ivan@example.org")
+    assert "Заявка на привязку лицевого счета отклонена" in message["Subject"]
+    assert reason in text_of(message) and f"{ADDRESS}, кв. 12" in text_of(message)
+    assert "Вы не &lt;собственник&gt; кв. 12" in html_of(message)
+
+
+def test_a_blocked_tenant_is_not_emailed_and_a_refused_form_emails_nobody(app, accountant, requested, mailbox, deliver):
+    accountant.post(f"/staff/accounts/bindings/{requested}/reject", data={"reason": " "})  # no reason: nothing decided
+    with app.app_context():
+        db.session.get(User, db.session.get(BindingRequest, requested).user_id).blocked_at = utcnow()
+        db.session.commit()
+    accountant.post(f"/staff/accounts/bindings/{requested}/reject", data={"reason": "Нет"})
+
+    deliver()
+    assert mailbox.to("ivan@example.org") == []
+    with app.app_context():
+        assert db.session.get(BindingRequest, requested).state == "rejected"
 
 
 def test_an_approval_is_checked_again_when_it_is_given(app, requested):

@@ -357,6 +357,44 @@ def test_the_email_goes_once_to_the_confirmed_unblocked_tenants_of_its_buildings
     assert audited(app).count("announcement.email") == 1
 
 
+def test_the_email_is_asked_to_be_confirmed_saying_how_many_tenants_get_it(app, ivan, mailbox, deliver):
+    tenant_of(app, "olga", "300101", address=SADOVAYA)
+    tenant_of(app, "masha", "300102", address=SADOVAYA, confirmed=False)
+    dispatcher = staff(app, "dispatcher")
+    dispatcher.post("/staff/content/announcements/new", data=announcement_form(title="Всем <домам>"))
+    [news] = announcements(app)
+    url = f"/staff/content/announcements/{news.id}/email"
+    assert f'href="{url}">Разослать по e-mail</a>' in page(dispatcher.get("/staff/content/announcements"))
+
+    question = page(dispatcher.get(url))
+
+    assert "Разослать объявление «Всем &lt;домам&gt;» по e-mail?" in question
+    assert "Письмо получат жители с подтверждённым e-mail: 2." in question
+    assert f'<form method="post" action="{url}"' in question and "Разослать</button>" in question
+    assert 'href="/staff/content/announcements">Отмена</a>' in question
+    deliver()
+    assert mailbox.messages == [] and announcements(app)[0].emailed_at is None
+
+
+def test_an_ended_announcement_offers_no_email_and_refuses_one(app, ivan, mailbox, deliver):
+    dispatcher = staff(app, "dispatcher")
+    ended = {"published_on": (YESTERDAY - timedelta(days=9)).isoformat(), "until": (YESTERDAY - timedelta(days=1))}
+    dispatcher.post("/staff/content/announcements/new", data=announcement_form(title="Было", **ended))
+    until = date.today() + timedelta(days=1)
+    dispatcher.post("/staff/content/announcements/new", data=announcement_form(title="Идёт", until=until))
+    ended_one, current = announcements(app)
+    listed = page(dispatcher.get("/staff/content/announcements"))
+    assert listed.count("Разослать по e-mail") == 1 and f"/{current.id}/email" in listed
+
+    for method in ("GET", "POST"):
+        response = dispatcher.open(f"/staff/content/announcements/{ended_one.id}/email", method=method)
+        assert response.location.endswith("/staff/content/announcements")
+        assert shows(dispatcher.get("/staff/content/announcements"), messages.STAFF_ANNOUNCEMENT_ENDED), method
+    deliver()
+    assert mailbox.messages == [] and announcements(app)[0].emailed_at is None
+    assert "announcement.email" not in audited(app)
+
+
 def test_an_announcement_for_everyone_is_emailed_to_each_tenant_once_and_escaped(app, ivan, mailbox, deliver):
     tenant_of(app, "olga", "300101", address=SADOVAYA)
     make_account(app, "100109", premises="9", user_id=ivan)  # a second account: still one e-mail
@@ -404,6 +442,7 @@ def rows(app, ivan):
                           ("POST", "/staff/content/announcements/new"),
                           ("GET", f"/staff/content/announcements/{news_id}"),
                           ("POST", f"/staff/content/announcements/{news_id}"),
+                          ("GET", f"/staff/content/announcements/{news_id}/email"),
                           ("POST", f"/staff/content/announcements/{news_id}/email"),
                           ("POST", f"/staff/content/announcements/{news_id}/delete")],
     }  # fmt: skip

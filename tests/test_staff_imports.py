@@ -6,7 +6,7 @@ import io
 import os
 import re
 import time
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from kabinet import messages
 from kabinet.extensions import db
 from kabinet.imports import services as imports
-from kabinet.models import Account, AuditEvent, Meter, Reading, User
+from kabinet.models import Account, AuditEvent, Meter, Payment, Reading, User
 from kabinet.organizations import default_organization
 from kabinet.staff.imports import services
 from tests.conftest import PASSWORD, make_user, page, shows
@@ -105,6 +105,57 @@ def test_apply_writes_the_file_with_an_audit_row_and_deletes_the_upload(app, acc
     assert count(app, AuditEvent, AuditEvent.action == "import.apply") == 1
 
 
+def rows_of_table(html: str, name: str) -> list[list[str]]:
+    """A preview table's header and rows, as text."""
+    table = re.search(rf'data-test="{name}">(.*?)</table>', html, re.S)[1]
+    return [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row) for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)]
+
+
+def test_the_preview_speaks_the_company_s_words(app, accountant):
+    make_account(app, "100101", address=ADDRESS)
+    meters = "account;serial;kind;last_reading;last_reading_date\n100101;ХВ-1;cold_water;12.5;2026-10-25\n"
+
+    html = page(upload(accountant, "meters", meters))
+
+    assert rows_of_table(html, "examples-created") == [
+        ["Лицевой счет", "Заводской номер", "Вид счетчика", "Последние показания", "Дата показаний", "Дата поверки"],
+        ["100101", "ХВ-1", "ХВС", "12,500", "25.10.2026", "—"],
+    ]
+    charges = "лицевой счет;период;услуга;тариф;сумма\n100101;2026-10;Содержание жилья;30.5;1656.15\n"
+    header, row = rows_of_table(page(upload(accountant, "charges", charges)), "examples-created")
+    assert header[:3] == ["Лицевой счет", "Месяц", "Услуга"]
+    assert row == ["100101", "10.2026", "Содержание жилья", "30,5000", "—", "—", "1656,15", "—"]
+
+
+def test_two_identical_payment_lines_are_shown_and_still_import_as_two(app, accountant):
+    make_account(app, "100101", address=ADDRESS)
+    make_account(app, "100102", address=ADDRESS, premises="2")
+    payments = "\n".join([
+        "account;date;amount;source",
+        "100101;10.10.2026;1000,00;Сбербанк",
+        "100102;10.10.2026;1000,00;Сбербанк",
+        "100101;10.10.2026;1000,00;Сбербанк",  # the same as line 2
+        "100101;10.10.2026;1000,00;Почта",  # another source: another payment
+        "100101;10.10.2026;1000;Сбербанк",  # the same as line 2 again, written otherwise
+    ])  # fmt: skip
+
+    response = upload(accountant, "payments", payments)
+
+    warning = re.search(r'data-test="repeated">(.*?)</div>', page(response), re.S)[1]
+    assert "Одинаковые строки оплат (тот же лицевой счет, дата, сумма и источник): 2." in warning
+    assert re.findall(r"<li>(.*?)</li>", warning) == ["строка 4 повторяет строку 2", "строка 6 повторяет строку 2"]
+    assert "будет создано: 5" in page(response) and "Применить" in page(response)
+    accountant.post("/staff/imports/apply", data={"upload": token_in(response)})
+    with app.app_context():
+        assert count(app, Payment) == 5
+
+
+def test_a_payments_file_without_repeats_warns_of_nothing(app, accountant):
+    make_account(app, "100101", address=ADDRESS)
+    payments = "account;date;amount\n100101;10.10.2026;1000,00\n100101;11.10.2026;1000,00\n"
+    assert 'data-test="repeated"' not in page(upload(accountant, "payments", payments))
+
+
 def test_a_file_that_changes_nothing_offers_no_apply(app, accountant):
     token = token_in(upload(accountant, "accounts", ACCOUNTS))
     accountant.post("/staff/imports/apply", data={"upload": token})
@@ -132,7 +183,13 @@ def test_the_preview_of_a_bad_file_lists_every_bad_row_and_writes_nothing(app, a
     text = page(response)
     assert "ничего не записано" in text and "Применить" not in text
     problems = re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td>", text)
-    assert problems == [("3", "account"), ("4", "kind"), ("5", "last_reading"), ("6", "last_reading_date"), ("7", "—")]
+    assert problems == [
+        ("3", "Лицевой счет"),
+        ("4", "Вид счетчика"),
+        ("5", "Последние показания"),
+        ("6", "Дата показаний"),
+        ("7", "—"),
+    ]  # the columns as the company's files name them
     assert "лицевой счёт 999999 не найден" in text and "«много» — не число" in text and "повторяет строку 2" in text
     assert count(app, Meter) == 0 and count(app, Reading) == 0
     assert uploads(app) == before  # a file with mistakes cannot be applied, so it is not kept
@@ -304,6 +361,9 @@ def readings(app):
     return other
 
 
+HEADER = ["account", "serial", "kind", "last_reading", "last_reading_date", "verification_due", "replaced_on"]
+
+
 def export(client, month="2026-10", format="csv-utf8"):
     return client.get("/staff/imports/readings-export", query_string={"month": month, "format": format})
 
@@ -324,13 +384,35 @@ def test_the_export_holds_each_meters_last_reading_of_the_month_in_the_columns_o
     assert response.headers["Content-Disposition"] == 'attachment; filename="readings-2026-10.csv"'
     assert response.data.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read UTF-8
     assert rows_of(response, "csv-utf8") == [
-        ["account", "serial", "kind", "last_reading", "last_reading_date", "verification_due"],
-        ["100101", "ХВ-1", "cold_water", "12,345", "25.10.2026", "01.03.2029"],
-        ["100101", "Э-7", "electricity", "4410,000", "20.10.2026", ""],
+        HEADER,
+        ["100101", "ХВ-1", "cold_water", "12,345", "25.10.2026", "01.03.2029", ""],
+        ["100101", "Э-7", "electricity", "4410,000", "20.10.2026", "", ""],
     ]
     with app.app_context():
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "readings.export"))
         assert (event.actor, event.target, event.details) == ("accountant", "2026-10", "csv-utf8: 2")
+
+
+@pytest.mark.parametrize("format", ["csv-utf8", "xlsx"])
+def test_a_meter_replaced_in_the_month_is_marked_with_the_day(app, accountant, readings, format):
+    account = make_account(app, "100102", address=ADDRESS, premises="2")
+    make_meter(app, account, "ХВ-OLD", "cold_water", None, [(date(2026, 9, 20), "5"), (date(2026, 10, 14), "8.5")])
+    replacer = log_in(app, "admin")
+    with app.app_context():
+        old = db.session.scalar(select(Meter.id).where(Meter.serial == "ХВ-OLD"))
+    replacement = {"replaced_on": "2026-10-14", "final_value": "8,5", "serial": "ХВ-NEW", "kind": "cold_water",
+                   "initial_value": "0"}  # fmt: skip
+    assert replacer.post(f"/staff/accounts/{account}/meters/{old}/replace", data=replacement).status_code == 302
+
+    exported = rows_of(export(accountant, format=format), format)[1:]
+    rows = {row[1]: dict(zip(HEADER, row, strict=False)) for row in exported}  # XLSX rows end at their last value
+
+    old_row = rows["ХВ-OLD"]
+    assert (old_row["last_reading"], old_row["last_reading_date"]) in [("8,500", "14.10.2026"),
+                                                                       (8.5, datetime(2026, 10, 14))]  # fmt: skip
+    assert old_row["replaced_on"] in ("14.10.2026", datetime(2026, 10, 14))  # and the day it was replaced
+    assert rows["ХВ-NEW"].get("replaced_on") in ("", None) and rows["ХВ-1"].get("replaced_on") in ("", None)
+    assert export(accountant, month="2026-11").data.decode("utf-8-sig").count("ХВ-OLD") == 0
 
 
 def test_the_export_in_cp1251_and_xlsx_reads_back_the_same(accountant, readings):
@@ -338,10 +420,11 @@ def test_the_export_in_cp1251_and_xlsx_reads_back_the_same(accountant, readings)
     xlsx = export(accountant, format="xlsx")
 
     assert cp1251.headers["Content-Type"] == "text/csv; charset=windows-1251"
-    assert rows_of(cp1251, "csv-cp1251")[1] == ["100101", "ХВ-1", "cold_water", "12,345", "25.10.2026", "01.03.2029"]
+    first = ["100101", "ХВ-1", "cold_water", "12,345", "25.10.2026", "01.03.2029", ""]
+    assert rows_of(cp1251, "csv-cp1251")[1] == first
     assert xlsx.headers["Content-Disposition"] == 'attachment; filename="readings-2026-10.xlsx"'
     header, *rows = rows_of(xlsx, "xlsx")
-    assert header == ["account", "serial", "kind", "last_reading", "last_reading_date", "verification_due"]
+    assert header == HEADER
     assert [row[:4] for row in rows] == [
         ["100101", "ХВ-1", "cold_water", 12.345],
         ["100101", "Э-7", "electricity", 4410],
@@ -386,7 +469,7 @@ def test_another_organizations_readings_are_never_exported(app, readings):
 
 def test_a_month_without_readings_gives_just_the_header(accountant, readings):
     assert rows_of(export(accountant, month="2025-01"), "csv-utf8") == [
-        ["account", "serial", "kind", "last_reading", "last_reading_date", "verification_due"]
+        HEADER
     ]
 
 

@@ -124,7 +124,8 @@ def staff_rules(app):
             if rule.endpoint.split(".")[0] in ALLOWED and rule.endpoint not in PUBLIC
         ),
         # Pages first, then actions, and last the actions that remove what other URLs name.
-        key=lambda rule: ("GET" not in rule.methods, rule.rule.endswith(("/delete", "/unbind", "/block")), rule.rule),
+        key=lambda rule: ("GET" not in rule.methods, rule.rule.endswith(("/delete", "/unbind", "/block", "/revoke")),
+                          rule.rule),  # fmt: skip
     )
 
 
@@ -178,6 +179,7 @@ def test_the_staff_menu_marks_the_one_section_a_page_belongs_to(app, ids):
         (f"/staff/content/book/{ids['entry']}", "Книга жалоб"),
         ("/staff/content/feedback", "Обратная связь"),
         (f"/staff/content/announcements/{ids['announcement']}", "Объявления"),
+        ("/staff/team/2fa", "Моя двухфакторная аутентификация"),
     ]:
         marked = re.findall(r'aria-current="page">([^<]+)</a>', client.get(url).get_data(as_text=True))
         assert marked == [section], url

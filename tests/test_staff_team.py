@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from kabinet import messages
 from kabinet.auth import services as auth_services
+from kabinet.clock import utcnow
 from kabinet.extensions import db
 from kabinet.models import Executor, Organization, RecoveryCode, User
 from kabinet.staff.team import services
@@ -119,6 +120,106 @@ def test_an_expired_or_forged_invitation_is_refused(app, client, admin, mailbox,
     assert shows(client.get("/auth/login"), messages.INVITATION_EXPIRED)
     client.get(link[:-3] + "xyz")
     assert shows(client.get("/auth/login"), messages.INVITATION_INVALID)
+
+
+def invite_olga(client, mailbox, deliver) -> tuple[int, str]:
+    """The admin invites Ольга as a dispatcher: her id and the link of the e-mail."""
+    data = {"email": "olga@example.org", "first_name": "Ольга", "last_name": "Диспетчерова", "role": "dispatcher"}
+    client.post("/staff/team/invite", data=data)
+    _, link = invitation_link(mailbox, deliver, "olga@example.org")
+    return get_user(client.application, "olga").id, link
+
+
+def state_of(client, login) -> str:
+    """The team page's row of a staff user, as text."""
+    row = re.search(rf'data-test="staff-{login}">(.*?)</tr>', page(client.get("/staff/team/")), re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", row[1]).split()) if row else ""
+
+
+def test_the_team_page_shows_who_has_not_accepted_the_invitation(app, client, admin, mailbox, deliver):
+    _, link = invite_olga(client, mailbox, deliver)
+    state = state_of(client, "olga")
+    assert "приглашён, ещё не принял приглашение" in state and "Письмо отправлено" in state
+    assert "Отправить ещё раз" in state and "Отозвать" in state and "Заблокировать" not in state
+    assert "приглашён" not in state_of(client, "director")
+
+    olga = app.test_client()
+    continue_from(olga, link)
+    olga.post("/staff/team/invitation", data={"password": STAFF_PASSWORD, "password_confirm": STAFF_PASSWORD})
+    state = state_of(client, "olga")
+    assert "приглашён" not in state and "Отозвать" not in state and "Заблокировать" in state
+
+
+def test_an_invitation_older_than_its_link_says_so(app, client, admin, mailbox, deliver, monkeypatch):
+    invite_olga(client, mailbox, deliver)
+    assert "Ссылка истекла" not in state_of(client, "olga")
+    monkeypatch.setattr(services, "INVITATION_MAX_AGE", timedelta(seconds=-1))
+    assert "Ссылка истекла" in state_of(client, "olga")
+
+
+def test_resending_an_invitation_sends_a_new_link_and_kills_the_old_one(app, client, admin, mailbox, deliver):
+    olga_id, old_link = invite_olga(client, mailbox, deliver)
+
+    response = client.post(f"/staff/team/{olga_id}/resend", follow_redirects=True)
+
+    assert shows(response, messages.TEAM_INVITATION_RESENT.text % {"email": "olga@example.org"})
+    _, new_link = invitation_link(mailbox, deliver, "olga@example.org")
+    assert new_link != old_link and len(mailbox.to("olga@example.org")) == 2
+    olga = app.test_client()
+    assert olga.get(old_link).location.endswith("/auth/login")
+    assert shows(olga.get("/auth/login"), messages.INVITATION_INVALID)
+    continue_from(olga, new_link)
+    olga.post("/staff/team/invitation", data={"password": STAFF_PASSWORD, "password_confirm": STAFF_PASSWORD})
+    assert log_in(olga, "olga", STAFF_PASSWORD).location.endswith("/staff/")
+    assert [event.details for event in audited(app, "team.resend")] == ["olga <olga@example.org>"]
+
+
+def test_revoking_an_invitation_kills_its_link_and_nobody_logs_in_by_it(app, client, admin, mailbox, deliver):
+    olga_id, link = invite_olga(client, mailbox, deliver)
+    olga = app.test_client()
+    continue_from(olga, link)  # she opened the form already, and sets her password after the revocation
+
+    response = client.post(f"/staff/team/{olga_id}/revoke", follow_redirects=True)
+
+    assert shows(response, messages.TEAM_INVITATION_REVOKED.text % {"email": "olga@example.org"})
+    assert state_of(client, "olga") == ""  # no longer on the team page
+    chosen = {"password": STAFF_PASSWORD, "password_confirm": STAFF_PASSWORD}
+    assert olga.post("/staff/team/invitation", data=chosen).location.endswith("/auth/login")
+    assert shows(olga.get("/auth/login"), messages.INVITATION_INVALID)
+    assert app.test_client().get(link).location.endswith("/auth/login")
+    assert shows(log_in(olga, "olga", STAFF_PASSWORD), messages.LOGIN_FAILED)
+    assert get_user(app, "olga") is None
+    assert [event.details for event in audited(app, "team.revoke")] == ["olga <olga@example.org>: dispatcher"]
+    again = client.post("/staff/team/invite", data={"email": "olga@example.org", "first_name": "Ольга",
+                                                    "last_name": "Диспетчерова", "role": "accountant"})  # fmt: skip
+    assert again.status_code == 302  # the address is free for a corrected invitation
+
+
+def test_an_accepted_invitation_is_neither_resent_nor_revoked(app, client, admin, mailbox, deliver):
+    olga_id, link = invite_olga(client, mailbox, deliver)
+    continue_from(app.test_client(), link)  # spends the link: a recovery sets her password instead
+    from kabinet.recovery import services as recovery
+
+    with app.test_request_context():
+        olga = db.session.get(User, olga_id)
+        recovery.reset_password(olga, STAFF_PASSWORD)
+        db.session.commit()
+
+    for action in ("resend", "revoke"):
+        response = client.post(f"/staff/team/{olga_id}/{action}", follow_redirects=True)
+        assert shows(response, messages.TEAM_INVITATION_ACCEPTED), action
+    assert "приглашён" not in state_of(client, "olga")
+    assert log_in(app.test_client(), "olga", STAFF_PASSWORD).location.endswith("/staff/")
+    assert audited(app, "team.resend") == audited(app, "team.revoke") == []
+
+
+def test_another_organizations_invitation_is_404(app, client, admin):
+    other = other_organization(app)
+    theirs = make_user(app, login="theirs", email="theirs@example.org", role="dispatcher", organization_id=other,
+                       invited_at=utcnow())  # fmt: skip
+    for action in ("resend", "revoke"):
+        assert client.post(f"/staff/team/{theirs}/{action}").status_code == 404
+    assert get_user(app, "theirs") is not None
 
 
 @pytest.mark.parametrize(
@@ -286,6 +387,19 @@ def test_a_required_second_factor_sends_staff_to_its_setup(app, client, admin):
     assert theirs.get("/staff/dispatch/").status_code == 200
     response = theirs.post("/staff/team/2fa/off", data={"code": pyotp.TOTP(secret).now()}, follow_redirects=True)
     assert shows(response, messages.TOTP_STILL_REQUIRED)
+
+
+@pytest.mark.parametrize("role", ["admin", "dispatcher", "accountant"])
+def test_every_staff_user_reaches_their_own_second_factor_from_their_menu(app, client, role):
+    make_staff(app, role)
+    log_in(client, role)
+    menu = re.search(r'data-test="staff-menu">(.*?)</nav>', page(client.get("/staff/")), re.S)[1]
+    link = re.search(r'<a class="nav-link[^"]*" href="([^"]+)"\s*>Моя двухфакторная аутентификация</a>', menu)
+    assert link and link[1] == "/staff/team/2fa"
+    setup = page(client.get(link[1]))
+    assert 'data-test="totp-secret"' in setup
+    marked = re.findall(r'aria-current="page">([^<]+)</a>', setup)
+    assert marked == ["Моя двухфакторная аутентификация"]  # and not «Сотрудники» for the admin
 
 
 def test_staff_passwords_need_the_staff_minimum_in_the_profile(app, client):

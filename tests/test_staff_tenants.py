@@ -30,6 +30,7 @@ def tenant(app, user):
 ROUTES = [
     ("get", "/staff/tenants/"),
     ("get", "/staff/tenants/{id}"),
+    ("get", "/staff/tenants/{id}/block"),
     ("post", "/staff/tenants/{id}/block"),
     ("post", "/staff/tenants/{id}/unblock"),
     ("post", "/staff/tenants/{id}/resend"),
@@ -161,6 +162,19 @@ def test_block_ends_the_sessions_and_refuses_the_login(app, accountant, tenant):
     assert shows(response, messages.TENANT_UNBLOCKED)
     assert len(audited(app, "tenant.unblock")) == 1
     logged_in(app, "ivan")  # may log in again
+
+
+def test_blocking_is_asked_to_be_confirmed_first(app, accountant, tenant):
+    shown = page(accountant.get(f"/staff/tenants/{tenant}"))
+    assert f'href="/staff/tenants/{tenant}/block">Заблокировать</a>' in shown  # a link to the question
+
+    question = page(accountant.get(f"/staff/tenants/{tenant}/block"))
+
+    assert "Заблокировать жителя Иван Петров?" in question and "все его сеансы завершатся" in question
+    assert f'<form method="post" action="/staff/tenants/{tenant}/block"' in question
+    assert f'href="/staff/tenants/{tenant}">Отмена</a>' in question
+    assert logged_in(app, "ivan").get("/cabinet/").status_code == 200  # not blocked by the question
+    assert audited(app, "tenant.block") == []
 
 
 def test_resend_e_mails_a_new_confirmation(app, accountant, mailbox, deliver):

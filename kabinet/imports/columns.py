@@ -89,27 +89,31 @@ def month(value: str) -> date:
         raise CellProblem(f"«{value}» — не месяц (нужно ГГГГ-ММ)") from None
 
 
-# The words 1C and the companies' spreadsheets use for a meter's kind.
+# How the companies' files name each kind of meter: the preview shows a kind so.
+KIND_WORDS = {
+    "cold_water": "ХВС",
+    "hot_water": "ГВС",
+    "electricity": "Электроэнергия",
+    "electricity_day": "Электроэнергия день",
+    "electricity_night": "Электроэнергия ночь",
+    "heat": "Отопление",
+    "gas": "Газ",
+}
+# Every word 1C and the companies' spreadsheets use for a meter's kind.
 KIND_NAMES = {
     **{kind: kind for kind in KINDS},
-    "хвс": "cold_water",
+    **{word.lower(): kind for kind, word in KIND_WORDS.items()},
     "холодная вода": "cold_water",
-    "гвс": "hot_water",
     "горячая вода": "hot_water",
-    "электроэнергия": "electricity",
     "электричество": "electricity",
-    "электроэнергия день": "electricity_day",
-    "электроэнергия ночь": "electricity_night",
-    "отопление": "heat",
     "тепло": "heat",
-    "газ": "gas",
 }
 
 
 def meter_kind(value: str) -> str:
     kind = KIND_NAMES.get(" ".join(value.lower().replace("ё", "е").replace("(", " ").replace(")", " ").split()))
     if kind is None:
-        raise CellProblem(f"«{value}» — неизвестный вид счётчика (нужно одно из: {', '.join(KINDS)})")
+        raise CellProblem(f"«{value}» — неизвестный вид счётчика (нужно одно из: {', '.join(KIND_WORDS.values())})")
     return kind
 
 
@@ -124,6 +128,11 @@ class Column:
 
     def names(self) -> set[str]:
         return {header_key(name) for name in (self.name, *self.aliases)}
+
+    @property
+    def title(self) -> str:
+        """The column's name as the company's files give it: «Лицевой счет»."""
+        return self.aliases[0].capitalize()
 
 
 def optional(name, parse, aliases=()):
@@ -146,7 +155,7 @@ FORMATS = {
     "meters": (
         ACCOUNT,
         Column("serial", text(64), ("заводской номер", "номер счетчика", "серийный номер")),
-        Column("kind", meter_kind, ("вид", "тип", "вид счетчика", "услуга")),
+        Column("kind", meter_kind, ("вид счетчика", "вид", "тип", "услуга")),
         optional("last_reading", number(3, positive=True), ("последние показания", "показания")),
         optional("last_reading_date", day, ("дата показаний", "дата последних показаний")),
         optional("verification_due", day, ("дата поверки", "следующая поверка", "поверка до")),
@@ -169,7 +178,33 @@ FORMATS = {
     ),
 }
 
+# What the preview calls each column of each kind of file.
+TITLES = {kind: {column.name: column.title for column in columns} for kind, columns in FORMATS.items()}
+
 
 def header_key(cell: str) -> str:
     """A header cell as compared with the names above: case, ё, spaces and a BOM do not matter."""
     return " ".join(cell.replace("\ufeff", "").replace("ё", "е").replace("Ё", "Е").lower().replace("_", " ").split())
+
+
+def written_number(value: Decimal) -> str:
+    """A number as 1C writes it: a decimal comma, no spaces between thousands (4410,000)."""
+    return format(value, "f").replace(".", ",")
+
+
+def written_day(value: date | None) -> str:
+    """A date as 1C writes it: 31.10.2026."""
+    return f"{value:%d.%m.%Y}" if value else ""
+
+
+def as_written(column: Column, value) -> str:
+    """A value read from a cell, written back as the company's files have it: «ХВС», «1234,56», «10.2026»."""
+    if column.parse is meter_kind:
+        return KIND_WORDS[value]
+    if column.parse is month:
+        return f"{value:%m.%Y}"
+    if isinstance(value, Decimal):
+        return written_number(value)
+    if isinstance(value, date):
+        return written_day(value)
+    return str(value)

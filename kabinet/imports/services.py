@@ -7,7 +7,6 @@ exists); the second applies the rows in chunks inside one transaction, with a fe
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
@@ -19,52 +18,11 @@ from kabinet.clock import utcnow
 from kabinet.extensions import db
 from kabinet.imports.columns import FORMATS, CellProblem, header_key
 from kabinet.imports.reader import Budget, read_table
+from kabinet.imports.report import SHOWN_PROBLEMS, ImportFailed, Problem, Report
 from kabinet.models import Account, Building, Charge, Meter, Organization, Payment, Reading
 from kabinet.models.meter import UNITS
 
 CHUNK = 2000
-SHOWN_PROBLEMS = 200
-SHOWN_ROWS = 10  # of each outcome, for the preview
-
-
-@dataclass
-class Problem:
-    """What is wrong with one cell (or one row) of the file."""
-
-    line: int
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        where = f"строка {self.line}" + (f", столбец «{self.column}»" if self.column else "")
-        return f"{where}: {self.reason}"
-
-
-class ImportFailed(Exception):
-    """The file was not imported; problems says why (at most SHOWN_PROBLEMS of them, and how many more)."""
-
-    def __init__(self, problems: list, more: int = 0):
-        super().__init__("; ".join(map(str, problems[:3])))
-        self.problems = problems
-        self.more = more
-
-
-@dataclass
-class Report:
-    """What an import did (or, in a preview, would do), row by row; the first rows of each outcome as examples."""
-
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    examples: dict[str, list[dict]] = field(default_factory=lambda: {"created": [], "updated": [], "unchanged": []})
-
-    def count(self, outcome: str, record: dict) -> None:
-        setattr(self, outcome, getattr(self, outcome) + 1)
-        if len(self.examples[outcome]) < SHOWN_ROWS:
-            self.examples[outcome].append(record)
-
-    def __str__(self) -> str:
-        return f"создано: {self.created}, обновлено: {self.updated}, без изменений: {self.unchanged}"
 
 
 def run(kind: str, path: str | Path, organization: Organization) -> Report:
@@ -99,7 +57,7 @@ def load(kind: str, path: str | Path, organization: Organization) -> Report:
         importer.check(line, record, problems)
     if problems:
         raise ImportFailed(problems[:SHOWN_PROBLEMS], max(0, len(problems) - SHOWN_PROBLEMS))
-    report = Report()
+    report = importer.report
     rows = records(kind, path, None, budget)
     while chunk := list(islice(rows, CHUNK)):
         importer.apply([record for _, record in chunk], report)
@@ -159,6 +117,7 @@ class _Importer:
     def __init__(self, organization_id: int):
         self.organization_id = organization_id
         self.seen: dict = {}
+        self.report = Report()
 
     def check(self, line: int, record: dict, problems: list) -> None:
         key = self.key(record)
@@ -408,12 +367,16 @@ class PaymentImporter(_AccountRows):
         super().__init__(organization_id)
         self.occurrences = Counter()
 
-    def key(self, record):
-        return None  # equal rows are two payments, not a mistake
-
     def check(self, line, record, problems):
         if record["account"] not in self.account_ids:
             super().check(line, record, problems)
+            return
+        # Equal rows are two payments, not a mistake; but a line pasted twice is one too, so the preview shows them.
+        key = (record["account"], record["date"], record["amount"], record.get("source") or "")
+        if key in self.seen:
+            self.report.repeat(line, self.seen[key])
+        else:
+            self.seen[key] = line
 
     def apply(self, records, report):
         account_ids = {self.account_ids[r["account"]] for r in records}

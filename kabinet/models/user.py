@@ -48,6 +48,8 @@ class User(UserMixin, db.Model):
     role: Mapped[str | None] = mapped_column(String(16), index=True)
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     blocked_at: Mapped[datetime | None]  # a blocked user cannot log in; their sessions are ended
+    # Staff invited and not in yet: when the latest invitation was sent; None once they chose a password of their own.
+    invited_at: Mapped[datetime | None]
     # A second factor (TOTP) for staff: the secret once it is confirmed by a first code.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None]
@@ -84,6 +86,8 @@ class User(UserMixin, db.Model):
             self.reset_code_hash = self.reset_requested_at = None
             self.confirm_code_hash = None
             self.new_email = None
+            if key == "password_hash":
+                self.invited_at = None  # by the invitation's form or by a recovery: either way the person is in
         return value
 
     def set_password(self, password: str) -> None:

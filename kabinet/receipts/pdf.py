@@ -13,6 +13,7 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from kabinet.filters import rubles
 from kabinet.receipts.services import (
     QR_UNAVAILABLE,
     Receipt,
@@ -122,22 +123,22 @@ def _summary(pdf: FPDF, receipt: Receipt, no_payment: str | None) -> None:
     month = receipt.ledger
     rows = [
         (_("Задолженность на начало периода") if month.opening >= 0 else _("Аванс на начало периода"),
-         money(abs(month.opening))),
-        (_("Начислено за период"), money(month.charged)),
-        (_("Перерасчёт"), money(month.recalculated)),
-        (_("Оплачено в периоде"), money(month.paid)),
+         rubles(abs(month.opening))),
+        (_("Начислено за период"), rubles(month.charged)),
+        (_("Перерасчёт"), rubles(month.recalculated)),
+        (_("Оплачено в периоде"), rubles(month.paid)),
     ]  # fmt: skip
     if receipt.advance:
-        rows.append((_("Переплата на конец периода"), money(receipt.advance)))
+        rows.append((_("Переплата на конец периода"), rubles(receipt.advance)))
     # One line each, so plain cells: fpdf2's tables measure every cell twice and would double the page's cost.
     pdf.set_font("Roboto", "", 9)
     for label, amount in rows:
         pdf.cell(140, 5.5, label, border="B")
-        pdf.cell(46, 5.5, f"{amount} ₽", border="B", align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(46, 5.5, amount, border="B", align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Roboto", "B", 10)
     pdf.set_fill_color(*HEADING.fill_color.colors255)
     pdf.cell(140, 7, _("Итого к оплате"), fill=True)
-    pdf.cell(46, 7, f"{money(receipt.to_pay)} ₽", align="R", fill=True, new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(46, 7, rubles(receipt.to_pay), align="R", fill=True, new_x="LMARGIN", new_y="NEXT")
     if no_payment:
         pdf.ln(1)
         _line(pdf, no_payment, 10, "B")

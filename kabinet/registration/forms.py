@@ -36,12 +36,16 @@ class RegistrationForm(Form):
         validators=[DataRequired(_l("Чтобы зарегистрироваться, примите условия соглашения."))],
     )
 
+    names_taken = False  # the answer tells that a login or an e-mail is registered: counted like a registration
+
     def validate_login(self, field):
         if db.session.scalar(select(User.id).where(func.lower(User.login) == field.data.lower())):
+            self.names_taken = True
             raise ValidationError(_l("Этот логин уже занят. Выберите другой или восстановите пароль."))
 
     def validate_email(self, field):
         if db.session.scalar(select(User.id).where(func.lower(User.email) == field.data.lower())):
+            self.names_taken = True
             raise ValidationError(_l("Пользователь с таким e-mail уже зарегистрирован. Восстановите пароль."))
 
     def validate(self, extra_validators=None):

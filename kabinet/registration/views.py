@@ -1,17 +1,19 @@
 """Registration ("Регистрация") and its confirmation by link or by code."""
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from kabinet import messages
 from kabinet.auth.services import mailbox
-from kabinet.limits import TooManyAttempts, per_address, per_recipient
+from kabinet.extensions import client_address
+from kabinet.limits import TooManyAttempts, counted_too_often, per_address, per_recipient, used_up
 from kabinet.messages import notify
 from kabinet.registration import services
 from kabinet.registration.forms import ConfirmCodeForm, RegistrationForm, ResendForm
 from kabinet.registration.services import Outcome
 
 bp = Blueprint("registration", __name__, url_prefix="/registration")
+SENT_TO = "registration.login"  # the session's note of the login just registered
 
 OUTCOME_MESSAGES = {
     Outcome.CONFIRMED: messages.CONFIRMED,
@@ -26,28 +28,42 @@ def _outcome_page(outcome: Outcome):
     return render_template("registration/confirmed.html", confirmed=confirmed, message=OUTCOME_MESSAGES[outcome])
 
 
+def _counters() -> dict[str, str]:
+    return {"RATELIMIT_REGISTRATION": f"address:{client_address()}"}
+
+
 @bp.route("/", methods=["GET", "POST"])
-@per_address("RATELIMIT_REGISTRATION")
 def register():
-    """Create an inactive account and e-mail the confirmation."""
+    """Create an inactive account and e-mail the confirmation. Only what a bot does counts toward the address's
+    RATELIMIT_REGISTRATION; past it, every POST gets the form back as typed (429) with the time to wait."""
     if current_user.is_authenticated:
         return redirect(url_for("cabinet.home"))
-    form = RegistrationForm()
-    if form.validate_on_submit():
-        fields = {name: form[name].data for name in services.REGISTRATION_FIELDS}
+    form, valid = RegistrationForm(), False
+    if form.is_submitted():
+        wait = used_up(_counters())
+        if not wait:
+            valid = form.validate()
+            # A registration, or an answer that tells which logins and e-mails exist; not a person fixing a typo.
+            wait = (valid or form.names_taken) and counted_too_often(_counters())
+        if wait:
+            notify(messages.REGISTRATION_TOO_OFTEN, wait=wait)
+            # A fresh form of what was typed (never the passwords), without a verdict on it that would tell.
+            return render_template("registration/register.html", form=RegistrationForm()), 429
+    if valid:
         try:
-            services.register(**fields)
+            services.register(**{name: form[name].data for name in services.REGISTRATION_FIELDS})
         except services.Taken:
             form.login.errors.append(str(messages.REGISTRATION_TAKEN.text))
         else:
+            session[SENT_TO] = form.login.data  # for the "sent" page's links, kept off its address
             return redirect(url_for("registration.sent"))
     return render_template("registration/register.html", form=form)
 
 
 @bp.route("/sent")
 def sent():
-    """The page after registering: check your mailbox."""
-    return render_template("registration/sent.html", message=messages.REGISTERED)
+    """The page after registering: check your mailbox, or type the code (the form knows the login)."""
+    return render_template("registration/sent.html", message=messages.REGISTERED, login=session.get(SENT_TO, ""))
 
 
 @bp.route("/confirm/<token>")

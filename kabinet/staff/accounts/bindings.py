@@ -11,6 +11,8 @@ from kabinet import audit
 from kabinet.accounts import codewords
 from kabinet.extensions import db
 from kabinet.models import Account, AccountBinding, BindingRequest, Building, Organization, User
+from kabinet.outbox import queue
+from kabinet.urls import external_url
 
 PER_PAGE = 25
 
@@ -129,17 +131,28 @@ def approve(request: BindingRequest, account: Account, staff: User, now: datetim
             AccountBinding(user_id=request.user_id, account_id=account.id, role=request.role, method="address")
         )
     audit.record("binding.approve", target=request, details=f"account:{account.id} {account.number}")
+    _tell_tenant(request, "staff/binding_approved", account=account)
     db.session.commit()
     return True
 
 
 def reject(request: BindingRequest, reason: str, staff: User, now: datetime) -> bool:
-    """Refuse the request with a reason the tenant reads on the cabinet's home; False when it was decided meanwhile."""
+    """Refuse the request with a reason the tenant reads on the cabinet's home and in an e-mail; False when it was
+    decided meanwhile."""
     if not _decide(request, "rejected", staff, now, reason=reason):
         return False
     audit.record("binding.reject", target=request, details=reason)
+    _tell_tenant(request, "staff/binding_rejected", reason=reason)
     db.session.commit()
     return True
+
+
+def _tell_tenant(request: BindingRequest, template: str, **context) -> None:
+    """E-mail the decision to the tenant who asked, in the decision's transaction; a blocked tenant gets nothing."""
+    tenant = db.session.get(User, request.user_id)
+    if tenant is not None and tenant.blocked_at is None:
+        link = external_url("cabinet.home")
+        queue(tenant.email, template, user=tenant, binding_request=request, link=link, **context)
 
 
 def _decide(request: BindingRequest, state: str, staff: User, now: datetime, **values) -> bool:

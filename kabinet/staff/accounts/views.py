@@ -129,13 +129,14 @@ def correct_reading(account_id, reading_id):
     return render_template("staff/accounts/correct_reading.html", account=account, reading=reading, form=form)
 
 
-@bp.route("/<int:account_id>/codeword", methods=["POST"])
+@bp.route("/<int:account_id>/codeword", methods=["GET", "POST"])
 @staff_required("accountant")
 def new_code_word(account_id):
-    """A new code word for the account (the old one stops working): the letter to print, as a PDF."""
+    """Once confirmed, a new code word for the account (the old one stops working): the letter to print, as a PDF."""
     account = _account(account_id)
-    if not ActionForm().validate_on_submit():
-        return redirect(url_for(".show", account_id=account_id))
+    form = ActionForm()
+    if not form.validate_on_submit():
+        return render_template("staff/accounts/new_code_word.html", account=account, form=form)
     code_word = services.new_code_word(account, utcnow())
     return _letters_pdf([([account], code_word)], f"codeword-{account.number}.pdf")
 

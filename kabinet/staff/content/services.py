@@ -197,11 +197,23 @@ def recipients(announcement: Announcement) -> list[User]:
     return list(db.session.scalars(query))
 
 
-def email_announcement(announcement: Announcement, staff_user: User) -> int | None:
+class Ended(Exception):
+    """An announcement past its last day: it is no longer news, and no longer sent."""
+
+
+def has_ended(announcement: Announcement, today: date) -> bool:
+    """Whether the announcement's last day has passed (the tenants no longer see it)."""
+    return announcement.until is not None and announcement.until < today
+
+
+def email_announcement(announcement: Announcement, staff_user: User, today: date) -> int | None:
     """Queue the announcement to each of its tenants, once; their number, or None when it was e-mailed already.
+    Raises Ended for an announcement past its last day.
 
     The mark is set by one conditional UPDATE, so two clicks (or two staff) at once send it only once.
     """
+    if has_ended(announcement, today):
+        raise Ended(announcement.id)
     marked = db.session.execute(
         update(Announcement)
         .where(Announcement.id == announcement.id, Announcement.emailed_at.is_(None))

@@ -129,7 +129,7 @@ def announcements():
     """The organization's announcements, the latest first, with whom each is for and whether it was e-mailed."""
     listed = services.announcements_of(organization(), page_number())
     return render_template(
-        "staff/content/announcements.html", listed=listed, action=ActionForm(formdata=None), today=local_today()
+        "staff/content/announcements.html", listed=listed, today=local_today(), has_ended=services.has_ended
     )
 
 
@@ -184,19 +184,25 @@ def announcement_delete(announcement_id):
     return redirect(url_for("staff_content.announcements"))
 
 
-@bp.route("/announcements/<int:announcement_id>/email", methods=["POST"])
+@bp.route("/announcements/<int:announcement_id>/email", methods=["GET", "POST"])
 @staff_required(*ANNOUNCERS)
 def announcement_email(announcement_id):
-    """Send the announcement to the tenants of its buildings by e-mail, once."""
+    """Once confirmed, send the announcement to the tenants of its buildings by e-mail, once; never an ended one."""
     found = _found(services.announcement_of(organization(), announcement_id))
-    if not ActionForm().validate_on_submit():
-        notify(messages.FORM_EXPIRED)
-        return redirect(url_for("staff_content.announcements"))
-    sent = services.email_announcement(found, current_user)
-    if sent is None:
-        notify(messages.STAFF_ANNOUNCEMENT_ALREADY_EMAILED)
-    elif sent == 0:
-        notify(messages.STAFF_ANNOUNCEMENT_NOBODY)
+    today, form = local_today(), ActionForm()
+    if found.emailed_at is None and not services.has_ended(found, today) and not form.validate_on_submit():
+        count = len(services.recipients(found))
+        return render_template("staff/content/email_announcement.html", announcement=found, recipients=count, form=form)
+    try:
+        sent = services.email_announcement(found, current_user, today)
+    except services.Ended:
+        notify(messages.STAFF_ANNOUNCEMENT_ENDED)
     else:
-        notify(messages.STAFF_ANNOUNCEMENT_EMAILED, count=sent)
+        if sent is None:
+            notify(messages.STAFF_ANNOUNCEMENT_ALREADY_EMAILED)
+        elif sent == 0:
+            notify(messages.STAFF_ANNOUNCEMENT_NOBODY)
+        else:
+            notify(messages.STAFF_ANNOUNCEMENT_EMAILED, count=sent)
     return redirect(url_for("staff_content.announcements"))
+

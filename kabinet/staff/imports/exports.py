@@ -1,4 +1,6 @@
-"""The month's readings for the accounting system, in the columns of the meters import, as CSV or XLSX.
+"""The month's readings for the accounting system, in the columns of the meters import, as CSV or XLSX; a meter
+replaced in the month is marked with the day of its replacement (its row holds the final reading, and the new meter's
+row the initial one).
 
 A spreadsheet runs a cell that begins with = + - @ (or a tab or CR before them) as a formula, so a serial number
 typed by a tenant or an account number from a careless file could run one on the accountant's computer: every text
@@ -9,7 +11,6 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -17,10 +18,10 @@ from sqlalchemy import func, select
 from kabinet import audit
 from kabinet.balance.ledger import next_month
 from kabinet.extensions import db
-from kabinet.imports.columns import FORMATS
+from kabinet.imports.columns import FORMATS, written_day, written_number
 from kabinet.models import Account, Meter, Organization, Reading
 
-COLUMNS = [column.name for column in FORMATS["meters"]]
+COLUMNS = [*(column.name for column in FORMATS["meters"]), "replaced_on"]  # the import ignores the last
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -52,7 +53,8 @@ class Export:
 
 
 def readings(organization: Organization, month: date) -> list[tuple]:
-    """(account, serial, kind, value, date, verification due) of each meter's last reading in the month."""
+    """(account, serial, kind, value, date, verification due, replaced on) of each meter's last reading in the month;
+    the day of replacement only for a meter replaced in this month."""
     in_month = (
         select(Reading.meter_id, func.max(Reading.taken_on).label("taken_on"))
         .join(Meter, Meter.id == Reading.meter_id)
@@ -66,14 +68,25 @@ def readings(organization: Organization, month: date) -> list[tuple]:
         .subquery()
     )
     query = (
-        select(Account.number, Meter.serial, Meter.kind, Reading.value, Reading.taken_on, Meter.verification_due)
+        select(
+            Account.number,
+            Meter.serial,
+            Meter.kind,
+            Reading.value,
+            Reading.taken_on,
+            Meter.verification_due,
+            Meter.closed_on,
+        )
         .join(in_month, in_month.c.meter_id == Reading.meter_id)
         .join(Meter, Meter.id == Reading.meter_id)
         .join(Account, Account.id == Meter.account_id)
         .where(Reading.taken_on == in_month.c.taken_on)
         .order_by(Account.number, Meter.id)  # the id, not the serial: the same order on every database's collation
     )
-    return [tuple(row) for row in db.session.execute(query)]
+    return [
+        (*row[:6], row.closed_on if row.closed_on and month <= row.closed_on < next_month(month) else None)
+        for row in db.session.execute(query)
+    ]
 
 
 def export(organization: Organization, month: date, format_name: str) -> Export:
@@ -96,8 +109,9 @@ def _csv(rows: list[tuple], encoding: str) -> bytes:
     text = io.StringIO(newline="")
     writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    for number, serial, kind, value, taken_on, due in rows:
-        writer.writerow([neutralize(number), neutralize(serial), kind, _decimal(value), _day(taken_on), _day(due)])
+    for number, serial, kind, value, taken_on, due, replaced in rows:
+        writer.writerow([neutralize(number), neutralize(serial), kind, written_number(value), written_day(taken_on),
+                         written_day(due), written_day(replaced)])  # fmt: skip
     # cp1251 has no letter for a few characters (emoji in a serial typed by a tenant): a "?" rather than no file.
     return text.getvalue().encode(encoding, errors="replace")
 
@@ -109,17 +123,10 @@ def _xlsx(rows: list[tuple]) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("readings")
     sheet.append(COLUMNS)
-    for number, serial, kind, value, taken_on, due in rows:
+    for number, serial, kind, value, taken_on, due, replaced in rows:
         # A string beginning with "=" is written by openpyxl as a formula: neutralized, it stays a string.
-        sheet.append([neutralize(number), neutralize(serial), kind, value, taken_on, due])
+        sheet.append([neutralize(number), neutralize(serial), kind, value, taken_on, due, replaced])
     stream = io.BytesIO()
     workbook.save(stream)
     return stream.getvalue()
 
-
-def _decimal(value: Decimal) -> str:
-    return format(value, "f").replace(".", ",")
-
-
-def _day(value: date | None) -> str:
-    return f"{value:%d.%m.%Y}" if value else ""

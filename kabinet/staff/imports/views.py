@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from kabinet import messages
 from kabinet.clock import local_today
-from kabinet.imports.columns import FORMATS
+from kabinet.imports.columns import FORMATS, TITLES, as_written
 from kabinet.imports.reader import FileProblem
 from kabinet.imports.services import ImportFailed
 from kabinet.messages import notify
@@ -18,7 +18,7 @@ bp = Blueprint("staff_imports", __name__, url_prefix="/staff/imports")
 
 @bp.context_processor
 def _labels():
-    return {"kinds": services.KIND_LABELS, "formats": FORMATS}
+    return {"kinds": services.KIND_LABELS, "formats": FORMATS, "column_titles": TITLES, "written": as_written}
 
 
 @bp.route("/", methods=["GET", "POST"])

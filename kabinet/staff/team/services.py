@@ -5,13 +5,13 @@ import re
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 
 from kabinet import audit, messages, tokens
 from kabinet.auth.services import end_sessions
 from kabinet.clock import utcnow
 from kabinet.extensions import db
-from kabinet.models import Executor, Organization, User
+from kabinet.models import AuditEvent, Executor, Organization, User
 from kabinet.outbox import queue
 from kabinet.staff.access import ROLE_NAMES
 from kabinet.urls import external_url
@@ -75,20 +75,63 @@ def invite(organization: Organization, *, email: str, first_name: str, last_name
     user.set_password(secrets.token_urlsafe(32))  # nobody knows it: the invitation sets the real one
     db.session.add(user)
     db.session.flush()
-    link = external_url("staff_team.invitation_link", token=tokens.dump_for("invitation", user, *_link_secret(user)))
-    queue(
-        email,
-        "team/invitation",
-        user=user,
-        organization=organization,
-        role_name=ROLE_NAMES[role],
-        invitation_url=link,
-        hours=int(INVITATION_MAX_AGE.total_seconds() // 3600),
-    )
+    link = _send_invitation(user, organization)
     actor = "" if by else "cli"  # the first admin is made on the server's console, by nobody who logs in
     audit.record("team.invite", target=user, details=f"{user.login} <{email}>: {role}", user=by, actor=actor)
     db.session.commit()
     return user, link
+
+
+def _send_invitation(user: User, organization: Organization) -> str:
+    """Queue the e-mail with a link that sets the first password, and note when it was sent; the link returned."""
+    user.invited_at = utcnow()
+    link = external_url("staff_team.invitation_link", token=tokens.dump_for("invitation", user, *_link_secret(user)))
+    queue(
+        user.email,
+        "team/invitation",
+        user=user,
+        organization=organization,
+        role_name=ROLE_NAMES[user.role],
+        invitation_url=link,
+        hours=int(INVITATION_MAX_AGE.total_seconds() // 3600),
+    )
+    return link
+
+
+def invitation_expired(user: User) -> bool:
+    """Whether the latest invitation of a staff user who has not accepted it is too old to follow."""
+    return user.invited_at is not None and utcnow() - user.invited_at > INVITATION_MAX_AGE
+
+
+def resend_invitation(user: User, organization: Organization, *, by: User) -> None:
+    """E-mail a new invitation link to a staff user who has not accepted one; every earlier link stops working.
+    Raises Refused once the invitation is accepted."""
+    # A new nonce kills the links sent before (it is part of each token); checked in the UPDATE itself, so that an
+    # invitation accepted at this very moment stays accepted.
+    renewed = db.session.execute(
+        update(User).where(User.id == user.id, User.invited_at.is_not(None)).values(link_nonce=secrets.token_hex(8))
+    )
+    if renewed.rowcount != 1:
+        db.session.rollback()
+        raise Refused(messages.TEAM_INVITATION_ACCEPTED)
+    _send_invitation(user, organization)
+    audit.record("team.resend", target=user, details=f"{user.login} <{user.email}>", user=by)
+    db.session.commit()
+
+
+def revoke_invitation(user: User, *, by: User) -> None:
+    """Withdraw an invitation nobody accepted: the staff user it made is deleted, so its link opens nothing and
+    nobody logs in as them; their login and e-mail are free for a corrected invitation. Raises Refused once it is
+    accepted: that is checked in the DELETE itself, so a password set at this very moment wins."""
+    audit.record("team.revoke", target=user, details=f"{user.login} <{user.email}>: {user.role}", user=by)
+    user_id = user.id
+    deleted = db.session.execute(delete(User).where(User.id == user_id, User.invited_at.is_not(None)))
+    if deleted.rowcount != 1:
+        db.session.rollback()
+        raise Refused(messages.TEAM_INVITATION_ACCEPTED)
+    # What ON DELETE SET NULL does on PostgreSQL, for SQLite, which may give the id to the next user.
+    db.session.execute(update(AuditEvent).where(AuditEvent.user_id == user_id).values(user_id=None))
+    db.session.commit()
 
 
 def _link_secret(user: User) -> tuple:

@@ -38,6 +38,7 @@ def _page(invite=None):
         role_names=ROLE_NAMES,
         action=ActionForm(formdata=None),
         rule=RequireSecondFactorForm(required=company.staff_totp_required, formdata=None),
+        invitation_expired=services.invitation_expired,
     )
 
 
@@ -68,14 +69,14 @@ def _member_or_404(user_id: int):
     return user
 
 
-def _refusable(change, success):
+def _refusable(change, success, **params):
     """Run a team change, flash its success or the rule it broke, and go back to the team page."""
     try:
         change()
     except services.Refused as refused:
         notify(refused.message)
     else:
-        notify(success)
+        notify(success, **params)
     return redirect(url_for("staff_team.index"))
 
 
@@ -109,6 +110,31 @@ def unblock(user_id):
         services.unblock(user, by=_me())
         notify(messages.TEAM_UNBLOCKED)
     return redirect(url_for("staff_team.index"))
+
+
+@bp.route("/<int:user_id>/resend", methods=["POST"])
+@staff_required("admin")
+def resend_invitation(user_id):
+    """E-mail a new invitation link to a staff user who has not accepted one; the earlier links stop working."""
+    user = _member_or_404(user_id)
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("staff_team.index"))
+    return _refusable(
+        lambda: services.resend_invitation(user, organization(), by=_me()),
+        messages.TEAM_INVITATION_RESENT,
+        email=user.email,
+    )
+
+
+@bp.route("/<int:user_id>/revoke", methods=["POST"])
+@staff_required("admin")
+def revoke_invitation(user_id):
+    """Withdraw an invitation nobody accepted: its link dies and the invited user is removed."""
+    user = _member_or_404(user_id)
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("staff_team.index"))
+    email = user.email  # for the message: the user is gone afterwards
+    return _refusable(lambda: services.revoke_invitation(user, by=_me()), messages.TEAM_INVITATION_REVOKED, email=email)
 
 
 @bp.route("/<int:user_id>/reset-2fa", methods=["POST"])

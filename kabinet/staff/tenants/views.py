@@ -47,14 +47,16 @@ def show(user_id):
     )
 
 
-@bp.route("/<int:user_id>/block", methods=["POST"])
+@bp.route("/<int:user_id>/block", methods=["GET", "POST"])
 @staff_required("accountant")
 def block(user_id):
-    """Block the tenant: no login, every session ended."""
+    """Once confirmed, block the tenant: no login, every session ended."""
     tenant = _tenant_or_404(user_id)
-    if ActionForm().validate_on_submit():
-        services.block(tenant)
-        notify(messages.TENANT_BLOCKED)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        return render_template("staff/tenants/block.html", tenant=tenant, form=form)
+    services.block(tenant)
+    notify(messages.TENANT_BLOCKED)
     return redirect(url_for(".show", user_id=tenant.id))
 
 

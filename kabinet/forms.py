@@ -20,6 +20,11 @@ LOGIN_PATTERN = r"^[A-Za-z0-9._-]+$"
 CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")
 
 
+def at_most(length: int) -> Length:
+    """The validator of a text's length, with the one message every form says it in."""
+    return Length(max=length, message=_l("Не длиннее %(max)d символов.", max=length))
+
+
 def strip(value):
     """Trim the spaces a phone keyboard adds around a word."""
     return value.strip() if isinstance(value, str) else value
@@ -155,7 +160,7 @@ def phone_field(label, required):
 def name_field(label, required):
     presence = DataRequired(_l("Заполните это поле.")) if required else Optional()
     return StringField(
-        label, filters=[strip], validators=[presence, Length(max=64, message=_l("Не длиннее 64 символов."))]
+        label, filters=[strip], validators=[presence, at_most(64)]
     )
 
 
@@ -210,7 +215,7 @@ def new_password_fields(label=_l("Пароль"), confirm_label=_l("Повтор
     """A new password and its repetition; the rules run in check_new_password() once the form knows the user."""
     password = PasswordField(
         label,
-        validators=[InputRequired(_l("Введите пароль.")), Length(max=256, message=_l("Не длиннее 256 символов."))],
+        validators=[InputRequired(_l("Введите пароль.")), at_most(256)],
         render_kw={"autocomplete": "new-password", "data-password-strength": "true"},
     )
     confirm = PasswordField(

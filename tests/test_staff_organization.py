@@ -154,7 +154,7 @@ def test_a_wrong_bic_is_also_told_beside_the_accounts_it_checks(admin):
 def test_an_over_long_agreement_is_refused_and_kept(admin):
     text = "Соглашение. " * 2000
     html = page(admin.post("/staff/organization/", data={**VALID, "agreement": text}))
-    assert "20 000 символов" in errors_beside(html, "agreement") and text.strip() in html
+    assert "Не длиннее 20000 символов." in errors_beside(html, "agreement") and text.strip() in html
 
 
 def test_the_readings_window_may_run_across_the_months_end(app, admin):

@@ -2,9 +2,9 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectChoice, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length
+from wtforms.validators import AnyOf, DataRequired, InputRequired
 
-from kabinet.forms import Form, strip
+from kabinet.forms import Form, at_most, strip
 from kabinet.models.book import BOOK_KINDS
 
 KINDS = dict(zip(BOOK_KINDS, (_l("Жалоба"), _l("Предложение"), _l("Благодарность")), strict=True))
@@ -26,14 +26,14 @@ class EntryForm(Form):
     subject = StringField(
         _l("Тема"),
         filters=[strip],
-        validators=[DataRequired(_l("Укажите тему.")), Length(max=200, message=_l("Не длиннее 200 символов."))],
+        validators=[DataRequired(_l("Укажите тему.")), at_most(200)],
     )
     text = TextAreaField(
         _l("Текст"),
         filters=[strip],
         validators=[
             DataRequired(_l("Напишите текст записи.")),
-            Length(max=TEXT_MAX, message=_l("Не длиннее 5000 символов.")),
+            at_most(TEXT_MAX),
         ],
         render_kw={"rows": 8},
     )

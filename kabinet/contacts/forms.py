@@ -2,9 +2,9 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, ValidationError
 
-from kabinet.forms import Form, NormalizedEmail, PhoneNumber, name_field, strip
+from kabinet.forms import Form, NormalizedEmail, PhoneNumber, at_most, name_field, strip
 
 MESSAGE_MAX = 5000
 
@@ -32,7 +32,7 @@ class FeedbackForm(Form):
         filters=[strip],
         validators=[
             DataRequired(_l("Укажите e-mail или телефон, чтобы мы могли ответить.")),
-            Length(max=254, message=_l("Не длиннее 254 символов.")),
+            at_most(254),
             EmailOrPhone(),
         ],
         render_kw={"autocomplete": "email", "autocapitalize": "none"},
@@ -42,7 +42,7 @@ class FeedbackForm(Form):
         filters=[strip],
         validators=[
             DataRequired(_l("Напишите сообщение.")),
-            Length(max=MESSAGE_MAX, message=_l("Не длиннее 5000 символов.")),
+            at_most(MESSAGE_MAX),
         ],
         render_kw={"rows": 6},
     )

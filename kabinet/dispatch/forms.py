@@ -4,11 +4,11 @@ import json
 
 from flask_babel import lazy_gettext as _l
 from wtforms import MultipleFileField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Optional, ValidationError
 
 from kabinet.dispatch import photos
 from kabinet.dispatch.services import CATEGORY_LABELS, RATING_WORDS
-from kabinet.forms import Form, phone_field, strip
+from kabinet.forms import Form, at_most, phone_field, strip
 
 DESCRIPTION_MAX = 2000
 
@@ -30,7 +30,7 @@ def history_text(label, required: str | None, rows: int) -> TextAreaField:
         filters=[strip],
         validators=[
             presence,
-            Length(max=DESCRIPTION_MAX, message=_l("Не длиннее %(max)d символов.", max=DESCRIPTION_MAX)),
+            at_most(DESCRIPTION_MAX),
         ],
         render_kw={"rows": rows},
     )
@@ -50,13 +50,13 @@ class RequestForm(Form):
     location = StringField(
         _l("Где"),
         filters=[strip],
-        validators=[Length(max=255, message=_l("Не длиннее 255 символов."))],
+        validators=[at_most(255)],
     )
     contact_phone = phone_field(_l("Контактный телефон"), required=True)
     access_time = StringField(
         _l("Когда можно попасть в помещение"),
         filters=[strip],
-        validators=[Optional(), Length(max=255, message=_l("Не длиннее 255 символов."))],
+        validators=[Optional(), at_most(255)],
     )
     photos = MultipleFileField(_l("Фотографии"), render_kw={"accept": "image/jpeg,image/png"})
 
@@ -127,7 +127,7 @@ class RateForm(Form):
     comment = TextAreaField(
         _l("Комментарий к оценке"),
         filters=[strip],
-        validators=[Optional(), Length(max=1000, message=_l("Не длиннее 1000 символов."))],
+        validators=[Optional(), at_most(1000)],
         render_kw={"rows": 2},
     )
 

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
-from kabinet.forms import DayField, Form, strip
+from kabinet.forms import DayField, Form, at_most, strip
 from kabinet.staff.journal import LogFilter, label
 
 
@@ -19,7 +19,7 @@ class AuditFilterForm(Form):
     ip = StringField(
         _l("IP-адрес"),
         filters=[strip],
-        validators=[Optional(), Length(max=45, message=_l("Не длиннее 45 символов."))],
+        validators=[Optional(), at_most(45)],
         description=_l("Можно начало адреса: 10.0."),
     )
     since = DayField(_l("С"), validators=[Optional()])

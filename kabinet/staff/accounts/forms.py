@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from kabinet.forms import DayField, Form, strip
+from kabinet.forms import DayField, Form, at_most, strip
 from kabinet.readings.services import KIND_NAMES, InvalidReading, parse
 from kabinet.staff.accounts.services import Replacement
 
@@ -47,7 +47,7 @@ class ReplaceMeterForm(Form):
         filters=[strip],
         validators=[
             DataRequired(_l("Укажите заводской номер.")),
-            Length(max=64, message=_l("Не длиннее 64 символов.")),
+            at_most(64),
         ],
     )
     kind = SelectField(_l("Вид"), choices=[SelectChoice(k, v) for k, v in KIND_NAMES.items()])
@@ -80,7 +80,7 @@ class CorrectReadingForm(Form):
     reason = StringField(
         _l("Причина исправления"),
         filters=[strip],
-        validators=[DataRequired(_l("Укажите причину.")), Length(max=255, message=_l("Не длиннее 255 символов."))],
+        validators=[DataRequired(_l("Укажите причину.")), at_most(255)],
     )
 
 
@@ -104,7 +104,7 @@ class RejectBindingForm(Form):
         filters=[strip],
         validators=[
             DataRequired(_l("Укажите причину отказа.")),
-            Length(max=500, message=_l("Не длиннее 500 символов.")),
+            at_most(500),
         ],
     )
 

@@ -2,11 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from kabinet.book.forms import KINDS, TEXT_MAX
-from kabinet.forms import DayField, Form, strip
+from kabinet.forms import DayField, Form, at_most, strip
 
 STATES = {"unanswered": _l("Без ответа"), "answered": _l("С ответом"), "published": _l("Опубликованные")}
 
@@ -42,7 +42,7 @@ class AnswerForm(Form):
         filters=[strip],
         validators=[
             DataRequired(_l("Напишите ответ.")),
-            Length(max=TEXT_MAX, message=_l("Не длиннее 5000 символов.")),
+            at_most(TEXT_MAX),
         ],
         render_kw={"rows": 8},
     )
@@ -59,14 +59,14 @@ class AnnouncementForm(Form):
     title = StringField(
         _l("Заголовок"),
         filters=[strip],
-        validators=[DataRequired(_l("Укажите заголовок.")), Length(max=200, message=_l("Не длиннее 200 символов."))],
+        validators=[DataRequired(_l("Укажите заголовок.")), at_most(200)],
     )
     body = TextAreaField(
         _l("Текст объявления"),
         filters=[strip],
         validators=[
             DataRequired(_l("Напишите текст объявления.")),
-            Length(max=TEXT_MAX, message=_l("Не длиннее 5000 символов.")),
+            at_most(TEXT_MAX),
         ],
         render_kw={"rows": 8},
     )

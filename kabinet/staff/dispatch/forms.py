@@ -4,13 +4,13 @@ and the admin's deadlines."""
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import BooleanField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Optional, ValidationError
 
 from kabinet.dispatch.deadlines import MAX_HOURS
 from kabinet.dispatch.forms import history_text, number_or_none
 from kabinet.dispatch.services import CATEGORY_LABELS, STATUS_LABELS
 from kabinet.extensions import db
-from kabinet.forms import DayField, Form, phone_field, strip
+from kabinet.forms import DayField, Form, at_most, phone_field, strip
 from kabinet.models import Account
 from kabinet.staff.dispatch.services import ALL, OPEN, QueueFilter
 
@@ -129,14 +129,14 @@ class PhoneRequestForm(Form):
     area of a house."""
 
     account_number = StringField(
-        _l("Лицевой счет"), filters=[strip], validators=[Length(max=32, message=_l("Не длиннее 32 символов."))]
+        _l("Лицевой счет"), filters=[strip], validators=[at_most(32)]
     )
     building = SelectField(_l("Дом"), coerce=number_or_none, validate_choice=False)
     premises = StringField(
-        _l("Квартира/помещение"), filters=[strip], validators=[Length(max=16, message=_l("Не длиннее 16 символов."))]
+        _l("Квартира/помещение"), filters=[strip], validators=[at_most(16)]
     )
     location = StringField(
-        _l("Где"), filters=[strip], validators=[Length(max=200, message=_l("Не длиннее 200 символов."))]
+        _l("Где"), filters=[strip], validators=[at_most(200)]
     )
     category = SelectField(
         _l("Что случилось"),
@@ -149,7 +149,7 @@ class PhoneRequestForm(Form):
     access_time = StringField(
         _l("Когда можно попасть в помещение"),
         filters=[strip],
-        validators=[Optional(), Length(max=255, message=_l("Не длиннее 255 символов."))],
+        validators=[Optional(), at_most(255)],
     )
 
     def __init__(self, organization, *args, **kwargs):

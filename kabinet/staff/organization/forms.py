@@ -4,10 +4,10 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
 from kabinet import requisites
-from kabinet.forms import Form, NormalizedEmail, strip
+from kabinet.forms import Form, NormalizedEmail, at_most, strip
 from kabinet.models import Building, Organization
 from kabinet.models.organization import PHONE_SEPARATORS
 from kabinet.staff.organization.services import LABELS, address_taken
@@ -65,7 +65,7 @@ def one_phone(form, field):
 
 def text_field(name, max_length, *validators, **kwargs):
     """A setting typed as a line of text; empty allowed unless a validator says otherwise."""
-    limit = Length(max=max_length, message=_l("Не длиннее %(max)d символов.", max=max_length))
+    limit = at_most(max_length)
     return StringField(LABELS[name], filters=[strip], validators=[*validators, limit], **kwargs)
 
 
@@ -121,13 +121,13 @@ class OrganizationForm(Form):
     agreement = TextAreaField(
         LABELS["agreement"],
         filters=[strip, plain_lines],
-        validators=[Length(max=20000, message=_l("Не длиннее 20 000 символов."))],
+        validators=[at_most(20000)],
         render_kw={"rows": 12},
     )
     email_signature = TextAreaField(
         LABELS["email_signature"],
         filters=[strip, plain_lines],
-        validators=[Length(max=1000, message=_l("Не длиннее 1000 символов."))],
+        validators=[at_most(1000)],
         render_kw={"rows": 4},
     )
 
@@ -144,7 +144,7 @@ class HouseForm(Form):
         filters=[strip],
         validators=[
             DataRequired(_l("Укажите адрес дома.")),
-            Length(max=255, message=_l("Не длиннее 255 символов.")),
+            at_most(255),
         ],
     )
 

@@ -10,6 +10,7 @@ from kabinet.extensions import db
 from kabinet.forms import (
     LOGIN_PATTERN,
     Form,
+    at_most,
     check_new_password,
     email_field,
     name_field,
@@ -77,7 +78,7 @@ class ExecutorForm(Form):
         filters=[strip],
         validators=[
             DataRequired(_l("Укажите имя или название исполнителя.")),
-            Length(max=128, message=_l("Не длиннее 128 символов.")),
+            at_most(128),
         ],
     )
 

@@ -2,9 +2,9 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Optional
 
-from kabinet.forms import Form, strip
+from kabinet.forms import Form, at_most, strip
 
 
 class SearchForm(Form):
@@ -16,7 +16,7 @@ class SearchForm(Form):
     q = StringField(
         _l("Логин, e-mail, имя или телефон"),
         filters=[strip],
-        validators=[Optional(), Length(max=100, message=_l("Не длиннее 100 символов."))],
+        validators=[Optional(), at_most(100)],
     )
 
 

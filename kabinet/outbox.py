@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template
 from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -207,6 +207,10 @@ class Courier:
         self.thread = None
         self.lock = threading.Lock()
 
+    @property
+    def running(self) -> bool:
+        return self.thread is not None and self.thread.is_alive()
+
     def nudge(self):
         with self.lock:
             if self.thread is None or not self.thread.is_alive():
@@ -252,7 +256,10 @@ def init_app(app):
 def _nudge_after_commit(session):
     if session.info.pop("outbox_pending", False):
         courier = current_app.extensions.get("kabinet_courier") if current_app else None
-        if courier:
+        # Outside a request (a CLI command) no courier is started: the process ends with the command and would take
+        # the thread with it mid-delivery, its claim holding the e-mail back for CLAIM_FOR. Such a command sends what
+        # it queued itself (deliver_due), or leaves it to the app server's courier and the cron job.
+        if courier and (has_request_context() or courier.running):
             courier.nudge()
 
 

@@ -1,8 +1,12 @@
 """The team: the first admin from the command line, invitations, roles, blocking, the second factor, executors."""
 
+import os
 import re
+import subprocess
+import sys
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pyotp
 import pytest
@@ -14,9 +18,10 @@ from kabinet.clock import utcnow
 from kabinet.extensions import db
 from kabinet.models import Executor, Organization, RecoveryCode, User
 from kabinet.staff.team import services
-from tests.conftest import PASSWORD, audited, continue_from, links_in, make_user, page, shows
+from tests.conftest import PASSWORD, audited, continue_from, free_port, links_in, make_user, page, shows
 from tests.factories import make_staff, other_organization
 
+ROOT = Path(__file__).resolve().parents[1]
 STAFF_PASSWORD = "Tikhaya-Reka-Osen-77"
 SHORT_BUT_STRONG = "Kq7#vLp2!xZ"  # 11 characters: enough for a tenant, not for staff
 
@@ -77,6 +82,46 @@ def test_cli_refuses_a_taken_email_and_an_unknown_organization(app):
     assert taken.exit_code == 1 and "уже есть" in taken.output
     unknown = runner.invoke(args=["staff", "create", "--email", "x@example.org", "--role", "admin", "--org", "999"])
     assert unknown.exit_code == 1
+
+
+def test_the_cli_in_its_own_process_sends_the_invitation_before_it_exits(make_app, mailbox, smtp_server, tmp_path):
+    """As the README runs it, on the server's console: the process ends with the command, so the e-mail goes out
+    before it does (no app server's courier has to be running to deliver it)."""
+    app = make_app()  # the schema, and the tables emptied afterwards
+    env = {
+        **os.environ,
+        "KABINET_ENV": "production",  # the courier thread on, as on a real server
+        "SECRET_KEY": "test-only",
+        "BASE_URL": "http://127.0.0.1:5000",
+        "KABINET_INSTANCE": str(tmp_path),
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(smtp_server[1]),
+    }
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "staff", "create", "--email", "boss@example.org",
+               "--role", "admin"]  # fmt: skip
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "Приглашение отправлено на boss@example.org." in done.stdout, (done.stdout, done.stderr)
+    message = mailbox.last("boss@example.org")  # already there: nothing else delivers in this test
+    assert any("/staff/team/invitation/" in link for link in links_in(message))
+
+
+def test_the_cli_starts_no_courier_thread_that_would_die_with_it(make_app, mailbox):
+    app = make_app(MAIL_BACKGROUND=True)
+    result = app.test_cli_runner().invoke(args=["staff", "create", "--email", "boss@example.org", "--role", "admin"])
+    assert result.exit_code == 0, result.output
+    assert not app.extensions["kabinet_courier"].running
+    assert len(mailbox.to("boss@example.org")) == 1  # sent by the command itself, once
+
+
+def test_the_cli_says_when_the_mail_server_refused_the_invitation(make_app, mailbox):
+    app = make_app(MAIL_PORT=free_port())  # nothing listens there
+    result = app.test_cli_runner().invoke(args=["staff", "create", "--email", "boss@example.org", "--role", "admin"])
+    assert result.exit_code == 0, result.output
+    assert "пока не отправлено" in result.output and "mail send" in result.output
+    assert "/staff/team/invitation/" in result.output  # the printed link still lets the admin in
+    assert mailbox.to("boss@example.org") == []
 
 
 # --- invitations -------------------------------------------------------------------------------------------------

@@ -7,9 +7,10 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from kabinet.extensions import db
-from kabinet.models import User
+from kabinet.models import OutboxMessage, User
 from kabinet.models.user import STAFF_ROLES
 from kabinet.organizations import UnknownOrganization, find_organization
+from kabinet.outbox import deliver_due
 from kabinet.staff.team.services import invite
 
 staff_cli = AppGroup("staff", help="The company's staff users.")
@@ -37,5 +38,19 @@ def create(email, role, login, first_name, last_name, org):
         click.echo("Пользователь с таким e-mail или логином уже есть.", err=True)
         sys.exit(1)
     user, link = invite(organization, email=email, first_name=first_name, last_name=last_name, role=role, login=login)
-    click.echo(f"Сотрудник {user.login} ({role}) создан. Приглашение отправлено на {email}.")
+    # Sent here and now: this process ends with the command, and the courier thread its commit woke dies with it;
+    # the app server's courier, in another process, would find the e-mail only on its next poll, if it runs at all.
+    deliver_due()
+    if _waiting(email):
+        click.echo(f"Сотрудник {user.login} ({role}) создан. Письмо на {email} пока не отправлено: почтовый сервер "
+                   "не принял его. Оно в очереди: `flask --app wsgi mail send` повторит отправку.")  # fmt: skip
+    else:
+        click.echo(f"Сотрудник {user.login} ({role}) создан. Приглашение отправлено на {email}.")
     click.echo(f"Ссылка для установки пароля: {link}")
+
+
+def _waiting(email: str) -> bool:
+    """Whether the newest e-mail to this address is still unsent and nobody is sending it (the server refused it)."""
+    newest = select(OutboxMessage).where(OutboxMessage.recipient == email).order_by(OutboxMessage.id.desc()).limit(1)
+    message = db.session.scalar(newest)
+    return message is not None and message.sent_at is None and message.claimed_until is None

@@ -64,3 +64,16 @@ def test_db_upgrade_works_on_an_empty_database(tmp_path):
     assert "login demo" in demo.stdout
     again = subprocess.run([*flask, "demo", "load"], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
     assert "not loaded" in again.stdout
+
+
+def test_production_hashes_passwords_at_werkzeugs_full_cost_and_only_the_tests_cheaper(make_app):
+    import config
+
+    assert config.Config.PASSWORD_HASH_METHOD == config.DevConfig.PASSWORD_HASH_METHOD == "scrypt"
+    app = make_app(PASSWORD_HASH_METHOD=config.Config.PASSWORD_HASH_METHOD)
+    with app.app_context():
+        from kabinet.models import User
+
+        user = User(login="x", email="x@example.org", first_name="x", last_name="x", phone="")
+        user.set_password("Zelenaya-Lampa-42")
+        assert user.password_hash.startswith("scrypt:32768:8:1$")

@@ -4,7 +4,7 @@ second factor and a social network alike), and the server-side session records."
 import enum
 import secrets
 from datetime import timedelta
-from functools import partial
+from functools import cache, partial
 
 from flask import current_app, request, session
 from flask_login import login_user
@@ -19,8 +19,6 @@ from kabinet.extensions import db
 from kabinet.limits import check_secret, trust_this_device
 from kabinet.models import User, UserSession
 
-# Checked against when no user matches, so that a wrong login takes as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("kabinet-no-such-user", method="scrypt")
 SEEN_EVERY = timedelta(minutes=1)  # how stale last_seen may get before a request writes it
 
 
@@ -63,10 +61,16 @@ def authenticate(identifier: str, password: str) -> User | None:
     return user
 
 
+@cache
+def _dummy_hash(method: str) -> str:
+    """Checked against when no user matches, so that a wrong login takes as long as a wrong password."""
+    return generate_password_hash("kabinet-no-such-user", method=method)
+
+
 def password_matches(user: User | None, password: str) -> bool:
     """Whether the password is the user's; a missing user costs the same hashing as a wrong password."""
     if user is None:
-        User(password_hash=_DUMMY_HASH).check_password(password)
+        User(password_hash=_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"])).check_password(password)
         return False
     return user.check_password(password)
 

@@ -3,6 +3,7 @@
 import secrets
 from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
@@ -91,7 +92,7 @@ class User(UserMixin, db.Model):
         return value
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
         self.password_changed_at = utcnow()
 
     def check_password(self, password: str) -> bool:

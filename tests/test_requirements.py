@@ -61,11 +61,13 @@ def distributions_of(modules: set[str]) -> dict[str, set[str]]:
 def test_every_imported_package_is_pinned_by_name(places, requirements):
     """A package that only arrives as another's dependency could vanish or move with that one's next release."""
     direct = pinned(requirements)
-    unpinned = {module: names for module, names in distributions_of(imported(*places)).items() if not names & direct.keys()}
-    assert unpinned == {}
+    providers = distributions_of(imported(*places))
+    assert {module: names for module, names in providers.items() if not names & direct.keys()} == {}
 
 
-@pytest.mark.parametrize(("source", "locked"), [("requirements.in", "requirements.txt"), ("requirements-dev.in", "requirements-dev.txt")])
+@pytest.mark.parametrize(
+    ("source", "locked"), [("requirements.in", "requirements.txt"), ("requirements-dev.in", "requirements-dev.txt")]
+)
 def test_the_locked_files_pin_every_package_with_its_hashes_at_the_versions_asked(source, locked):
     text = (ROOT / locked).read_text()
     entries = re.findall(r"^([A-Za-z0-9._-]+)==(\S+)((?:\s*\\\n\s+--hash=sha256:[0-9a-f]{64})*)", text, re.MULTILINE)

@@ -4,6 +4,7 @@ import importlib.util
 import itertools
 import re
 import sqlite3
+import subprocess
 import threading
 from datetime import date, datetime, timedelta
 from io import BytesIO
@@ -12,14 +13,17 @@ from pathlib import Path
 import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 
 from kabinet import create_app
-from kabinet.backups import last_backup
+from kabinet.backups import last_backup, postgres
 from kabinet.backups import services as backups
+from kabinet.clock import utcnow
 from kabinet.extensions import db
 from kabinet.models import DispatchPhoto
-from tests.conftest import PASSWORD, logged_in, make_user, page, settings_for
+from tests.conftest import PASSWORD, logged_in, make_user, page, require, settings_for
 from tests.factories import make_account, make_meter
+from tests.postgres import postgres_installed
 from tests.test_dispatch import VALID, jpeg
 
 STORAGE_MERGED = importlib.util.find_spec("kabinet.storage") is not None
@@ -275,7 +279,7 @@ def test_prune_never_deletes_the_newest_backup_however_old(site, tmp_path):
 def test_retention_is_configurable_and_create_prune_thins_the_folder(make_app, tmp_path):
     folder = tmp_path / "kept"
     folder.mkdir()
-    old = [stamped(folder, datetime.now() - timedelta(days=days)) for days in (2, 3)]
+    old = [stamped(folder, utcnow() - timedelta(days=days)) for days in (2, 3)]
     app = make_app(BACKUP_DIR=str(folder), BACKUP_DAILY_FOR_DAYS=1, BACKUP_WEEKLY_FOR_DAYS=1)
     result = app.test_cli_runner().invoke(args=["backup", "create", "--prune"])
     assert result.exit_code == 0, result.output
@@ -286,7 +290,25 @@ def test_retention_is_configurable_and_create_prune_thins_the_folder(make_app, t
 def test_last_backup_is_none_in_an_empty_folder_then_the_newest(site, tmp_path):
     with site.app_context():
         assert last_backup() is None
-        stamped(tmp_path / "backups", NOW) if (tmp_path / "backups").mkdir() is None else None
-        first = backups.create(now=NOW + timedelta(minutes=5))
+        (tmp_path / "backups").mkdir()
+        stamped(tmp_path / "backups", NOW)
+        made = backups.create(now=NOW + timedelta(minutes=5))
         newest = last_backup()
-    assert newest == first and newest.taken_at == NOW + timedelta(minutes=5) and newest.size > 1000
+    assert newest == made and newest.taken_at == NOW + timedelta(minutes=5) and newest.size > 1000
+
+
+def test_the_postgresql_password_goes_through_the_environment_never_the_command_line(monkeypatch, tmp_path):
+    ran = []
+    monkeypatch.setattr(postgres.subprocess, "run", lambda command, **kw: ran.append((command, kw["env"])) or
+                        subprocess.CompletedProcess(command, 0, ""))  # fmt: skip
+    postgres.dump(make_url("postgresql+psycopg://kabinet:Sekret-42@db.example:5433/kabinet"), tmp_path / "dump")
+    [(command, env)] = ran
+    assert not any("Sekret-42" in part for part in command)
+    assert (env["PGPASSWORD"], env["PGHOST"], env["PGPORT"], env["PGUSER"]) == ("Sekret-42", "db.example", "5433",
+                                                                                 "kabinet")  # fmt: skip
+
+
+def test_the_postgresql_tools_are_found_next_to_the_server_when_not_on_path(monkeypatch):
+    require(postgres_installed(), "PostgreSQL is not installed (apt-get install postgresql)")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert re.fullmatch(r"/usr/lib/postgresql/[^/]+/bin/pg_dump", postgres.tool("pg_dump"))

@@ -164,11 +164,28 @@ def other_kind_of(site, tmp_path) -> Path:
 def test_a_file_that_cannot_be_restored_is_refused_and_the_database_is_untouched(site, tmp_path, make, says):
     make_user(site)
     good = backups_made(site, "create")[0]
+    make_user(site, login="petr", email="petr@example.org")
     (tmp_path / "notes.txt").write_text("список дел\n")
     (tmp_path / "damaged").write_bytes(good.read_bytes()[:30] + bytes(5000))
     refused = backup_cli(site, "restore", "--yes", make(site, tmp_path))
-    assert refused.exit_code == 1 and says in refused.output
-    logged_in(site, "ivan")
+    assert isinstance(refused.exception, SystemExit) and refused.exit_code == 1, refused.output
+    assert says in refused.output
+    logged_in(site, "petr")
+
+
+def test_a_backup_cut_short_changes_nothing_even_when_found_out_halfway(site, tmp_path):
+    """pg_restore reads the readings (most of the file) after psql has begun: the transaction must roll back. SQLite
+    finds the file broken before."""
+    account = make_account(site, "100101", user_id=make_user(site))
+    make_meter(site, account, readings=[(date(2000, 1, 1) + timedelta(days=n), n) for n in range(3000)])
+    good = backups_made(site, "create")[0]
+    make_user(site, login="petr", email="petr@example.org")
+    cut = tmp_path / "cut-short"
+    cut.write_bytes(good.read_bytes()[: good.stat().st_size * 9 // 10])
+    refused = backup_cli(site, "restore", "--yes", cut)
+    assert isinstance(refused.exception, SystemExit) and refused.exit_code == 1, refused.output
+    assert "повреждён" in refused.output or "база данных не изменена" in refused.output
+    logged_in(site, "petr")
 
 
 def test_a_backup_of_a_newer_version_is_refused(site):

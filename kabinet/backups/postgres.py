@@ -1,10 +1,11 @@
-"""PostgreSQL backups: pg_dump's custom format, restored by pg_restore in one transaction.
+"""PostgreSQL backups: pg_dump's custom format, restored from pg_restore's script by psql in one transaction.
 
 The connection goes to the tools through libpq's environment variables, the password too: a command line is
 readable by every user of the machine (ps), the environment of a process only by its owner.
 """
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -88,20 +89,24 @@ def restore(path: Path, url: URL) -> None:
 def tables(path: Path) -> list[str]:
     """The tables a backup holds, from its table of contents."""
     listing = _run([tool("pg_restore"), "--list", str(path)], None)
-    # A TOC line: "215; 1259 16390 TABLE public users app"
-    return [line.split()[5] for line in listing.splitlines() if not line.startswith(";") and " TABLE " in line
-            and line.split()[3] == "TABLE"]  # fmt: skip
+    return [found[1] for found in _TABLE_ENTRY.finditer(listing)]
+
+
+# A table's line in the table of contents, "215; 1259 16390 TABLE public users app" (not its "TABLE DATA" line).
+_TABLE_ENTRY = re.compile(r"^\d+; \d+ \d+ TABLE (?!DATA )\S+ (\S+) ", re.MULTILINE)
 
 
 _LIST_TABLES = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
 
 
 def _run_sql(url: URL, sql: str) -> str:
+    """The rows psql prints for one statement, unadorned."""
     return _run([tool("psql"), "--no-psqlrc", "--tuples-only", "--no-align", "--set=ON_ERROR_STOP=1", "--command", sql],
                 url)  # fmt: skip
 
 
 def _run(command: list[str], url: URL | None, stdout=subprocess.PIPE) -> str:
+    """Run a PostgreSQL tool (connected to the database at url, when given) and return what it printed."""
     env = environment(url) if url is not None else None
     done = subprocess.run(command, env=env, stdout=stdout, stderr=subprocess.PIPE, text=True, check=False)
     if done.returncode:

@@ -44,7 +44,7 @@ def backup_dir() -> Path:
 def create(path: Path | None = None, now: datetime | None = None) -> Backup:
     """Back the database up into `path`: a file, or a folder where the file is named by the time (the backups
     folder when no path is given). Readable by the owner only; a half-written file never bears a backup's name."""
-    now = now or utcnow()
+    now = (now or utcnow()).replace(microsecond=0)  # as the name keeps it
     path = Path(path or backup_dir())
     kind, engine = _engine()
     if path.is_dir() or not path.suffix:

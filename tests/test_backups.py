@@ -3,6 +3,7 @@
 import importlib.util
 import itertools
 import re
+import shutil
 import sqlite3
 import subprocess
 import threading
@@ -20,12 +21,13 @@ from kabinet.backups import last_backup, postgres
 from kabinet.backups import services as backups
 from kabinet.clock import utcnow
 from kabinet.extensions import db
-from kabinet.models import DispatchPhoto
 from tests.conftest import PASSWORD, logged_in, make_user, page, require, settings_for
 from tests.factories import make_account, make_meter
 from tests.postgres import postgres_installed
 from tests.test_dispatch import VALID, jpeg
 
+# Downgrades and the batch mode reflect users on SQLite, whose expression indexes it cannot read (and need not).
+pytestmark = pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 STORAGE_MERGED = importlib.util.find_spec("kabinet.storage") is not None
 
 
@@ -39,7 +41,16 @@ def site(own_schema, smtp_server, tmp_path):
 
 
 def backup_cli(app, *args, answer=None):
+    """Run `flask --app wsgi backup ARGS` (answering its question with `answer`)."""
     return app.test_cli_runner().invoke(args=["backup", *map(str, args)], input=answer)
+
+
+def backed_up(app) -> Path:
+    """The file `backup create` just wrote into BACKUP_DIR."""
+    result = backup_cli(app, "create")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        return last_backup().path
 
 
 def fill(app) -> dict:
@@ -51,11 +62,9 @@ def fill(app) -> dict:
     form = {**VALID, "account": str(account), "photos": [(BytesIO(jpeg()), "leak.jpg")]}
     filed = tenant.post("/dispatch/new", data=form, content_type="multipart/form-data")
     request = int(filed.location.rsplit("/", 1)[1])
-    with app.app_context():
-        photo = db.session.scalar(select(DispatchPhoto).where(DispatchPhoto.request_id == request))
-        filename, url = photo.filename, f"/dispatch/{request}/photos/{photo.id}"
-    return {"account": account, "meter": meter, "request": request, "photo": url, "photo_file": filename,
-            "photo_bytes": tenant.get(url).data}  # fmt: skip
+    photo = re.search(rf"/dispatch/{request}/photos/\d+", page(tenant.get(filed.location)))[0]
+    served = tenant.get(photo).data
+    return {"account": account, "meter": meter, "request": request, "photo": photo, "photo_bytes": served}
 
 
 def destroy(app) -> None:
@@ -103,23 +112,16 @@ def test_a_backup_brings_everything_back_after_the_database_is_lost(site, tmp_pa
 @pytest.mark.xfail(not STORAGE_MERGED, strict=True, reason="photos are files on disk until the storage part merges")
 def test_the_photos_are_in_the_backup_when_the_server_is_lost_too(site):
     data = fill(site)
-    backup = backups_made(site, "create")[0]
+    backup = backed_up(site)
     destroy(site)
-    (Path(site.instance_path) / "uploads" / "dispatch" / data["photo_file"]).unlink(missing_ok=True)
+    shutil.rmtree(Path(site.instance_path) / "uploads", ignore_errors=True)
     assert backup_cli(site, "restore", "--yes", backup).exit_code == 0
     assert_everything_is_back(site, data)
 
 
-def backups_made(app, *args) -> list[Path]:
-    result = backup_cli(app, *args)
-    assert result.exit_code == 0, result.output
-    with app.app_context():
-        return [backup.path for backup in backups.backups()]
-
-
 def test_restore_asks_first_and_a_no_changes_nothing(site):
     make_user(site)
-    backup = backups_made(site, "create")[0]
+    backup = backed_up(site)
     make_user(site, login="petr", email="petr@example.org")
     refused = backup_cli(site, "restore", backup, answer="n\n")
     assert refused.exit_code != 0 and "будет заменено" in refused.output
@@ -163,7 +165,7 @@ def other_kind_of(site, tmp_path) -> Path:
 )
 def test_a_file_that_cannot_be_restored_is_refused_and_the_database_is_untouched(site, tmp_path, make, says):
     make_user(site)
-    good = backups_made(site, "create")[0]
+    good = backed_up(site)
     make_user(site, login="petr", email="petr@example.org")
     (tmp_path / "notes.txt").write_text("список дел\n")
     (tmp_path / "damaged").write_bytes(good.read_bytes()[:30] + bytes(5000))
@@ -178,7 +180,7 @@ def test_a_backup_cut_short_changes_nothing_even_when_found_out_halfway(site, tm
     finds the file broken before."""
     account = make_account(site, "100101", user_id=make_user(site))
     make_meter(site, account, readings=[(date(2000, 1, 1) + timedelta(days=n), n) for n in range(3000)])
-    good = backups_made(site, "create")[0]
+    good = backed_up(site)
     make_user(site, login="petr", email="petr@example.org")
     cut = tmp_path / "cut-short"
     cut.write_bytes(good.read_bytes()[: good.stat().st_size * 9 // 10])
@@ -193,7 +195,7 @@ def test_a_backup_of_a_newer_version_is_refused(site):
     with site.app_context():
         db.session.execute(text("UPDATE alembic_version SET version_num = 'f00dfeedbeef'"))
         db.session.commit()
-    backup = backups_made(site, "create")[0]
+    backup = backed_up(site)
     with site.app_context():
         db.session.execute(text(f"UPDATE alembic_version SET version_num = '{backups._head()}'"))
         db.session.commit()
@@ -206,7 +208,7 @@ def test_a_backup_of_a_newer_version_is_refused(site):
 def test_an_older_backup_is_restored_and_db_upgrade_brings_it_up_to_date(site):
     with site.app_context():
         downgrade(revision="e4648923db88")  # before the dispatch deadlines' table
-    older = backups_made(site, "create")[0]
+    older = backed_up(site)
     with site.app_context():
         upgrade()
     make_user(site)
@@ -243,7 +245,7 @@ def test_a_backup_taken_while_the_site_writes_is_consistent(site):
     writer.start()
     try:
         written.wait()
-        backup = backups_made(site, "create")[0]
+        backup = backed_up(site)
     finally:
         running.set()
         writer.join()

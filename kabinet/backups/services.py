@@ -7,6 +7,7 @@ with sqlite3 or pg_restore when Kabinet itself cannot run. Its first bytes say w
 
 import os
 import re
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -46,7 +47,7 @@ def create(path: Path | None = None, now: datetime | None = None) -> Backup:
     folder when no path is given). Readable by the owner only; a half-written file never bears a backup's name."""
     now = (now or utcnow()).replace(microsecond=0)  # as the name keeps it
     path = Path(path or backup_dir())
-    kind, engine = _engine()
+    _, engine = _engine()
     if path.is_dir() or not path.suffix:
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = path / f"kabinet-{now.strftime(STAMP)}.{engine.SUFFIX}"
@@ -57,7 +58,7 @@ def create(path: Path | None = None, now: datetime | None = None) -> Backup:
         os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))  # the tools keep these permissions
         engine.dump(db.engine.url, partial)
         partial.rename(path)
-    except (OSError, postgres.ToolFailed) as exc:
+    except (OSError, sqlite3.Error, postgres.ToolFailed) as exc:
         partial.unlink(missing_ok=True)
         raise Refused(f"Резервная копия не сделана: {exc}") from exc
     return Backup(path, now, path.stat().st_size)
@@ -73,7 +74,7 @@ def restore(path: Path) -> str:
     db.engine.dispose()  # the pool's connections must not outlive the tables they knew
     try:
         engine.restore(Path(path), url)
-    except postgres.ToolFailed as exc:
+    except (sqlite3.Error, postgres.ToolFailed) as exc:  # SQLite's backup API, too, writes in one transaction
         raise Refused(f"Восстановление не выполнено, база данных не изменена: {exc}") from exc
     if revision != _head():
         return (f"Восстановлено из {path}. Копия сделана прежней версией Kabinet: обновите схему базы данных "

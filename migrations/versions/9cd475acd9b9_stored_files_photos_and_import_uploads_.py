@@ -96,23 +96,24 @@ def _photos_into_database():
         sa.select(dispatch_photos.c.id, dispatch_photos.c.filename, dispatch_photos.c.content_type,
                   dispatch_photos.c.created_at)
     ).all()
+    moved = 0
     for photo_id, filename, content_type, created_at in rows:
         path = photo_folder() / filename
         if not path.is_file():
             log.warning('dispatch photo %s: %s is missing; the photo is dropped', photo_id, path)
             connection.execute(sa.delete(dispatch_photos).where(dispatch_photos.c.id == photo_id))
             continue
+        moved += 1
         data = path.read_bytes()
-        inserted = connection.execute(stored_files.insert().values(
+        file_id = connection.scalar(stored_files.insert().values(
             kind='photo', name=filename, content_type=content_type, size=len(data),
             sha256=hashlib.sha256(data).hexdigest(), data=data, created_at=created_at,
-        ))
+        ).returning(stored_files.c.id))
         connection.execute(
-            sa.update(dispatch_photos).where(dispatch_photos.c.id == photo_id)
-            .values(file_id=inserted.inserted_primary_key[0])
+            sa.update(dispatch_photos).where(dispatch_photos.c.id == photo_id).values(file_id=file_id)
         )
-    if rows:
-        log.info('%d dispatch photos moved into the database; %s may be deleted', len(rows), photo_folder())
+    if moved:
+        log.info('%d dispatch photos moved into the database; %s may be deleted', moved, photo_folder())
 
 
 def downgrade():

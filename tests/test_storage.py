@@ -4,6 +4,7 @@ sweep of old uploads, and the migration that moves the photos kept on disk into 
 import hashlib
 import io
 import secrets
+import threading
 from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from flask_migrate import downgrade, upgrade
 from PIL import Image
-from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy import create_engine, func, inspect, select, text
 
 from kabinet import storage
 from kabinet.clock import utcnow
@@ -182,6 +183,35 @@ def test_an_upload_is_kept_in_the_database_and_applied_once_for_two_clicks(app):
     with app.app_context():
         assert db.session.scalar(select(Account.owner_name)) == "Сидоров Пётр"
         assert db.session.scalars(select(StoredFile)).all() == []
+
+
+def test_two_applies_at_the_same_moment_import_once(app):
+    """Two requests (two tabs, two app servers) that both found the upload reach «Применить» together."""
+    accountant_id = make_staff(app, "accountant")
+    with app.test_request_context():
+        accountant = db.session.get(User, accountant_id)
+        upload = imports.store(io.BytesIO(ACCOUNTS.encode()), "счета.csv", "accounts", accountant)
+    together, outcomes = threading.Barrier(2), []
+
+    def click():
+        with app.test_request_context():
+            found = imports.find(upload.token, db.session.get(User, accountant_id))
+            together.wait()
+            try:
+                outcomes.append(imports.apply(found, default_organization()).created)
+            except imports.Gone:
+                outcomes.append("gone")
+
+    clicks = [threading.Thread(target=click) for _ in range(2)]
+    for thread in clicks:
+        thread.start()
+    for thread in clicks:
+        thread.join()
+
+    assert sorted(outcomes, key=str) == [1, "gone"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Account.id))) == 1
+        assert db.session.scalar(select(func.count(StoredFile.id))) == 0
 
 
 def test_a_claimed_upload_is_not_offered_again(app):

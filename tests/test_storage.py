@@ -284,9 +284,9 @@ def old_photo(app, request_id: int, content: bytes | None) -> int:
         return db.session.scalar(text("SELECT id FROM dispatch_photos WHERE filename = :f"), {"f": filename})
 
 
-def test_the_migration_moves_a_photo_from_disk_into_the_database_and_the_downgrade_writes_it_back(
-    fresh_database, make_app
-):
+@pytest.fixture
+def before_upgrade(fresh_database, make_app):
+    """An app over a database built by the migrations up to PREVIOUS, with ivan's request in it; (app, request id)."""
     app = make_app(SQLALCHEMY_DATABASE_URI=fresh_database)
     with app.app_context():
         upgrade(revision=PREVIOUS)
@@ -299,7 +299,11 @@ def test_the_migration_moves_a_photo_from_disk_into_the_database_and_the_downgra
         request.events = [DispatchEvent(author="tenant", status="new")]
         db.session.add(request)
         db.session.commit()
-        request_id = request.id
+        return app, request.id
+
+
+def test_the_migration_moves_a_photo_from_disk_into_the_database_and_the_downgrade_writes_it_back(before_upgrade):
+    app, request_id = before_upgrade
     content = png(color=(200, 10, 10))
     photo_id = old_photo(app, request_id, content)
     lost = old_photo(app, request_id, None)  # its file was lost before the upgrade: the page showed a broken image
@@ -328,3 +332,25 @@ def test_the_migration_moves_a_photo_from_disk_into_the_database_and_the_downgra
     with app.app_context():
         upgrade()
     assert logged_in(app, "ivan").get(f"/dispatch/{request_id}/photos/{photo_id}").data == content
+
+
+def test_the_migration_changes_nothing_when_no_photo_is_found_in_the_instance_folder(before_upgrade, capfd):
+    """Run with another KABINET_INSTANCE than the site's, it would have dropped every photo as lost."""
+    app, request_id = before_upgrade
+    photo_id = old_photo(app, request_id, None)
+
+    with app.app_context(), pytest.raises(SystemExit):  # `flask db upgrade` exits with 1
+        upgrade()
+
+    assert "run the upgrade with the site's KABINET_INSTANCE. Nothing was changed." in capfd.readouterr().err
+    with app.app_context():
+        assert db.session.scalar(text("SELECT version_num FROM alembic_version")) == PREVIOUS
+        filename = db.session.scalar(text("SELECT filename FROM dispatch_photos WHERE id = :id"), {"id": photo_id})
+        assert "stored_files" not in inspect(db.engine).get_table_names()
+        db.session.commit()
+    folder = Path(app.instance_path) / "uploads" / "dispatch"  # the right folder after all
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / filename).write_bytes(png())
+    with app.app_context():
+        upgrade()
+    assert logged_in(app, "ivan").get(f"/dispatch/{request_id}/photos/{photo_id}").data == png()

@@ -8,9 +8,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from kabinet.clock import utcnow
 from kabinet.extensions import db
 
-KINDS = ("photo", "import")
-
-
 class StoredFile(db.Model):
     """One file's bytes (bytea on PostgreSQL, a BLOB on SQLite) and what they are, so that any app server serves it
     and a backup of the database holds it."""
@@ -21,7 +18,7 @@ class StoredFile(db.Model):
     __table_args__ = (Index("ix_stored_files_kind_created_at", "kind", "created_at"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # one of KINDS
+    kind: Mapped[str] = mapped_column(String(16))  # photo | import
     # An import: as on the user's computer. A photo: "", or its old file name when the migration moved it here.
     name: Mapped[str] = mapped_column(String(128), default="")
     content_type: Mapped[str] = mapped_column(String(100))

@@ -61,6 +61,7 @@ def photo_folder() -> Path:
 
 
 def upgrade():
+    _refuse_without_the_photo_folder()
     op.create_table('stored_files',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
@@ -88,6 +89,17 @@ def upgrade():
         batch_op.drop_column('size')
         batch_op.drop_column('filename')
         batch_op.drop_column('content_type')
+
+
+def _refuse_without_the_photo_folder():
+    """Stop before changing anything when there are photos and not one of their files is found: the upgrade runs
+    with another instance folder than the site's, and would otherwise drop every photo as lost."""
+    names = op.get_bind().scalars(sa.select(dispatch_photos.c.filename)).all()
+    if names and not any((photo_folder() / name).is_file() for name in names):
+        raise RuntimeError(
+            f'None of the {len(names)} request photos is under {photo_folder()}: run the upgrade with the site\'s '
+            'KABINET_INSTANCE. Nothing was changed.'
+        )
 
 
 def _photos_into_database():

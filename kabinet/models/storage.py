@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from kabinet.clock import utcnow
 from kabinet.extensions import db
 
+
 class StoredFile(db.Model):
     """One file's bytes (bytea on PostgreSQL, a BLOB on SQLite) and what they are, so that any app server serves it
     and a backup of the database holds it."""

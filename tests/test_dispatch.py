@@ -5,13 +5,13 @@ import struct
 import zlib
 from datetime import date
 from io import BytesIO
-from pathlib import Path
 
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
-from kabinet import messages
+from kabinet import messages, storage
 from kabinet.dispatch import services
 from kabinet.extensions import db
 from kabinet.models import Account, AccountBinding, DispatchEvent, DispatchPhoto, DispatchRequest, User
@@ -97,7 +97,15 @@ def count_requests(app) -> int:
 
 def stored(app, request_id):
     with app.app_context():
-        return db.session.scalars(select(DispatchPhoto).where(DispatchPhoto.request_id == request_id)).all()
+        return db.session.scalars(
+            select(DispatchPhoto).where(DispatchPhoto.request_id == request_id).options(joinedload(DispatchPhoto.file))
+        ).all()
+
+
+def image_of(app, photo) -> Image.Image:
+    """The photo as the database holds it."""
+    with app.app_context():
+        return Image.open(BytesIO(storage.read(photo.file)))
 
 
 def change_status(app, request_id, status, comment=""):
@@ -345,7 +353,7 @@ def test_a_64_megapixel_phone_photo_is_accepted_and_scaled_down(app, tenant):
     Image.new("RGB", (9248, 6936), "gray").save(out, "JPEG")  # the full resolution of a 64 MP camera, 1 MB
     response = post(tenant, photos=[("IMG_64MP.jpg", out.getvalue())])
     [photo] = stored(app, int(response.location.rsplit("/", 1)[1]))
-    with Image.open(Path(app.instance_path) / "uploads" / "dispatch" / photo.filename) as clean:
+    with image_of(app, photo) as clean:
         assert clean.size == (2560, 1920)
 
 
@@ -354,7 +362,7 @@ def test_more_than_three_photos_are_refused(app, tenant):
     assert "Не больше 3 фотографий." in html and count_requests(app) == 0
 
 
-def test_a_photo_is_stored_upright_without_exif_under_the_instance_folder(app, tenant):
+def test_a_photo_is_stored_upright_without_exif_in_the_database(app, tenant):
     exif = Image.Exif()
     exif[0x0112] = 6  # Orientation: the camera was turned; the picture must be rotated 90° to stand upright
     exif[0x010F] = "Spy Camera"  # Make
@@ -364,20 +372,19 @@ def test_a_photo_is_stored_upright_without_exif_under_the_instance_folder(app, t
 
     response = post(tenant, photos=[("home.jpg", upload), ("plan.png", png())])
     [photo, plan] = stored(app, int(response.location.rsplit("/", 1)[1]))
-    folder = Path(app.instance_path) / "uploads" / "dispatch"
-    assert (photo.content_type, plan.content_type) == ("image/jpeg", "image/png")
-    assert "home" not in photo.filename and photo.filename.endswith(".jpg")
-    with Image.open(folder / photo.filename) as clean:
+    assert (photo.file.content_type, plan.file.content_type) == ("image/jpeg", "image/png")
+    assert photo.file.name == ""  # the tenant's file name is kept nowhere
+    with image_of(app, photo) as clean:
         assert clean.format == "JPEG" and clean.size == (48, 64)
         assert dict(clean.getexif()) == {} and "exif" not in clean.info
-    with Image.open(folder / plan.filename) as clean:
+    with image_of(app, plan) as clean:
         assert clean.format == "PNG" and clean.size == (40, 30)
 
 
 def test_a_huge_photo_is_scaled_down(app, tenant):
     response = post(tenant, photos=[("wide.jpg", jpeg(size=(4000, 1000)))])
     [photo] = stored(app, int(response.location.rsplit("/", 1)[1]))
-    with Image.open(Path(app.instance_path) / "uploads" / "dispatch" / photo.filename) as clean:
+    with image_of(app, photo) as clean:
         assert clean.size == (2560, 640)
 
 

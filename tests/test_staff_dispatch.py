@@ -13,7 +13,7 @@ from kabinet.clock import local_today, utcnow
 from kabinet.dispatch import photos
 from kabinet.dispatch import services as dispatch
 from kabinet.extensions import db
-from kabinet.models import Account, DispatchEvent, DispatchPhoto, DispatchRequest, Executor, User
+from kabinet.models import Account, DispatchEvent, DispatchRequest, Executor, User
 from kabinet.organizations import default_organization
 from tests.conftest import PASSWORD, audited, logged_in, make_user, page, queries, shows, text_of
 from tests.factories import make_account, make_staff, other_organization
@@ -36,8 +36,7 @@ def file(app, *, account_id=None, user_id=None, hours_ago=0.0, status="new", cat
         if with_photo:
             out = BytesIO()
             Image.new("RGB", (8, 8), "red").save(out, "PNG")
-            name = photos.save(photos.Photo(out.getvalue(), "image/png", "png"))
-            filed.photos.append(DispatchPhoto(filename=name, content_type="image/png", size=len(out.getvalue())))
+            filed.photos.append(photos.stored(photos.Photo(out.getvalue(), "image/png")))
         db.session.add(filed)
         db.session.commit()
         return filed.id

@@ -3,10 +3,8 @@ of a month's readings for the accounting system."""
 
 import csv
 import io
-import os
 import re
-import time
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,9 +12,10 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from kabinet import messages
+from kabinet.clock import utcnow
 from kabinet.extensions import db
 from kabinet.imports import services as imports
-from kabinet.models import Account, AuditEvent, Meter, Payment, Reading, User
+from kabinet.models import Account, AuditEvent, Meter, Payment, Reading, StoredFile, User
 from kabinet.organizations import default_organization
 from kabinet.staff.imports import services
 from tests.conftest import PASSWORD, make_user, page, shows
@@ -55,9 +54,11 @@ def count(app, model, *where):
         return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
-def uploads(app) -> list[Path]:
-    with app.test_request_context():
-        return sorted(services.folder().glob("*")) if services.folder().is_dir() else []
+def uploads(app) -> list[int]:
+    """The ids of the uploads kept for «Применить»."""
+    with app.app_context():
+        query = select(StoredFile.id).where(StoredFile.kind == "import").order_by(StoredFile.id)
+        return list(db.session.scalars(query))
 
 
 # --- the preview and "Применить" --------------------------------------------------------------------------------
@@ -310,18 +311,19 @@ def test_two_applies_of_one_upload_at_once_import_it_once(app, accountant):
         with pytest.raises(services.Gone):
             services.apply(second, default_organization())
     assert count(app, Account) == 2
-    assert not first.path.exists() and not [path for path in uploads(app) if path.suffix == ".applying"]
+    assert uploads(app) == []  # neither the file nor a claimed leftover stays behind
 
 
 def test_an_upload_older_than_a_day_is_swept(app, accountant):
     upload(accountant, "accounts", ACCOUNTS)
-    stale = uploads(app)[-1]
-    long_ago = time.time() - services.KEPT_FOR - 60
-    os.utime(stale, (long_ago, long_ago))
+    [stale] = uploads(app)
+    with app.app_context():
+        db.session.get(StoredFile, stale).created_at = utcnow() - timedelta(seconds=services.KEPT_FOR + 60)
+        db.session.commit()
 
     upload(accountant, "accounts", ACCOUNTS)
 
-    assert not stale.exists()
+    assert stale not in uploads(app) and len(uploads(app)) == 1
 
 
 def test_an_upload_refers_to_this_organizations_accounts_only(app):

@@ -20,7 +20,6 @@ from kabinet.models import (
     BookEntry,
     Building,
     DispatchEvent,
-    DispatchPhoto,
     DispatchRequest,
     Executor,
     Feedback,
@@ -74,9 +73,7 @@ def ids(app):
         request = DispatchRequest(organization_id=organization, account_id=account, user_id=tenant, category="leak",
                                   description="Течёт кран", location="кв. 1", contact_phone="+79123456789")  # fmt: skip
         request.events = [DispatchEvent(author="tenant", status="new")]
-        request.photos = [DispatchPhoto(filename="matrix.jpg", content_type="image/jpeg", size=4)]
-        photos.folder().mkdir(parents=True, exist_ok=True)
-        (photos.folder() / "matrix.jpg").write_bytes(b"\xff\xd8\xff\xd9")
+        request.photos = [photos.stored(photos.Photo(b"\xff\xd8\xff\xd9", "image/jpeg"))]
         rows = {
             "request": request,
             "entry": BookEntry(organization_id=organization, user_id=tenant, kind="complaint", subject="Шум", text="…"),

@@ -1,18 +1,18 @@
-"""The photos of a request: checked by their content, re-encoded clean, kept under the instance folder.
+"""The photos of a request: checked by their content, re-encoded clean, kept in the database (kabinet.storage).
 
 Nothing a tenant uploads is stored as it came: Pillow decodes the pixels and writes a new file, so EXIF (the GPS
 position of the tenant's home), comments and anything appended to the image are left behind.
 """
 
-import secrets
 import warnings
 from dataclasses import dataclass
 from io import BytesIO
-from pathlib import Path
 
-from flask import abort, current_app, send_file
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from kabinet import storage
+from kabinet.models import DispatchPhoto
 
 MAX_PHOTOS = 3
 MAX_BYTES = 5 * 1024 * 1024
@@ -26,7 +26,7 @@ MAX_SIDE = 2560  # px: enough to see a crack, small enough for a phone on mobile
 # scan twice over, 64 MB in memory. Both stay under Pillow's own bomb check (89 MP).
 # One request so decodes at most MAX_PHOTOS such images, one at a time: a few seconds of one core at worst.
 MAX_PIXELS = {"JPEG": 80_000_000, "PNG": 16_000_000}
-FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png")}
+FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png"}
 
 
 class Refused(Exception):
@@ -39,7 +39,6 @@ class Photo:
 
     data: bytes
     content_type: str
-    extension: str
 
 
 def reencode(name: str, stream) -> Photo:
@@ -83,8 +82,7 @@ def reencode(name: str, stream) -> Photo:
         clean.save(out, "JPEG", quality=85, optimize=True)
     else:
         clean.save(out, "PNG")  # optimize=True tries zlib's level 9: seconds for a noisy 2560 px image
-    content_type, extension = FORMATS[kind]
-    return Photo(out.getvalue(), content_type, extension)
+    return Photo(out.getvalue(), FORMATS[kind])
 
 
 def _shown_size(size: tuple[int, int]) -> tuple[int, int]:
@@ -93,32 +91,6 @@ def _shown_size(size: tuple[int, int]) -> tuple[int, int]:
     return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
 
 
-def folder() -> Path:
-    """Where the photos live: inside the instance folder, never under static/, so only a checked route serves them."""
-    return Path(current_app.instance_path) / "uploads" / "dispatch"
-
-
-def save(photo: Photo) -> str:
-    """Write the photo under a random name (the tenant's file name is never used) and return that name."""
-    name = f"{secrets.token_hex(16)}.{photo.extension}"
-    folder().mkdir(parents=True, exist_ok=True)
-    (folder() / name).write_bytes(photo.data)
-    return name
-
-
-def remove(names) -> None:
-    """Delete stored photos whose request was not saved after all."""
-    for name in names:
-        (folder() / name).unlink(missing_ok=True)
-
-
-def response(photo):
-    """The stored photo as an answer for its author or the staff: private, never cached, never sniffed; 404 when the
-    row or its file is missing."""
-    path = folder() / photo.filename if photo is not None else None
-    if path is None or not path.is_file():
-        abort(404)
-    answer = send_file(path, mimetype=photo.content_type, max_age=0)
-    answer.headers["Cache-Control"] = "private, no-store"
-    answer.headers["X-Content-Type-Options"] = "nosniff"
-    return answer
+def stored(photo: Photo) -> DispatchPhoto:
+    """The photo as a request's photo, its bytes kept in the database (kabinet.storage) with the request's commit."""
+    return DispatchPhoto(file=storage.put(photo.data, kind="photo", content_type=photo.content_type))

@@ -17,7 +17,16 @@ from kabinet import audit
 from kabinet.clock import utcnow
 from kabinet.dispatch import photos as photo_files
 from kabinet.extensions import db
-from kabinet.models import Account, AccountBinding, DispatchEvent, DispatchPhoto, DispatchRequest, Organization, User
+from kabinet.models import (
+    Account,
+    AccountBinding,
+    DispatchEvent,
+    DispatchPhoto,
+    DispatchRequest,
+    Organization,
+    StoredFile,
+    User,
+)
 from kabinet.models.dispatch import STATUSES
 from kabinet.organizations import default_organization
 from kabinet.outbox import queue
@@ -99,10 +108,11 @@ def request_for(user: User, request_id: int) -> DispatchRequest | None:
     return db.session.scalar(query)
 
 
-def photo_for(user: User, request_id: int, photo_id: int) -> DispatchPhoto | None:
-    """A photo of a request this tenant may see; None otherwise, whoever's it is."""
+def photo_for(user: User, request_id: int, photo_id: int) -> StoredFile | None:
+    """The stored file of a photo of a request this tenant may see; None otherwise, whoever's it is."""
     query = (
-        select(DispatchPhoto)
+        select(StoredFile)
+        .join(DispatchPhoto)
         .join(DispatchRequest)
         .where(DispatchPhoto.id == photo_id, DispatchRequest.id == request_id, _visible_to(user))
     )
@@ -163,18 +173,9 @@ def create(
         access_time=access_time or "",
     )
     request.events.append(DispatchEvent(user_id=user.id, author="tenant", status="new"))
-    stored = []
-    try:
-        for photo in photos:
-            name = photo_files.save(photo)
-            stored.append(name)
-            request.photos.append(DispatchPhoto(filename=name, content_type=photo.content_type, size=len(photo.data)))
-        db.session.add(request)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        photo_files.remove(stored)
-        raise
+    request.photos = [photo_files.stored(photo) for photo in photos]
+    db.session.add(request)
+    db.session.commit()
     return request, True
 
 

@@ -4,10 +4,10 @@ from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import format_datetime
 from flask_login import current_user, login_required
 
-from kabinet import messages
+from kabinet import messages, storage
 from kabinet.accounts import services as accounts
 from kabinet.cabinet.access import account_or_404, remembered
-from kabinet.dispatch import photos, services
+from kabinet.dispatch import services
 from kabinet.dispatch.deadlines import deadlines_of
 from kabinet.dispatch.forms import CancelForm, CommentForm, RateForm, ReopenForm, RequestForm
 from kabinet.limits import filed_too_often
@@ -164,4 +164,4 @@ def reopen(request_id):
 @bp.route("/<int:request_id>/photos/<int:photo_id>")
 def photo(request_id, photo_id):
     """A photo of the request, only to whom may see the request, never cached by a shared proxy."""
-    return photos.response(services.photo_for(current_user, request_id, photo_id))
+    return storage.response(services.photo_for(current_user, request_id, photo_id))

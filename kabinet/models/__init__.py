@@ -8,6 +8,7 @@ from kabinet.models.dispatch import DispatchDeadline, DispatchEvent, DispatchPho
 from kabinet.models.meter import Meter, Reading, ReadingChange
 from kabinet.models.organization import Building, Executor, Organization
 from kabinet.models.outbox import OutboxMessage
+from kabinet.models.storage import StoredFile
 from kabinet.models.user import RecoveryCode, SocialIdentity, User, UserSession
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "ReadingChange",
     "RecoveryCode",
     "SocialIdentity",
+    "StoredFile",
     "User",
     "UserSession",
 ]

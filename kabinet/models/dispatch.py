@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from kabinet.clock import utcnow
 from kabinet.extensions import db
 from kabinet.models.account import Account
+from kabinet.models.storage import StoredFile
 
 CATEGORIES = ("leak", "no_water", "no_heating", "no_electricity", "elevator", "sewage", "other")
 # "reopened": a done request the tenant sent back (kabinet.dispatch.services.reopen); only the tenant sets it.
@@ -71,18 +72,17 @@ class DispatchEvent(db.Model):
 
 
 class DispatchPhoto(db.Model):
-    """A photo of a request, re-encoded and kept outside static/ under the instance folder."""
+    """A photo of a request, re-encoded; its bytes are a StoredFile in the database, served by a checked route."""
 
     __tablename__ = "dispatch_photos"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("dispatch_requests.id", ondelete="CASCADE"), index=True)
-    filename: Mapped[str] = mapped_column(String(64))  # random name under instance/uploads/
-    content_type: Mapped[str] = mapped_column(String(32))
-    size: Mapped[int]
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     request: Mapped[DispatchRequest] = relationship(back_populates="photos")
+    file: Mapped[StoredFile] = relationship()
 
 
 class DispatchDeadline(db.Model):

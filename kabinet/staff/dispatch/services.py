@@ -25,6 +25,7 @@ from kabinet.models import (
     DispatchRequest,
     Executor,
     Organization,
+    StoredFile,
     User,
 )
 from kabinet.models.dispatch import AWAITING_STATUSES, OPEN_STATUSES, STATUSES
@@ -135,10 +136,11 @@ def request_of(organization: Organization, request_id: int) -> DispatchRequest |
     return db.session.scalar(query)
 
 
-def photo_of(organization: Organization, request_id: int, photo_id: int) -> DispatchPhoto | None:
-    """A photo of one of the organization's requests; None for anyone else's."""
+def photo_of(organization: Organization, request_id: int, photo_id: int) -> StoredFile | None:
+    """The stored file of a photo of one of the organization's requests; None for anyone else's."""
     query = (
-        select(DispatchPhoto)
+        select(StoredFile)
+        .join(DispatchPhoto)
         .join(DispatchRequest)
         .where(
             DispatchPhoto.id == photo_id,

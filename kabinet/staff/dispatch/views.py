@@ -4,9 +4,8 @@
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from kabinet import audit, messages
+from kabinet import audit, messages, storage
 from kabinet.clock import utcnow
-from kabinet.dispatch import photos
 from kabinet.dispatch.deadlines import deadlines_of, save_hours, set_hours
 from kabinet.dispatch.services import (
     CATEGORY_LABELS,
@@ -167,7 +166,7 @@ def print_view(request_id):
 @staff_required("dispatcher")
 def photo(request_id, photo_id):
     """A photo of one of the organization's requests, never cached by a shared proxy."""
-    return photos.response(services.photo_of(organization(), request_id, photo_id))
+    return storage.response(services.photo_of(organization(), request_id, photo_id))
 
 
 @bp.route("/new", methods=["GET", "POST"])

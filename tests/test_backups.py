@@ -1,6 +1,5 @@
 """Backups: `flask --app wsgi backup create|restore|prune` on the run's database, and what the status page reads."""
 
-import importlib.util
 import itertools
 import re
 import shutil
@@ -28,7 +27,6 @@ from tests.test_dispatch import VALID, jpeg
 
 # Downgrades and the batch mode reflect users on SQLite, whose expression indexes it cannot read (and need not).
 pytestmark = pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
-STORAGE_MERGED = importlib.util.find_spec("kabinet.storage") is not None
 
 
 @pytest.fixture
@@ -109,7 +107,6 @@ def test_a_backup_brings_everything_back_after_the_database_is_lost(site, tmp_pa
     assert_everything_is_back(site, data)
 
 
-@pytest.mark.xfail(not STORAGE_MERGED, strict=True, reason="photos are files on disk until the storage part merges")
 def test_the_photos_are_in_the_backup_when_the_server_is_lost_too(site):
     data = fill(site)
     backup = backed_up(site)

@@ -36,8 +36,9 @@ def schema() -> dict:
         foreign, unique = inspector.get_multi_foreign_keys(), inspector.get_multi_unique_constraints()
         tables = {
             name: {
-                "columns": [(c["name"], str(c["type"]), c["nullable"], str(c.get("default"))) for c in
-                            columns[schema_, name]],  # fmt: skip
+                # By name: a downgrade adds a dropped column back last, and nothing reads columns by position.
+                "columns": sorted((c["name"], str(c["type"]), c["nullable"], str(c.get("default"))) for c in
+                                  columns[schema_, name]),  # fmt: skip
                 "primary key": keys[schema_, name]["constrained_columns"],
                 "foreign keys": sorted((fk["name"], fk["constrained_columns"], fk["referred_table"],
                                         fk["referred_columns"], fk["options"].get("ondelete")) for fk in

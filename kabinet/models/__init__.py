@@ -9,6 +9,7 @@ from kabinet.models.meter import Meter, Reading, ReadingChange
 from kabinet.models.organization import Building, Executor, Organization
 from kabinet.models.outbox import OutboxMessage
 from kabinet.models.user import RecoveryCode, SocialIdentity, User, UserSession
+from kabinet.models.worker import ScheduledJob, WorkerHeartbeat
 
 __all__ = [
     "Account",
@@ -33,7 +34,9 @@ __all__ = [
     "Reading",
     "ReadingChange",
     "RecoveryCode",
+    "ScheduledJob",
     "SocialIdentity",
     "User",
     "UserSession",
+    "WorkerHeartbeat",
 ]

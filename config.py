@@ -168,6 +168,8 @@ class Config:
             settings["SECRET_KEY"] = _development_secret()
         if settings["OUTBOX_COURIER"] not in {"worker", "thread"}:
             raise RuntimeError(f"OUTBOX_COURIER must be worker or thread, not {settings['OUTBOX_COURIER']!r}")
+        if settings["LOG_FORMAT"] not in {"text", "json"}:
+            raise RuntimeError(f"LOG_FORMAT must be text or json, not {settings['LOG_FORMAT']!r}")
         if not settings.get("SECRET_KEY"):
             raise RuntimeError("SECRET_KEY is not set: Kabinet refuses to start in production without it.")
 

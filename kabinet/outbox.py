@@ -127,6 +127,7 @@ def retry(message_ids: list[int] | None = None) -> int:
     if message_ids is not None:
         query = query.where(OutboxMessage.id.in_(message_ids))
     values = {"failed_at": None, "attempts": 0, "next_attempt_at": utcnow(), "claimed_until": None, "claimed_by": None}
+    db.session.info["outbox_pending"] = True  # the trial's courier thread is woken by the commit, as for new mail
     return db.session.execute(query.values(**values)).rowcount
 
 

@@ -49,9 +49,9 @@ def eventually(check, what: str, within: float = 30):
     return found
 
 
-def queue_letters(app, count: int) -> list[str]:
-    """Queue `count` e-mails to different addresses; the addresses."""
-    addresses = [f"tenant{n}@example.org" for n in range(count)]
+def queue_letters(app, count: int, to: str = "tenant") -> list[str]:
+    """Queue `count` e-mails to different addresses (to0@..., to1@...); the addresses."""
+    addresses = [f"{to}{n}@example.org" for n in range(count)]
     with app.app_context():
         for address in addresses:
             queue(address, "recovery/changed", user=User(first_name="Иван", login="ivan"), login_url="x")

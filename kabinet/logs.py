@@ -74,12 +74,14 @@ def init_app(app):
 
     @app.before_request
     def _start():
+        """Name the request and start its clock."""
         given = request.headers.get("X-Request-ID", "")
         g.request_id = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
         g.request_started = time.perf_counter()
 
     @app.after_request
     def _log(response):
+        """The request's line, and its id in the answer."""
         if "request_started" not in g:  # answered before our before_request ran (another hook's early answer)
             return response
         response.headers["X-Request-ID"] = g.request_id

@@ -32,6 +32,7 @@ def _started(pid: int) -> str | None:
 
 @cache
 def _me(pid: int) -> str:
+    """The holder id of the process `pid` of this host, once per process."""
     return f"{socket.gethostname()}:{pid}:{_started(pid) or 0}"
 
 

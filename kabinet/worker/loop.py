@@ -37,6 +37,7 @@ class Worker:
             self.app.logger.info("Worker %s stopped", self.holder)
 
     def _beat(self) -> None:
+        """Heartbeat every WORKER_HEARTBEAT_SECONDS, however long the round in the main thread takes."""
         while not self.stopped.wait(self.app.config["WORKER_HEARTBEAT_SECONDS"]):
             with self.app.app_context():
                 try:

@@ -108,7 +108,7 @@ def versions() -> dict[str, str]:
     if engine.dialect.name == "postgresql":
         database = "PostgreSQL " + db.session.scalar(text("SHOW server_version"))
     else:
-        database = f"{engine.dialect.name.capitalize()} " + ".".join(map(str, engine.dialect.server_version_info or ()))
+        database = "SQLite " + ".".join(map(str, engine.dialect.server_version_info or ()))
     return {
         "Kabinet": kabinet_version(),
         "Python": platform.python_version(),

@@ -1,6 +1,7 @@
 """«Состояние системы» (admin): the outbox's backlog and failures with retries, the worker, backups, versions."""
 
 from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_babel import format_decimal
 from flask_login import current_user
 
 from kabinet import messages
@@ -32,10 +33,15 @@ def index():
         workers=services.workers(),
         jobs=services.jobs(),
         backup=services.last_backup(),
-        database_size=services.database_size(),
+        database_size=_megabytes(services.database_size()),
         versions=services.versions(),
         form=ButtonForm(),
     )
+
+
+def _megabytes(size: int | None) -> str | None:
+    """A size in bytes as the page's language writes megabytes to a tenth: «12,3»."""
+    return None if size is None else format_decimal(size / 1048576, "#,##0.0")
 
 
 @bp.route("/retry/<int:message_id>", methods=["POST"])

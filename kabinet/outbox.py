@@ -104,6 +104,8 @@ def deliver_due(clock: datetime | None = None) -> Report:
                 report.sent += 1
             message.claimed_until = message.claimed_by = None
             db.session.commit()
+    if report != Report():
+        current_app.logger.info("Outbox: sent %s, to retry %s, given up %s", report.sent, report.retried, report.failed)
     return report
 
 

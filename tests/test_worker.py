@@ -102,6 +102,17 @@ def test_a_killed_workers_claim_is_picked_up_at_once(app, env, mailbox):
     assert row(app, OutboxMessage)[0].sent_at is not None
 
 
+def test_a_running_worker_delivers_what_a_web_request_queued(app, env, mailbox):
+    worker = subprocess.Popen([*FLASK, "worker"], cwd=ROOT, env=env)
+    try:
+        register(app.test_client())  # the web process only queues (the tests' config, as production's)
+        eventually(lambda: mailbox.to("Ivan.Petrov@example.org"), "the confirmation e-mail")
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+    assert len(mailbox.to("Ivan.Petrov@example.org")) == 1
+
+
 @pytest.mark.parametrize(
     "silent_for, stopped, sent",
     [(timedelta(seconds=1), False, 0), (timedelta(minutes=1), False, 1), (timedelta(seconds=1), True, 1)],

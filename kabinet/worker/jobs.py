@@ -69,8 +69,10 @@ def run_round(holder: str, jobs: list[Job] | None = None) -> list[str]:
             continue
         error = ""
         try:
-            job.run()
+            outcome = job.run()
             db.session.commit()
+            if job.every is not None:
+                current_app.logger.info("Job %s done%s", job.name, "" if outcome is None else f": {outcome}")
         except Exception as exc:  # noqa: BLE001 -- one job's failure must not stop the others, nor the worker
             db.session.rollback()
             error = f"{type(exc).__name__}: {exc}"[:2000]

@@ -72,7 +72,7 @@ def jobs() -> list[ScheduledJob]:
 
 def last_backup():
     """The newest backup, as kabinet.backups describes it; None while that module is not there."""
-    return None  # MERGE: return kabinet.backups.last_backup() once issue 11's backups part is in
+    return None  # MERGE: `return kabinet.backups.last_backup()` (issue 11's backups part; its Backup fits the page)
 
 
 def database_size() -> int | None:

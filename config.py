@@ -95,8 +95,13 @@ class Config:
     MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "noreply@example.org")
     MAIL_SUPPRESS_SEND = False
     MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 12)
-    # The app server delivers its own outbox in a background thread; tests turn it off to deliver on demand.
-    MAIL_BACKGROUND = True
+    # Who delivers the outbox: "worker" (production) leaves it to `flask --app wsgi worker` and the web processes only
+    # queue; "thread" (`make run`'s trial) has each app process deliver in a background thread of its own.
+    OUTBOX_COURIER = _env("OUTBOX_COURIER", "worker")
+    WORKER_POLL_SECONDS = _int("WORKER_POLL_SECONDS", 3)  # how soon the worker finds mail queued by the web
+    WORKER_HEARTBEAT_SECONDS = _int("WORKER_HEARTBEAT_SECONDS", 5)  # 3 missed heartbeats free a worker's claims
+    SESSIONS_KEPT_DAYS = _int("SESSIONS_KEPT_DAYS", 90)  # ended or expired logins stay in the sessions list this long
+    LOG_FORMAT = _env("LOG_FORMAT", "text")  # "json": one JSON object a line, for a log collector
 
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
@@ -167,6 +172,10 @@ class Config:
         settings.setdefault("TRUSTED_HOSTS", [base.hostname, *settings["EXTRA_TRUSTED_HOSTS"]])
         if not settings.get("SECRET_KEY") and settings["ENV_NAME"] == "development":
             settings["SECRET_KEY"] = _development_secret()
+        if settings["OUTBOX_COURIER"] not in {"worker", "thread"}:
+            raise RuntimeError(f"OUTBOX_COURIER must be worker or thread, not {settings['OUTBOX_COURIER']!r}")
+        if settings["LOG_FORMAT"] not in {"text", "json"}:
+            raise RuntimeError(f"LOG_FORMAT must be text or json, not {settings['LOG_FORMAT']!r}")
         if not settings.get("SECRET_KEY"):
             raise RuntimeError("SECRET_KEY is not set: Kabinet refuses to start in production without it.")
 
@@ -175,6 +184,7 @@ class DevConfig(Config):
     """`make run`: a secret kept under instance/, e-mails written to instance/outbox/."""
 
     ENV_NAME = "development"
+    OUTBOX_COURIER = _env("OUTBOX_COURIER", "thread")  # the trial runs no worker
     EXTRA_TRUSTED_HOSTS = [*Config.EXTRA_TRUSTED_HOSTS, "127.0.0.1", "localhost"]
 
 
@@ -186,7 +196,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"
     BASE_URL = "http://localhost"
     MAIL_SERVER = None
-    MAIL_BACKGROUND = False
+    OUTBOX_COURIER = "worker"  # nothing delivers behind a test's back: it delivers when it asks (`deliver`)
     RATELIMIT_ENABLED = False
     WTF_CSRF_ENABLED = False
     SOCIAL_PROVIDERS = {}  # the tests configure their own local provider

@@ -30,6 +30,7 @@ FEATURES = (
     "staff.content",
     "staff.tenants",
     "staff.organization",
+    "staff.status",
 )
 
 
@@ -51,6 +52,7 @@ def create_app(config=None) -> Flask:
     register_errorhandlers(app)
     register_security(app)
     register_commands(app)
+    register_health(app)
     return app
 
 
@@ -83,8 +85,11 @@ def register_proxy(app):
 
 
 def register_logging(app):
-    # A no-op where logging is already set up (gunicorn, pytest); `make run` gets the outbox's links on the console.
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    """One line per event, JSON with LOG_FORMAT=json (kabinet/logs.py); `make run` gets the outbox's links on the
+    console."""
+    from kabinet import logs
+
+    logs.init_app(app)
     app.logger.setLevel(logging.INFO)
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # it narrates every font it subsets for a PDF
     if app.config["ENV_NAME"] == "production" and not app.config["MAIL_SERVER"]:
@@ -141,6 +146,13 @@ def register_security(app):
     from kabinet import security
 
     security.init_app(app)
+
+
+def register_health(app):
+    """`/healthz` for the load balancer, answered in front of everything else (kabinet/health.py)."""
+    from kabinet import health
+
+    health.init_app(app)
 
 
 def register_commands(app):

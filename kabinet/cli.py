@@ -1,4 +1,4 @@
-"""Commands: `flask --app wsgi mail send` for cron, `demo load` for `make run`."""
+"""Commands: `flask --app wsgi mail send` (the outbox once, without a worker), `demo load` for `make run`."""
 
 import click
 from flask.cli import AppGroup
@@ -30,6 +30,8 @@ def init_app(app):
     from kabinet.backups.cli import backup_cli
     from kabinet.imports.cli import import_cli
     from kabinet.staff.team.cli import staff_cli
+    from kabinet.worker.cli import worker
 
     for group in (mail_cli, demo_cli, import_cli, codewords_cli, staff_cli, backup_cli):
         app.cli.add_command(group)
+    app.cli.add_command(worker)

@@ -310,3 +310,12 @@ REGISTRATION_TOO_OFTEN = Message(
     ),
     "warning",
 )
+
+# issue 11: the worker, health and status («Состояние системы»)
+OUTBOX_RETRIED = Message(
+    _l("Письмо на %(recipient)s снова в очереди: обработчик отправит его в ближайшие секунды."), "success"
+)
+OUTBOX_RETRIED_ALL = Message(
+    _l("Снова в очереди писем: %(count)s. Обработчик отправит их в ближайшие секунды."), "success"
+)
+OUTBOX_NOTHING_TO_RETRY = Message(_l("Повторять нечего: писем с исчерпанными попытками нет."), "info")

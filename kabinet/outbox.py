@@ -1,9 +1,10 @@
 """The outbox: e-mail is stored with the change that caused it, then delivered with retries.
 
 queue() only adds a row to the caller's transaction, so a rolled-back request sends nothing and a
-committed one never loses its e-mail, whatever the mail server does. deliver_due() sends what is due:
-the app server runs it in a background thread nudged after each commit, and `flask mail send` runs it
-from cron. Without MAIL_SERVER the messages are written as .eml files under instance/outbox/.
+committed one never loses its e-mail, whatever the mail server does. deliver_due() sends what is due: in
+production `flask --app wsgi worker` runs it (kabinet/worker), and the web processes only queue; with
+OUTBOX_COURIER=thread (the trial) each app process runs it in a background thread nudged after each commit.
+Without MAIL_SERVER the messages are written as .eml files under instance/outbox/.
 """
 
 import re
@@ -24,6 +25,7 @@ from kabinet.clock import utcnow
 from kabinet.extensions import db
 from kabinet.models import OutboxMessage
 from kabinet.organizations import current_organization
+from kabinet.worker import holders
 
 CLAIM_FOR = timedelta(minutes=5)
 SMTP_TIMEOUT = 30  # seconds
@@ -76,6 +78,7 @@ def deliver_due(clock: datetime | None = None) -> Report:
 
     A clock moves time forward (tests); without one, each claim reads the time afresh."""
     report = Report()
+    release_abandoned(clock or utcnow())
     with _transport() as send:
         for message in _claim_due(clock):
             now = clock or utcnow()
@@ -99,9 +102,35 @@ def deliver_due(clock: datetime | None = None) -> Report:
                 # Delivered: the codes and links it carried are not kept, only whom it went to and what about.
                 message.body_text = message.body_html = ""
                 report.sent += 1
-            message.claimed_until = None
+            message.claimed_until = message.claimed_by = None
             db.session.commit()
+    if report != Report():
+        current_app.logger.info("Outbox: sent %s, to retry %s, given up %s", report.sent, report.retried, report.failed)
     return report
+
+
+def release_abandoned(now: datetime) -> None:
+    """Free the claims of senders known to be dead (kabinet.worker.holders): their messages go now, not after
+    CLAIM_FOR."""
+    held = select(OutboxMessage.claimed_by).where(
+        OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None), OutboxMessage.claimed_by.is_not(None)
+    )
+    dead = holders.gone(set(db.session.scalars(held.distinct())), now)
+    if dead:
+        free = update(OutboxMessage).where(OutboxMessage.claimed_by.in_(dead), OutboxMessage.sent_at.is_(None))
+        db.session.execute(free.values(claimed_until=None, claimed_by=None))
+        current_app.logger.warning("Outbox claims of stopped senders released: %s", ", ".join(sorted(dead)))
+    db.session.commit()
+
+
+def retry(message_ids: list[int] | None = None) -> int:
+    """Give failed messages (these ids, or all) a fresh set of attempts from now; how many were given one."""
+    query = update(OutboxMessage).where(OutboxMessage.failed_at.is_not(None), OutboxMessage.sent_at.is_(None))
+    if message_ids is not None:
+        query = query.where(OutboxMessage.id.in_(message_ids))
+    values = {"failed_at": None, "attempts": 0, "next_attempt_at": utcnow(), "claimed_until": None, "claimed_by": None}
+    db.session.info["outbox_pending"] = True  # the trial's courier thread is woken by the commit, as for new mail
+    return db.session.execute(query.values(**values)).rowcount
 
 
 def _due(now: datetime) -> list:
@@ -122,7 +151,7 @@ def _claim_due(clock: datetime | None):
         claimed = db.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id, *_due(now))
-            .values(claimed_until=now + CLAIM_FOR)
+            .values(claimed_until=now + CLAIM_FOR, claimed_by=holders.me())
         )
         db.session.commit()
         if claimed.rowcount == 1:
@@ -241,8 +270,9 @@ class Courier:
 
 
 def init_app(app):
-    """Start the courier with the first request and nudge it after every commit that queued mail."""
-    if not app.config["MAIL_BACKGROUND"]:
+    """With OUTBOX_COURIER=thread, start the courier with the first request and nudge it after every commit that
+    queued mail; with "worker" the app only queues."""
+    if app.config["OUTBOX_COURIER"] != "thread":
         return
     courier = app.extensions["kabinet_courier"] = Courier(app)
 
@@ -257,8 +287,8 @@ def _nudge_after_commit(session):
     if session.info.pop("outbox_pending", False):
         courier = current_app.extensions.get("kabinet_courier") if current_app else None
         # Outside a request (a CLI command) no courier is started: the process ends with the command and would take
-        # the thread with it mid-delivery, its claim holding the e-mail back for CLAIM_FOR. Such a command sends what
-        # it queued itself (deliver_due), or leaves it to the app server's courier and the cron job.
+        # the thread with it mid-delivery. Such a command leaves its mail to the worker (or, in the trial, sends it
+        # itself before it exits: kabinet/staff/team/cli.py).
         if courier and (has_request_context() or courier.running):
             courier.nudge()
 

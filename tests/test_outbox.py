@@ -92,7 +92,7 @@ def test_a_message_is_sent_once_even_if_delivery_runs_twice(app, mailbox):
 
 
 def test_the_app_server_delivers_within_seconds_by_itself(make_app, mailbox):
-    app = make_app(MAIL_BACKGROUND=True)
+    app = make_app(OUTBOX_COURIER="thread")
     try:
         register(app.test_client())
         deadline = time.monotonic() + 10

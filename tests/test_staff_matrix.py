@@ -11,6 +11,7 @@ import pytest
 from flask import url_for
 from sqlalchemy import select
 
+from kabinet.clock import utcnow
 from kabinet.dispatch import photos
 from kabinet.extensions import db
 from kabinet.models import (
@@ -23,6 +24,7 @@ from kabinet.models import (
     DispatchRequest,
     Executor,
     Feedback,
+    OutboxMessage,
     Reading,
 )
 from kabinet.organizations import default_organization
@@ -44,6 +46,7 @@ ALLOWED = {
     "staff_tenants": {"admin", "accountant"},
     "staff_content": {"admin", "dispatcher"},
     "staff_organization": {"admin"},
+    "staff_status": {"admin"},  # the installation's mail, worker and versions
 }
 # Exceptions within an area: every staff user sets up their own second factor and may post announcements.
 ALLOWED_BY_ENDPOINT_PREFIX = {"staff_team.two_factor": EVERYONE, "staff_content.announcement": EVERYONE}
@@ -81,6 +84,8 @@ def ids(app):
             "announcement": Announcement(organization_id=organization, title="Т", body="…", published_on=date.today()),
             "executor": Executor(organization_id=organization, name="Слесарь"),
             "binding_request": BindingRequest(user_id=tenant, building_id=1, premises="2", role="owner"),
+            "message": OutboxMessage(recipient="lost@example.org", subject="Т", body_text="…", body_html="…",
+                                     attempts=12, failed_at=utcnow()),  # fmt: skip
         }
         db.session.add_all(rows.values())
         db.session.commit()

@@ -39,6 +39,12 @@ def current(user: User, draft_id) -> BindingDraft | None:
     return draft
 
 
+def sweep() -> int:
+    """Delete the drafts abandoned for longer than KEPT_FOR (the worker's job); how many went."""
+    old = delete(BindingDraft).where(BindingDraft.updated_at < utcnow() - KEPT_FOR)
+    return db.session.execute(old).rowcount
+
+
 def spent(draft_id) -> bool:
     """Whether a draft the session names is gone: finished (by another click) or swept."""
     return isinstance(draft_id, int) and db.session.get(BindingDraft, draft_id) is None

@@ -8,7 +8,7 @@ from functools import cache, partial
 
 from flask import current_app, request, session
 from flask_login import login_user
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import generate_password_hash
 
@@ -163,6 +163,20 @@ def active_sessions(user: User) -> list[UserSession]:
     )
     now = utcnow()
     return [record for record in records if now < _expires_at(record)]
+
+
+def sweep_sessions() -> int:
+    """Delete the logins that ended, or expired, more than SESSIONS_KEPT_DAYS ago; how many went (the worker's job)."""
+    config, now = current_app.config, utcnow()
+    before = now - timedelta(days=config["SESSIONS_KEPT_DAYS"])
+    remembered = before - timedelta(days=config["REMEMBER_DAYS"])
+    idle = before - timedelta(hours=config["SESSION_IDLE_HOURS"])
+    old = or_(
+        UserSession.ended_at < before,
+        UserSession.remember.is_(True) & (UserSession.created_at < remembered),
+        UserSession.remember.is_(False) & (UserSession.last_seen_at < idle),
+    )
+    return db.session.execute(delete(UserSession).where(old)).rowcount
 
 
 # After the password, a user with a second factor waits in the session this long for the code.

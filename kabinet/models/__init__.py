@@ -10,6 +10,7 @@ from kabinet.models.organization import Building, Executor, Organization
 from kabinet.models.outbox import OutboxMessage
 from kabinet.models.storage import StoredFile
 from kabinet.models.user import RecoveryCode, SocialIdentity, User, UserSession
+from kabinet.models.worker import ScheduledJob, WorkerHeartbeat
 
 __all__ = [
     "Account",
@@ -34,8 +35,10 @@ __all__ = [
     "Reading",
     "ReadingChange",
     "RecoveryCode",
+    "ScheduledJob",
     "SocialIdentity",
     "StoredFile",
     "User",
     "UserSession",
+    "WorkerHeartbeat",
 ]

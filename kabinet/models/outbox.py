@@ -24,6 +24,8 @@ class OutboxMessage(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     claimed_until: Mapped[datetime | None]
+    # The process sending it (kabinet.worker.holders): its claim ends at once when that process is known to be dead.
+    claimed_by: Mapped[str | None] = mapped_column(String(160))
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
     failed_at: Mapped[datetime | None]
     last_error: Mapped[str] = mapped_column(Text, default="")

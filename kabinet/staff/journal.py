@@ -77,6 +77,8 @@ ACTION_LABELS = {
     "organization.update": _l("Настройки организации изменены"),
     "house.add": _l("Дом добавлен"),
     "house.rename": _l("Адрес дома изменён"),
+    "status.retry": _l("Письмо снова поставлено в очередь"),
+    "status.retry_all": _l("Все неотправленные письма снова поставлены в очередь"),
 }
 
 # What a recorded row ("users:6", see kabinet.audit) is called in the log: «пользователь № 6».
@@ -93,6 +95,7 @@ TARGET_NOUNS = {
     "announcements": _l("объявление"),
     "executors": _l("исполнитель"),
     "organizations": _l("организация"),
+    "outbox_messages": _l("письмо"),
 }
 
 

@@ -3,6 +3,7 @@
 import sys
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
@@ -38,19 +39,23 @@ def create(email, role, login, first_name, last_name, org):
         click.echo("Пользователь с таким e-mail или логином уже есть.", err=True)
         sys.exit(1)
     user, link = invite(organization, email=email, first_name=first_name, last_name=last_name, role=role, login=login)
-    # Sent here and now: this process ends with the command, and the courier thread its commit woke dies with it;
-    # the app server's courier, in another process, would find the e-mail only on its next poll, if it runs at all.
-    deliver_due()
-    if _waiting(email):
+    if current_app.config["OUTBOX_COURIER"] == "worker":
+        # Queued only: the worker delivers it. Sending here would race the worker, and a command killed mid-send
+        # would hold the e-mail back.
+        click.echo(f"Сотрудник {user.login} ({role}) создан. Приглашение на {email} поставлено в очередь: "
+                   "его отправит обработчик очереди (`flask --app wsgi worker`).")  # fmt: skip
+    elif _delivered_now(email):
+        click.echo(f"Сотрудник {user.login} ({role}) создан. Приглашение отправлено на {email}.")
+    else:
         click.echo(f"Сотрудник {user.login} ({role}) создан. Письмо на {email} пока не отправлено: почтовый сервер "
                    "не принял его. Оно в очереди: `flask --app wsgi mail send` повторит отправку.")  # fmt: skip
-    else:
-        click.echo(f"Сотрудник {user.login} ({role}) создан. Приглашение отправлено на {email}.")
     click.echo(f"Ссылка для установки пароля: {link}")
 
 
-def _waiting(email: str) -> bool:
-    """Whether the newest e-mail to this address is still unsent and nobody is sending it (the server refused it)."""
+def _delivered_now(email: str) -> bool:
+    """The trial's way, without a worker (OUTBOX_COURIER=thread): send before the process ends, as no courier thread
+    of this command outlives it; whether the newest e-mail to this address went."""
+    deliver_due()
     newest = select(OutboxMessage).where(OutboxMessage.recipient == email).order_by(OutboxMessage.id.desc()).limit(1)
     message = db.session.scalar(newest)
-    return message is not None and message.sent_at is None and message.claimed_until is None
+    return message is not None and message.sent_at is not None

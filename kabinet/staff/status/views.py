@@ -1,0 +1,68 @@
+"""«Состояние системы» (admin): the outbox's backlog and failures with retries, the worker, backups, versions."""
+
+from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_babel import format_decimal
+from flask_login import current_user
+
+from kabinet import messages
+from kabinet.extensions import db
+from kabinet.forms import ButtonForm
+from kabinet.messages import notify
+from kabinet.models import OutboxMessage
+from kabinet.organizations import default_organization
+from kabinet.staff.access import organization, staff_required
+from kabinet.staff.status import services
+
+bp = Blueprint("staff_status", __name__, url_prefix="/staff/status")
+
+
+def _installation_admin_only() -> None:
+    """The page is the installation's, its outbox everyone's mail: an admin of another organization gets 404."""
+    if organization().id != default_organization().id:
+        abort(404)
+
+
+@bp.route("/")
+@staff_required("admin")
+def index():
+    """The system at a glance, with a retry button per failed e-mail and one for all."""
+    _installation_admin_only()
+    return render_template(
+        "staff/status/index.html",
+        backlog=services.backlog(),
+        workers=services.workers(),
+        jobs=services.jobs(),
+        backup=services.last_backup(),
+        database_size=_megabytes(services.database_size()),
+        versions=services.versions(),
+        form=ButtonForm(),
+    )
+
+
+def _megabytes(size: int | None) -> str | None:
+    """A size in bytes as the page's language writes megabytes to a tenth: «12,3»."""
+    return None if size is None else format_decimal(size / 1048576, "#,##0.0")
+
+
+@bp.route("/retry/<int:message_id>", methods=["POST"])
+@staff_required("admin")
+def retry(message_id):
+    """Put one given-up e-mail back in the queue; the worker sends it on its next round."""
+    _installation_admin_only()
+    message = db.get_or_404(OutboxMessage, message_id)
+    if ButtonForm().validate_on_submit():
+        # Not retried: sent or queued again meanwhile (another admin's click, or «все»).
+        retried = services.retry(message, by=current_user._get_current_object())
+        notify(messages.OUTBOX_RETRIED if retried else messages.OUTBOX_NOTHING_TO_RETRY, recipient=message.recipient)
+    return redirect(url_for("staff_status.index"))
+
+
+@bp.route("/retry", methods=["POST"])
+@staff_required("admin")
+def retry_all():
+    """Put every given-up e-mail back in the queue."""
+    _installation_admin_only()
+    if ButtonForm().validate_on_submit():
+        count = services.retry_all(by=current_user._get_current_object())
+        notify(messages.OUTBOX_RETRIED_ALL if count else messages.OUTBOX_NOTHING_TO_RETRY, count=count)
+    return redirect(url_for("staff_status.index"))

@@ -4,7 +4,7 @@ of a month's readings for the accounting system."""
 import csv
 import io
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,6 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from kabinet import messages
-from kabinet.clock import utcnow
 from kabinet.extensions import db
 from kabinet.imports import services as imports
 from kabinet.models import Account, AuditEvent, Meter, Payment, Reading, StoredFile, User
@@ -312,18 +311,6 @@ def test_two_applies_of_one_upload_at_once_import_it_once(app, accountant):
             services.apply(second, default_organization())
     assert count(app, Account) == 2
     assert uploads(app) == []  # neither the file nor a claimed leftover stays behind
-
-
-def test_an_upload_older_than_a_day_is_swept(app, accountant):
-    upload(accountant, "accounts", ACCOUNTS)
-    [stale] = uploads(app)
-    with app.app_context():
-        db.session.get(StoredFile, stale).created_at = utcnow() - timedelta(seconds=services.KEPT_FOR + 60)
-        db.session.commit()
-
-    upload(accountant, "accounts", ACCOUNTS)
-
-    assert stale not in uploads(app) and len(uploads(app)) == 1
 
 
 def test_an_upload_refers_to_this_organizations_accounts_only(app):

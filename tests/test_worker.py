@@ -14,9 +14,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from kabinet import storage
 from kabinet.clock import utcnow
 from kabinet.extensions import db
-from kabinet.models import BindingDraft, OutboxMessage, ScheduledJob, User, UserSession, WorkerHeartbeat
+from kabinet.models import (
+    BindingDraft,
+    OutboxMessage,
+    ScheduledJob,
+    StoredFile,
+    User,
+    UserSession,
+    WorkerHeartbeat,
+)
 from kabinet.outbox import deliver_due, queue
 from kabinet.worker import holders, jobs
 from tests.test_registration import register
@@ -197,14 +206,11 @@ def test_the_registry_is_a_list_other_features_extend():
 
 def test_one_round_sweeps_what_has_expired_and_keeps_the_rest(app, user):
     now = utcnow()
-    uploads = Path(app.instance_path) / "uploads" / "imports"
-    uploads.mkdir(parents=True, exist_ok=True)
-    old_upload, new_upload = uploads / f"{'a' * 32}.csv", uploads / f"{'b' * 32}.csv"
-    for path in (old_upload, new_upload):
-        path.write_text("x")
-    os.utime(old_upload, (time.time() - 2 * 86400, time.time() - 2 * 86400))
     with app.app_context():
         org = _organization_id()
+        old_upload, new_upload = (storage.put(b"a;b\n", kind="import", content_type="text/csv", name=f"{n}.csv")
+                                  for n in ("old", "new"))  # fmt: skip
+        old_upload.created_at = now - timedelta(days=2)
         db.session.add_all([
             BindingDraft(user_id=user, organization_id=org, way="number", updated_at=now - timedelta(hours=3)),
             BindingDraft(user_id=user, organization_id=org, way="number", updated_at=now - timedelta(minutes=5)),
@@ -220,7 +226,7 @@ def test_one_round_sweeps_what_has_expired_and_keeps_the_rest(app, user):
     assert [draft.updated_at > now - timedelta(hours=1) for draft in row(app, BindingDraft)] == [True]
     assert sorted(record.id for record in row(app, UserSession)) == ["ended-yesterday", "live"]
     assert [beat.holder for beat in row(app, WorkerHeartbeat)] == [holders.me()]  # this round's own
-    assert not old_upload.exists() and new_upload.exists()
+    assert [upload.name for upload in row(app, StoredFile)] == ["new.csv"]
 
 
 def _organization_id() -> int:
@@ -245,5 +251,3 @@ def test_the_worker_heartbeats_and_stops_cleanly_on_sigterm(app, env):
         worker.kill()
     [beat] = row(app, WorkerHeartbeat, WorkerHeartbeat.pid == worker.pid)
     assert beat.stopped_at is not None
-
-

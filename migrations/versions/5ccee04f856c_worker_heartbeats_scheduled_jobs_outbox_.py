@@ -1,7 +1,7 @@
 """worker heartbeats, scheduled jobs, outbox claim holders
 
 Revision ID: 5ccee04f856c
-Revises: cba9f216f67d
+Revises: 9cd475acd9b9
 Create Date: 2026-11-30 06:43:12.139516
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5ccee04f856c'
-down_revision = 'cba9f216f67d'
+down_revision = '9cd475acd9b9'
 branch_labels = None
 depends_on = None
 

@@ -43,8 +43,8 @@ class Upload:
 
 
 def store(stream, filename: str, kind: str, user: User) -> Upload:
-    """Keep an uploaded file in the database; the token that names it works for this user only, for a day."""
-    sweep_uploads(timedelta(seconds=KEPT_FOR))
+    """Keep an uploaded file in the database; the token that names it works for this user only, for a day (the
+    worker's "import-uploads" job sweeps it after that)."""
     name = PurePosixPath(filename.replace("\\", "/")).name[-128:] or "file"
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     stored = storage.put(stream.read(), kind=FILE_KIND, content_type=content_type, name=name)

@@ -70,11 +70,6 @@ def jobs() -> list[ScheduledJob]:
     return list(db.session.scalars(select(ScheduledJob).order_by(ScheduledJob.name)))
 
 
-def last_backup():
-    """The newest backup, as kabinet.backups describes it; None while that module is not there."""
-    return None  # MERGE: `return kabinet.backups.last_backup()` (issue 11's backups part; its Backup fits the page)
-
-
 def database_size() -> int | None:
     """The database's size in bytes: the SQLite file (with its WAL), or pg_database_size; None if unknown."""
     engine = db.engine

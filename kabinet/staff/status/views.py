@@ -4,7 +4,7 @@ from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import format_decimal
 from flask_login import current_user
 
-from kabinet import messages
+from kabinet import backups, messages
 from kabinet.extensions import db
 from kabinet.forms import ButtonForm
 from kabinet.messages import notify
@@ -32,7 +32,7 @@ def index():
         backlog=services.backlog(),
         workers=services.workers(),
         jobs=services.jobs(),
-        backup=services.last_backup(),
+        backup=backups.last_backup(),
         database_size=_megabytes(services.database_size()),
         versions=services.versions(),
         form=ButtonForm(),

@@ -16,7 +16,7 @@ import pytest
 import requests
 from dotenv import dotenv_values
 
-from tests.conftest import DATABASE, PASSWORD, audited, make_user, require
+from tests.conftest import PASSWORD, audited, make_user, require
 from tests.postgres import free_port
 from tests.servers import DEPLOY, ROOT, app_server, log_in, process, rendered, visitor
 
@@ -75,6 +75,18 @@ def test_the_environment_example_names_every_variable_config_reads():
     example = (DEPLOY / "kabinet.env.example").read_text(encoding="utf-8")
     named = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", example, flags=re.M))
     assert read and not read - named, f"missing from deploy/kabinet.env.example: {sorted(read - named)}"
+
+
+def test_the_settings_link_names_the_instance_folder_for_commands_typed_by_hand(tmp_path):
+    # docs/DEPLOY.md links /srv/kabinet/.env to the settings file: `flask` typed by hand must find the same folder.
+    shutil.copy(ROOT / "config.py", tmp_path)
+    (tmp_path / ".env").write_text("KABINET_INSTANCE=/var/lib/kabinet\n")
+    env = {k: v for k, v in os.environ.items() if k != "KABINET_INSTANCE"}
+    shown = subprocess.run(
+        [ROOT / ".venv" / "bin" / "python", "-c", "import config; print(config.INSTANCE)"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert shown.stdout.strip() == "/var/lib/kabinet"
 
 
 # --- the systemd units ------------------------------------------------------------------------------------------
@@ -254,9 +266,6 @@ def test_the_static_alias_does_not_reach_outside_static(site, browser):
     answer = browser.get(f"{site['base']}/static../config.py")
     assert answer.status_code == 404 and "SECRET_KEY" not in answer.text
 
-
-if DATABASE == "postgresql":  # nginx and gunicorn behave the same over either database: once is enough
-    pytestmark = pytest.mark.skip(reason="the deployment files are tested on the SQLite run")
 
 
 # --- docs/DEPLOY.md ---------------------------------------------------------------------------------------------

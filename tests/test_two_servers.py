@@ -3,6 +3,7 @@ up: whatever server a tenant's request lands on, it is the same site."""
 
 import re
 import time
+from contextlib import ExitStack
 from io import BytesIO
 
 import pytest
@@ -23,27 +24,34 @@ pytestmark = pytest.mark.skipif(
 LOGIN_LIMIT = 4  # POSTs to the login form from one address a minute, counted by both servers together
 
 
+def shared(database_url: str, smtp_port: int) -> dict[str, str]:
+    """The settings file every server of the site has alike."""
+    return {
+        "SECRET_KEY": "two-servers-secret",
+        "DATABASE_URL": database_url,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(smtp_port),
+    }
+
+
 @pytest.fixture(scope="module")
 def servers(schema, smtp_server, redis_url, tmp_path_factory):
     """Servers A and B: each with its own instance folder, as on two machines; one database, one Redis, one
     BASE_URL (the load balancer's address); the addresses of both."""
     ports = free_port(), free_port()
     settings = {
-        "SECRET_KEY": "two-servers-secret",
+        **shared(schema, smtp_server[1]),
         "BASE_URL": f"http://127.0.0.1:{ports[0]}",
-        "DATABASE_URL": schema,
         "RATELIMIT_STORAGE_URI": redis_url,
         "RATELIMIT_LOGIN": f"{LOGIN_LIMIT}/minute",
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": str(smtp_server[1]),
     }
-    folders = [tmp_path_factory.mktemp(f"server-{name}") for name in "ab"]
-    with (
-        app_server(f"127.0.0.1:{ports[0]}", log=folders[0] / "log", host="127.0.0.1",
-                   KABINET_INSTANCE=str(folders[0]), **settings),
-        app_server(f"127.0.0.1:{ports[1]}", log=folders[1] / "log", host="127.0.0.1",
-                   KABINET_INSTANCE=str(folders[1]), **settings),
-    ):  # fmt: skip
+    with ExitStack() as running:
+        for port in ports:
+            folder = tmp_path_factory.mktemp("server")
+            upstream = f"127.0.0.1:{port}"
+            running.enter_context(
+                app_server(upstream, log=folder / "log", host="127.0.0.1", KABINET_INSTANCE=str(folder), **settings)
+            )
         yield [f"http://127.0.0.1:{port}" for port in ports]
 
 
@@ -129,20 +137,21 @@ def test_the_outbox_is_delivered_once_with_a_worker_on_each_server(app, servers,
         )
         db.session.commit()
     command, unit_env, cwd = unit_service(rendered("systemd/kabinet-worker.service", DIR=str(ROOT)))
-    env = production_env(**{**unit_env, "SECRET_KEY": "two-servers-secret", "DATABASE_URL": app.config[
-        "SQLALCHEMY_DATABASE_URI"], "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp_server[1])})  # fmt: skip
-    with (
-        process(command, env={**env, "KABINET_INSTANCE": str(tmp_path / "a")}, cwd=cwd, log=tmp_path / "a.log",
-                ready=lambda: True) as one,
-        process(command, env={**env, "KABINET_INSTANCE": str(tmp_path / "b")}, cwd=cwd, log=tmp_path / "b.log",
-                ready=lambda: True) as two,
-    ):  # fmt: skip
+    settings = {**unit_env, **shared(app.config["SQLALCHEMY_DATABASE_URI"], smtp_server[1])}
+    logs = [tmp_path / f"{name}.log" for name in "ab"]
+    with ExitStack() as running:
+        workers = [
+            running.enter_context(
+                process(command, env=production_env(**{**settings, "KABINET_INSTANCE": str(log.with_suffix(""))}),
+                        cwd=cwd, log=log, ready=lambda: True)
+            )
+            for log in logs
+        ]  # fmt: skip
         deadline = time.monotonic() + 90
         while _unsent(app) and time.monotonic() < deadline:
-            assert one.poll() is None and two.poll() is None, (tmp_path / "a.log").read_text()
             time.sleep(0.2)
         # The workers are long-running: one that exited (a missing command, a crash) delivered nothing.
-        assert one.poll() is None and two.poll() is None, (tmp_path / "a.log").read_text()
+        assert all(worker.poll() is None for worker in workers), [log.read_text() for log in logs]
     assert _unsent(app) == 0
     assert sorted(m["To"] for m in mailbox.messages) == sorted(f"tenant{n}@example.org" for n in range(count))
 

@@ -267,7 +267,6 @@ def test_the_static_alias_does_not_reach_outside_static(site, browser):
     assert answer.status_code == 404 and "SECRET_KEY" not in answer.text
 
 
-
 # --- docs/DEPLOY.md ---------------------------------------------------------------------------------------------
 
 GUIDE = (ROOT / "docs" / "DEPLOY.md").read_text(encoding="utf-8")

@@ -9,13 +9,19 @@ BASE_URL ?= http://127.0.0.1:$(PORT)
 DEV_ENV := KABINET_ENV=development BASE_URL=$(BASE_URL)
 APT_PACKAGES := chromium postgresql zbar-tools wrk nginx redis-server systemd openssl
 
-.PHONY: run test test-sqlite test-postgresql lint system translations bench clean
+.PHONY: run test test-sqlite test-postgresql lint system translations bench clean requirements
 
+# Every package, dependencies of dependencies too, pinned with its hashes: pip refuses a file that does not match.
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $(STAMP)
+
+# After editing requirements.in or requirements-dev.in (what the code imports, pinned): the locked files, with hashes.
+PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+requirements: $(STAMP)
+	$(PIP_COMPILE) -o requirements.txt requirements.in
+	$(PIP_COMPILE) -o requirements-dev.txt requirements-dev.in
 
 # Debian packages the tests and benchmarks drive for real; installed when we may (root), else the tests say what is missing.
 # Another apt at work (unattended upgrades on a fresh machine) holds its lock: wait up to 5 minutes for it, not fail.

@@ -123,6 +123,12 @@ class Config:
     IMPORT_MAX_UNPACKED_MB = _int("IMPORT_MAX_UNPACKED_MB", 200)
     IMPORT_MAX_SECONDS = _int("IMPORT_MAX_SECONDS", 300)
 
+    # `flask --app wsgi backup create --prune` (the timer's) writes here and keeps the newest backup of each day for
+    # BACKUP_DAILY_FOR_DAYS days, then the newest of each week up to BACKUP_WEEKLY_FOR_DAYS days old.
+    BACKUP_DIR = _env("BACKUP_DIR", str(INSTANCE / "backups"))
+    BACKUP_DAILY_FOR_DAYS = _int("BACKUP_DAILY_FOR_DAYS", 7)
+    BACKUP_WEEKLY_FOR_DAYS = _int("BACKUP_WEEKLY_FOR_DAYS", 31)
+
     # Sign in through a social network or an OpenID Connect provider: OIDC_PROVIDERS="google,yandex,keycloak" and, for
     # each, OIDC_<NAME>_CLIENT_ID, OIDC_<NAME>_CLIENT_SECRET, OIDC_<NAME>_DISCOVERY_URL, OIDC_<NAME>_TITLE (the button).
     SOCIAL_PROVIDERS = _social_providers()

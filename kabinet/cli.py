@@ -27,8 +27,9 @@ def load_demo():
 def init_app(app):
     """Register every command group."""
     from kabinet.accounts.cli import codewords_cli
+    from kabinet.backups.cli import backup_cli
     from kabinet.imports.cli import import_cli
     from kabinet.staff.team.cli import staff_cli
 
-    for group in (mail_cli, demo_cli, import_cli, codewords_cli, staff_cli):
+    for group in (mail_cli, demo_cli, import_cli, codewords_cli, staff_cli, backup_cli):
         app.cli.add_command(group)

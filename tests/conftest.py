@@ -9,6 +9,9 @@ import subprocess
 import tempfile
 import threading
 import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +23,7 @@ os.environ["KABINET_INSTANCE"] = tempfile.mkdtemp(prefix=f"kabinet-instance-{WOR
 
 from aiosmtpd.controller import Controller  # noqa: E402
 from sqlalchemy import text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 
 from kabinet import create_app  # noqa: E402
 from kabinet.clock import utcnow  # noqa: E402
@@ -94,6 +98,55 @@ def schema(database_url):
         upgrade()
         db.engine.dispose()
     return database_url
+
+
+@contextmanager
+def database_of_its_own(database_url, directory, template=None):
+    """A new database of the run's kind beside the shared one (a copy of `template`, another such database, when
+    given), dropped afterwards."""
+    if DATABASE != "postgresql":
+        path = Path(directory) / f"own-{uuid.uuid4().hex[:12]}.sqlite"
+        if template:
+            shutil.copyfile(make_url(template).database, path)
+        yield f"sqlite:///{path}"
+        return
+    import psycopg
+
+    name = f"own_{uuid.uuid4().hex[:12]}"
+    server = make_url(database_url).set(drivername="postgresql", database="postgres").render_as_string(False)
+    copy = f" TEMPLATE {make_url(template).database}" if template else ""
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}{copy}")
+    yield make_url(database_url).set(database=name).render_as_string(False)
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def own_database(database_url, tmp_path):
+    """An empty database for one test that builds or migrates a schema of its own (the migrations' tests)."""
+    with database_of_its_own(database_url, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def migrated_template(database_url, tmp_path_factory):
+    """A database built once by the migrations, which own_schema copies."""
+    from flask_migrate import upgrade
+
+    with database_of_its_own(database_url, tmp_path_factory.mktemp("template")) as url:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+        with app.app_context():
+            upgrade()
+            db.engine.dispose()  # PostgreSQL copies a database nobody is connected to
+        yield url
+
+
+@pytest.fixture
+def own_schema(database_url, migrated_template, tmp_path):
+    """A migrated database for one test that destroys or restores it (the backups' tests), copied in a moment."""
+    with database_of_its_own(database_url, tmp_path, template=migrated_template) as url:
+        yield url
 
 
 def wipe(app):

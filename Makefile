@@ -7,7 +7,7 @@ PORT    ?= 5000
 # The links in e-mails follow the port `make run PORT=5055` serves on, unless BASE_URL is set in the environment.
 BASE_URL ?= http://127.0.0.1:$(PORT)
 DEV_ENV := KABINET_ENV=development BASE_URL=$(BASE_URL)
-APT_PACKAGES := chromium postgresql zbar-tools wrk
+APT_PACKAGES := chromium postgresql zbar-tools wrk nginx redis-server systemd openssl
 
 .PHONY: run test test-sqlite test-postgresql lint system translations bench clean requirements
 

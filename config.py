@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 from dotenv import load_dotenv
 
 ROOT = Path(__file__).resolve().parent
-INSTANCE = Path(os.environ.get("KABINET_INSTANCE", ROOT / "instance"))
-
+# Before INSTANCE: a server's .env (a link to /etc/kabinet/kabinet.env, docs/DEPLOY.md) may name the instance folder.
 load_dotenv(ROOT / ".env")
+INSTANCE = Path(os.environ.get("KABINET_INSTANCE", ROOT / "instance"))
 
 
 def _env(name, default=None):

@@ -26,6 +26,10 @@ PAGES = {
 }
 
 
+# A body past this is closed on rather than read: nginx (deploy/nginx/kabinet.conf) lets no more than 20 MB through.
+DRAIN_AT_MOST = 64 * 1024 * 1024
+
+
 def render_error(code: int, detail=None):
     title, text = PAGES[code]
     if request_ctx.url_adapter is None:
@@ -43,6 +47,8 @@ def init_app(app):
 
     @app.errorhandler(HTTPException)
     def _http(error):
+        if error.code == 413:
+            _read_refused_body()
         if error.code == 429:
             _record_lockout()
             if error.response is not None:  # the limit chose its own answer (kabinet.limits.per_recipient)
@@ -56,6 +62,22 @@ def init_app(app):
         app.logger.exception("Unhandled error")
         db.session.rollback()  # the page itself may need the database
         return render_error(500)
+
+
+def _read_refused_body() -> None:
+    """Read the rest of a body too large to take, so that our page reaches the visitor. Answering and closing while
+    nginx still sends it resets the connection, and nginx then shows its 502 instead (one 17 MB upload in 25)."""
+    from flask import request
+
+    remaining = request.content_length or 0
+    if remaining > DRAIN_AT_MOST:
+        return
+    stream = request.environ["wsgi.input"]
+    while remaining > 0:
+        chunk = stream.read(min(remaining, 1 << 16))
+        if not chunk:
+            break
+        remaining -= len(chunk)
 
 
 def _record_lockout() -> None:

@@ -5,8 +5,10 @@ import email.policy
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -55,6 +57,35 @@ def database_url(tmp_path_factory):
             yield url
     else:
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'kabinet.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A Redis of this test process's own (Debian's redis-server, nothing written to disk), for shared rate limits."""
+    require(shutil.which("redis-server") is not None, "redis-server is not installed (apt-get install redis-server)")
+    port = free_port()
+    log = tmp_path_factory.mktemp("redis") / "redis.log"
+    command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--daemonize", "no"]
+    with log.open("wb") as out:
+        server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        import redis
+
+        client = redis.Redis(host="127.0.0.1", port=port)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if server.poll() is not None:
+                    pytest.fail(f"redis-server exited: {log.read_text()}")
+                time.sleep(0.05)
+        else:
+            pytest.fail(f"redis-server did not answer: {log.read_text()}")
+        yield f"redis://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -230,9 +230,6 @@ def test_a_tenant_logs_in_and_the_audit_log_has_their_address_not_nginx_s(app, s
     assert browser.get(f"{site['base']}/cabinet/", allow_redirects=False).status_code == 302
 
 
-@pytest.mark.xfail(
-    strict=True, reason="LEAD: /healthz comes with issue 11's worker part. Remove this mark at the merge."
-)
 def test_the_load_balancer_s_check_answers_through_nginx_without_a_cookie(site, browser):
     answer = browser.get(f"{site['base']}/healthz")
     assert answer.status_code == 200 and "Set-Cookie" not in answer.headers
@@ -293,10 +290,6 @@ def test_every_rendering_the_guide_shows_renders():
             assert "@" not in rendered(path.removeprefix("deploy/"), **values).replace("@example", "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="LEAD: `flask --app wsgi worker` comes with issue 11's worker part. Remove this mark at the merge.",
-)
 def test_every_flask_command_the_guide_and_the_units_run_exists(app):
     units = "".join(rendered(f"systemd/{unit}") for unit in UNITS)
     commands = set(re.findall(r"flask --app wsgi ([a-z-]+)(?: ([a-z-]+))?", GUIDE + units))

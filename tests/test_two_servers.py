@@ -94,11 +94,6 @@ def test_the_login_limit_counts_the_posts_to_both_servers(app, servers):
         assert log_in(client_from(address), server, "ivan", PASSWORD).status_code == 429
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="LEAD: needs issue 11's storage part (photos in the database); today each server keeps them on its disk. "
-    "Remove this mark at the merge.",
-)
 def test_a_photo_uploaded_through_one_server_is_served_by_the_other(app, servers, visitor):
     account = make_account(app, "100101", user_id=make_user(app))
     a, b = servers
@@ -123,11 +118,6 @@ def test_a_photo_uploaded_through_one_server_is_served_by_the_other(app, servers
     assert served.content == browser.get(a + address).content
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="LEAD: needs issue 11's worker part (`flask --app wsgi worker`, web servers that only queue). "
-    "Remove this mark at the merge.",
-)
 def test_the_outbox_is_delivered_once_with_a_worker_on_each_server(app, servers, mailbox, smtp_server, tmp_path):
     count = 20
     with app.app_context():

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-OURS = {"kabinet", "config", "wsgi", "tests", "bench"}
+OURS = {"kabinet", "config", "wsgi", "tests", "bench", "render"}  # render: deploy/render.py, standard library only
 APPLICATION = ("kabinet", "migrations", "config.py", "wsgi.py")
 TOOLING = ("tests", "bench")
 

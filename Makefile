@@ -18,8 +18,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 # After editing requirements.in or requirements-dev.in (what the code imports, pinned): the locked files, with hashes.
-PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
-requirements: $(STAMP)
+# Resolved on Debian's own Python, the one production runs (docs/DEPLOY.md): redis needs async-timeout below 3.11.3,
+# and a file resolved on a newer Python leaves it out, so pip refuses it on Debian 12's 3.11.2.
+TOOLS := .venv-tools
+PIP_COMPILE := $(TOOLS)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+requirements:
+	test -x $(TOOLS)/bin/pip-compile || { /usr/bin/python3 -m venv $(TOOLS) && $(TOOLS)/bin/pip install --quiet pip-tools==7.6.0; }
 	$(PIP_COMPILE) -o requirements.txt requirements.in
 	$(PIP_COMPILE) -o requirements-dev.txt requirements-dev.in
 
@@ -58,4 +62,4 @@ bench: $(STAMP) system translations
 	$(BIN)/python bench/load.py
 
 clean:
-	rm -rf $(VENV) test-artifacts .pytest_cache
+	rm -rf $(VENV) $(TOOLS) test-artifacts .pytest_cache

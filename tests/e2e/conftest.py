@@ -3,6 +3,7 @@
 import re
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
@@ -88,10 +89,10 @@ def watch(tab, problems: list[str]) -> None:
     tab.on("response", on_response)
 
 
-@pytest.fixture
-def page(chromium, live_server, browser_problems, request):
-    """A fresh phone-sized browser tab on the live server; on a failed test its last screen is saved."""
-    context = chromium.new_context(base_url=live_server.url, viewport=PHONE, locale="ru-RU", has_touch=True)
+@contextmanager
+def browser_tab(chromium, live_server, browser_problems, request, name: str = "failure", **device):
+    """A fresh browser tab of its own context on the live server; on a failed test its last screen is saved as NAME."""
+    context = chromium.new_context(base_url=live_server.url, locale="ru-RU", **device)
     context.set_default_timeout(10_000)
     tab = context.new_page()
     watch(tab, browser_problems)
@@ -100,8 +101,15 @@ def page(chromium, live_server, browser_problems, request):
     if report is not None and report.failed:
         folder = ARTIFACTS / request.node.name
         folder.mkdir(parents=True, exist_ok=True)
-        tab.screenshot(path=folder / "failure.png", full_page=True)
+        tab.screenshot(path=folder / f"{name}.png", full_page=True)
     context.close()
+
+
+@pytest.fixture
+def page(chromium, live_server, browser_problems, request):
+    """A fresh phone-sized browser tab on the live server; on a failed test its last screen is saved."""
+    with browser_tab(chromium, live_server, browser_problems, request, viewport=PHONE, has_touch=True) as tab:
+        yield tab
 
 
 @pytest.hookimpl(wrapper=True)

@@ -19,7 +19,7 @@ from pypdf import PdfReader
 
 from kabinet.clock import local_today
 from tests.conftest import links_in
-from tests.e2e.conftest import ARTIFACTS, field, find_in, log_in, wait_for_mail, watch
+from tests.e2e.conftest import browser_tab, field, find_in, log_in, wait_for_mail
 from tests.test_receipts import decode_qr
 
 pytestmark = pytest.mark.e2e
@@ -109,17 +109,8 @@ def kopecks(amount: Decimal) -> str:
 @pytest.fixture
 def office(chromium, live_server, browser_problems, request):
     """The admin's browser: a desktop tab of its own (the tenant's phone is `page`); its last screen kept on failure."""
-    context = chromium.new_context(base_url=live_server.url, viewport=DESKTOP, locale="ru-RU")
-    context.set_default_timeout(10_000)
-    tab = context.new_page()
-    watch(tab, browser_problems)
-    yield tab
-    report = getattr(request.node, "report_call", None)
-    if report is not None and report.failed:
-        folder = ARTIFACTS / request.node.name
-        folder.mkdir(parents=True, exist_ok=True)
-        tab.screenshot(path=folder / "failure-office.png", full_page=True)
-    context.close()
+    with browser_tab(chromium, live_server, browser_problems, request, "failure-office", viewport=DESKTOP) as tab:
+        yield tab
 
 
 @contextmanager

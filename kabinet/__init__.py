@@ -5,7 +5,7 @@ import logging
 from flask import Flask, current_app, request
 
 import config as settings
-from kabinet.extensions import babel, bootstrap, csrf, db, limiter, login_manager, mail, migrate
+from kabinet.extensions import babel, bootstrap, csrf, db, limiter, login_manager, mail, migrate, tune_sqlite
 
 FEATURES = (
     "pages",
@@ -102,6 +102,8 @@ def register_extensions(app):
     )
 
     db.init_app(app)
+    with app.app_context():
+        tune_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
     migrate.init_app(app, db, directory=str(settings.ROOT / "migrations"))
     login_manager.init_app(app)
     mail.init_app(app)

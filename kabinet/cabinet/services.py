@@ -4,8 +4,9 @@ number of queries however many accounts there are."""
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import bindparam, exists, func, or_, select
 
 from kabinet.balance import ledger
 from kabinet.extensions import db
@@ -56,25 +57,62 @@ def cards(bindings: list[AccountBinding], day: date) -> list[Card]:
     ]
 
 
+@cache
+def _meters_without_reading():
+    # Built once: every request runs it, and building a statement costs more than running it from SQLite's cache.
+    read = exists().where(Reading.meter_id == Meter.id, Reading.taken_on >= bindparam("month"))
+    return (
+        select(Meter.account_id, func.count(Meter.id))
+        .where(Meter.account_id.in_(bindparam("ids", expanding=True)), Meter.is_active, ~read)
+        .group_by(Meter.account_id)
+    )
+
+
 def meters_without_reading(account_ids: list[int], month: date) -> dict[int, int]:
     """How many active meters of each account have no reading taken since the month's first day (one query)."""
-    read = exists().where(Reading.meter_id == Meter.id, Reading.taken_on >= month)
-    rows = db.session.execute(
-        select(Meter.account_id, func.count(Meter.id))
-        .where(Meter.account_id.in_(account_ids), Meter.is_active, ~read)
-        .group_by(Meter.account_id)
-    ).all()
-    return dict(rows)
+    return dict(db.session.execute(_meters_without_reading(), {"ids": account_ids, "month": month}).all())
+
+
+@cache
+def _open_requests():
+    return (
+        select(DispatchRequest.account_id, func.count(DispatchRequest.id))
+        .where(
+            DispatchRequest.account_id.in_(bindparam("ids", expanding=True)),
+            DispatchRequest.status.in_(OPEN_STATUSES),
+        )
+        .group_by(DispatchRequest.account_id)
+    )
 
 
 def open_requests(account_ids: list[int]) -> dict[int, int]:
     """How many dispatch requests of each account are new or in progress (one query)."""
-    rows = db.session.execute(
-        select(DispatchRequest.account_id, func.count(DispatchRequest.id))
-        .where(DispatchRequest.account_id.in_(account_ids), DispatchRequest.status.in_(OPEN_STATUSES))
-        .group_by(DispatchRequest.account_id)
-    ).all()
-    return dict(rows)
+    return dict(db.session.execute(_open_requests(), {"ids": account_ids}).all())
+
+
+@cache
+def _announcements():
+    addressed = exists().where(announcement_buildings.c.announcement_id == Announcement.id)
+    to_building = exists().where(
+        announcement_buildings.c.announcement_id == Announcement.id,
+        announcement_buildings.c.building_id == Building.id,
+    )
+    relevant = (
+        select(Announcement.id)
+        .join(Building, Building.organization_id == Announcement.organization_id)
+        .where(Building.id.in_(bindparam("buildings", expanding=True)), or_(~addressed, to_building))
+    )
+    day = bindparam("day")
+    return (
+        select(Announcement)
+        .where(
+            Announcement.id.in_(relevant),
+            Announcement.published_on <= day,
+            or_(Announcement.until.is_(None), Announcement.until >= day),
+        )
+        .order_by(Announcement.published_on.desc(), Announcement.id.desc())
+        .limit(NEWEST_ANNOUNCEMENTS)
+    )
 
 
 def announcements(building_ids: set[int], day: date) -> list[Announcement]:
@@ -85,24 +123,4 @@ def announcements(building_ids: set[int], day: date) -> list[Announcement]:
     """
     if not building_ids:
         return []
-    addressed = exists().where(announcement_buildings.c.announcement_id == Announcement.id)
-    to_building = exists().where(
-        announcement_buildings.c.announcement_id == Announcement.id,
-        announcement_buildings.c.building_id == Building.id,
-    )
-    relevant = (
-        select(Announcement.id)
-        .join(Building, Building.organization_id == Announcement.organization_id)
-        .where(Building.id.in_(building_ids), or_(~addressed, to_building))
-    )
-    query = (
-        select(Announcement)
-        .where(
-            Announcement.id.in_(relevant),
-            Announcement.published_on <= day,
-            or_(Announcement.until.is_(None), Announcement.until >= day),
-        )
-        .order_by(Announcement.published_on.desc(), Announcement.id.desc())
-        .limit(NEWEST_ANNOUNCEMENTS)
-    )
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(_announcements(), {"buildings": sorted(building_ids), "day": day}))

@@ -95,6 +95,7 @@ def register_extensions(app):
     from kabinet import (
         assets,
         filters,
+        layout,
         models,  # noqa: F401 -- the models must be known before migrations compare them
         organizations,
         outbox,
@@ -116,6 +117,7 @@ def register_extensions(app):
     assets.init_app(app)  # static files (Bootstrap's too) under addresses with their content's digest
     outbox.init_app(app)
     filters.init_app(app)
+    layout.init_app(app)  # after Babel's: the templates' `_()` finds the translations once per request
     organizations.init_app(app)  # `company` in every template: the organization the page or e-mail speaks for
     social.init_app(app)  # the Authlib clients of the providers in SOCIAL_PROVIDERS
 

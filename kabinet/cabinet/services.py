@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from functools import cache
 
-from sqlalchemy import bindparam, exists, func, or_, select
+from sqlalchemy import bindparam, exists, func, literal_column, or_, select
 
 from kabinet.balance import ledger
 from kabinet.extensions import db
@@ -42,8 +42,7 @@ def cards(bindings: list[AccountBinding], day: date) -> list[Card]:
     balances = ledger.balances(accounts)
     payments = ledger.last_payments(ids)
     charges = ledger.latest_charges(ids)
-    meters = meters_without_reading(ids, ledger.month_of(day))
-    requests = open_requests(ids)
+    meters, requests = due_and_open(ids, ledger.month_of(day))
     return [
         Card(
             binding=binding,
@@ -58,36 +57,30 @@ def cards(bindings: list[AccountBinding], day: date) -> list[Card]:
 
 
 @cache
-def _meters_without_reading():
-    # Built once: every request runs it, and building a statement costs more than running it from SQLite's cache.
+def _due_and_open():
+    # Built once: every request of the home runs it, and building a statement costs more than running it.
+    ids = bindparam("ids", expanding=True)
     read = exists().where(Reading.meter_id == Meter.id, Reading.taken_on >= bindparam("month"))
-    return (
-        select(Meter.account_id, func.count(Meter.id))
-        .where(Meter.account_id.in_(bindparam("ids", expanding=True)), Meter.is_active, ~read)
+    meters = (
+        select(Meter.account_id, func.count(Meter.id), literal_column("'meters'"))
+        .where(Meter.account_id.in_(ids), Meter.is_active, ~read)
         .group_by(Meter.account_id)
     )
-
-
-def meters_without_reading(account_ids: list[int], month: date) -> dict[int, int]:
-    """How many active meters of each account have no reading taken since the month's first day (one query)."""
-    return dict(db.session.execute(_meters_without_reading(), {"ids": account_ids, "month": month}).all())
-
-
-@cache
-def _open_requests():
-    return (
-        select(DispatchRequest.account_id, func.count(DispatchRequest.id))
-        .where(
-            DispatchRequest.account_id.in_(bindparam("ids", expanding=True)),
-            DispatchRequest.status.in_(OPEN_STATUSES),
-        )
+    requests = (
+        select(DispatchRequest.account_id, func.count(DispatchRequest.id), literal_column("'requests'"))
+        .where(DispatchRequest.account_id.in_(ids), DispatchRequest.status.in_(OPEN_STATUSES))
         .group_by(DispatchRequest.account_id)
     )
+    return meters.union_all(requests)
 
 
-def open_requests(account_ids: list[int]) -> dict[int, int]:
-    """How many dispatch requests of each account are new or in progress (one query)."""
-    return dict(db.session.execute(_open_requests(), {"ids": account_ids}).all())
+def due_and_open(account_ids: list[int], month: date) -> tuple[dict[int, int], dict[int, int]]:
+    """By account: how many active meters have no reading since the month's first day, and how many dispatch requests
+    are new or in progress (one query for both)."""
+    found: dict[str, dict[int, int]] = {"meters": {}, "requests": {}}
+    for account_id, count, kind in db.session.execute(_due_and_open(), {"ids": account_ids, "month": month}):
+        found[kind][account_id] = count
+    return found["meters"], found["requests"]
 
 
 @cache

@@ -403,7 +403,7 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tenants", type=int, default=2000, help="tenants, three meters each (2000)")
     parser.add_argument("--clients", type=int, default=64, help="concurrent clients (64)")
-    parser.add_argument("--window", type=float, default=180, help="seconds the arrivals are spread over; 0: at once")
+    parser.add_argument("--window", type=float, default=300, help="seconds the arrivals are spread over; 0: at once")
     parser.add_argument("--database", default="both", choices=["sqlite", "postgresql", "both"])
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2: one per core)")
     parser.add_argument("--bare-seconds", type=int, default=8, help="seconds of wrk on the bare route (8)")

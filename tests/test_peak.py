@@ -62,3 +62,10 @@ def test_a_writer_waits_for_another_writers_commit_instead_of_failing(sqlite_app
             other.close()
         stored = db.session.execute(text("SELECT n FROM peak ORDER BY n")).scalars().all()
     assert stored == ([1, 2] if waits else [1])
+
+
+def test_make_bench_peak_runs_the_peak_on_both_databases_then_the_page_profile():
+    from tests.test_makefile import planned
+
+    commands = planned("bench-peak", "TENANTS=300", "WINDOW=60")
+    assert "bench/peak.py --tenants 300 --window 60" in commands and "bench/pagecost.py" in commands

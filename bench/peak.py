@@ -227,13 +227,16 @@ def crowd(base: str, tenants: int, clients: int, window: float, recorder: Record
 def stored_readings(env: dict) -> dict[int, list[str]]:
     """The tenants' readings in the database, by meter (read in a subprocess with the server's settings)."""
     script = (
-        "import json\nfrom sqlalchemy import select\nfrom kabinet import create_app\nfrom kabinet.extensions import db\n"
+        "import json\nfrom sqlalchemy import select\nfrom kabinet import create_app\n"
+        "from kabinet.extensions import db\n"
         "from kabinet.models import Reading\napp = create_app()\nwith app.app_context():\n"
         "    rows = db.session.execute(select(Reading.meter_id, Reading.value).where(Reading.source == 'tenant'))\n"
         "    found = {}\n    for meter_id, value in rows: found.setdefault(meter_id, []).append(str(value))\n"
         "    print('STORED ' + json.dumps(found))\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"reading the stored readings failed:\n{done.stderr[-3000:]}")
     line = next(ln for ln in done.stdout.splitlines() if ln.startswith("STORED "))
     return {int(k): v for k, v in json.loads(line.removeprefix("STORED ")).items()}
 
@@ -435,13 +438,19 @@ def main(argv=None) -> int:
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         r = results[-1]
-        print(f"[{kind}] {r['requests']} requests in {r['seconds']} s: {r['rps']} req/s = {r['ratio']} x bare; "
-              f"p99 {r['p99_ms']} ms; statuses {r['statuses']}; check {r['check']}; goals {r['goals']}", flush=True)  # fmt: skip
+        print(
+            f"[{kind}] {r['requests']} requests in {r['seconds']} s: {r['rps']} req/s = {r['ratio']} x bare; "
+            f"p99 {r['p99_ms']} ms; statuses {r['statuses']}; check {r['check']}; goals {r['goals']}",
+            flush=True,
+        )
         for failure in r["failures"][:5]:
             print(f"[{kind}]   {failure}")
     print()
-    print(f"{started:%Y-%m-%d %H:%M} UTC, {info['nproc']} CPUs ({info['cpu']}), load before {info.get('loadavg_before')}, "
-          f"Python {info['python']}, gunicorn {args.workers} sync workers, {args.clients} clients, git {git_revision()}")  # fmt: skip
+    print(
+        f"{started:%Y-%m-%d %H:%M} UTC, {info['nproc']} CPUs ({info['cpu']}), "
+        f"load before {info.get('loadavg_before')}, "
+        f"Python {info['python']}, gunicorn {args.workers} sync workers, {args.clients} clients, git {git_revision()}"
+    )
     print()
     print(markdown(results))
     met = all(all(r["goals"].values()) for r in results)
@@ -450,8 +459,19 @@ def main(argv=None) -> int:
     if not args.no_save:
         RESULTS.mkdir(parents=True, exist_ok=True)
         path = RESULTS / f"peak-{started:%Y%m%dT%H%M%SZ}.json"
-        path.write_text(json.dumps({"started": started.isoformat(), "git": git_revision(), "machine": info,
-                                    "settings": vars(args), "results": results}, ensure_ascii=False, indent=2))  # fmt: skip
+        path.write_text(
+            json.dumps(
+                {
+                    "started": started.isoformat(),
+                    "git": git_revision(),
+                    "machine": info,
+                    "settings": vars(args),
+                    "results": results,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         print(f"Saved {path.relative_to(ROOT)}")
     return 0 if met else 1
 

@@ -51,81 +51,14 @@ from bench.load import (  # noqa: E402
     stop,
     wait_ready,
 )
+from bench.peak_tenants import LOGIN, PASSWORD, meter_value  # noqa: E402
 from tests.postgres import postgres_cluster, postgres_installed  # noqa: E402
 
-PASSWORD = "Zelenaya-Lampa-42"
-LOGIN = "peak{:05d}"
 USER_AGENT = "kabinet-peak/1"
-KINDS = ("cold_water", "hot_water", "electricity")
+METERS = 3  # a tenant's, as bench/peak_tenants.py makes them
 GOAL_P99_MS = 300.0
 FIELD = re.compile(r'name="(meter_\d+)"')
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-
-
-# ---------------------------------------------------------------- the tenants (run inside the app, in a subprocess)
-
-
-def meter_value(meter_id: int, months_ago: int) -> Decimal:
-    """The reading a meter had `months_ago` months back (0: the one the bench submits), known to both sides."""
-    return Decimal(100 + meter_id % 500 + 5 * (2 - months_ago)) + Decimal(meter_id % 1000) / 1000
-
-
-def populate(tenants: int) -> None:
-    """N confirmed tenants with one bound account of three meters each; one password hash for all (scrypt at the
-    production cost would take minutes for 2,000 users, and the server checks it at full cost on every login)."""
-    from sqlalchemy import insert, select
-
-    from kabinet import create_app
-    from kabinet.clock import utcnow
-    from kabinet.extensions import db
-    from kabinet.models import Account, AccountBinding, Building, Meter, Reading, User
-    from kabinet.models.meter import UNITS
-    from kabinet.organizations import default_organization
-
-    app = create_app()
-    with app.app_context():
-        organization = default_organization()
-        organization.readings_from_day, organization.readings_until_day = 1, 31
-        building = Building(organization=organization, address="г. Иркутск, ул. Пиковая, д. 1")
-        db.session.add(building)
-        probe = User(login="probe")
-        probe.set_password(PASSWORD)
-        now, today = utcnow(), utcnow().date()
-        db.session.flush()
-        users = [
-            dict(login=LOGIN.format(n), email=f"{LOGIN.format(n)}@example.org", first_name="Пётр", last_name="Пиков",
-                 phone="+79120000000", password_hash=probe.password_hash, confirmed_at=now)
-            for n in range(tenants)
-        ]  # fmt: skip
-        db.session.execute(insert(User), users)
-        accounts = [
-            dict(organization_id=organization.id, number=str(500000 + n), building_id=building.id, premises=str(n + 1),
-                 owner_name="Пиков Пётр", area=Decimal("50.00"), residents=2)
-            for n in range(tenants)
-        ]  # fmt: skip
-        db.session.execute(insert(Account), accounts)
-        user_ids = dict(db.session.execute(select(User.login, User.id)).all())
-        account_ids = dict(db.session.execute(select(Account.number, Account.id)).all())
-        db.session.execute(
-            insert(AccountBinding),
-            [dict(user_id=user_ids[LOGIN.format(n)], account_id=account_ids[str(500000 + n)], role="owner",
-                  method="code_word") for n in range(tenants)],
-        )  # fmt: skip
-        db.session.execute(
-            insert(Meter),
-            [dict(account_id=account_ids[str(500000 + n)], serial=f"{kind}-{n}", kind=kind, unit=UNITS[kind])
-             for n in range(tenants) for kind in KINDS],
-        )  # fmt: skip
-        month = today.replace(day=1)
-        earlier = [(month - dt.timedelta(days=1)).replace(day=20)]
-        earlier.insert(0, (earlier[0].replace(day=1) - dt.timedelta(days=1)).replace(day=20))
-        meter_ids = db.session.scalars(select(Meter.id)).all()
-        db.session.execute(
-            insert(Reading),
-            [dict(meter_id=m, taken_on=day, value=meter_value(m, 2 - i), source="import")
-             for m in meter_ids for i, day in enumerate(earlier)],
-        )  # fmt: skip
-        db.session.commit()
 
 
 # ---------------------------------------------------------------- one tenant, as a browser
@@ -267,8 +200,8 @@ def run_database(args, kind: str, url: str | None, tmp: Path) -> dict:
         env["DATABASE_URL"] = url
     _flask(env, "db", "upgrade")
     filled = time.monotonic()
-    done = subprocess.run([sys.executable, __file__, "--populate", str(args.tenants)], cwd=ROOT, env=env,
-                          capture_output=True, text=True)  # fmt: skip
+    tenants = [sys.executable, str(ROOT / "bench" / "peak_tenants.py"), str(args.tenants)]
+    done = subprocess.run(tenants, cwd=ROOT, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"populate failed:\n{done.stdout}\n{done.stderr}")
     print(f"[{kind}] {args.tenants} tenants in {time.monotonic() - filled:.0f} s", flush=True)
@@ -344,7 +277,7 @@ def summarize(kind, args, bare, recorder: Recorder, seconds, cores, check, serve
     outcome = {
         "no_reading_lost": check["lost_or_wrong"] == 0
         and check["not_accepted_but_stored"] == 0
-        and check["accepted"] == args.tenants * len(KINDS),
+        and check["accepted"] == args.tenants * METERS,
         "no_500": statuses.get("500", 0) == 0 and tracebacks == 0,
         "no_locked": locked == 0,
         "p99_met": p99 < GOAL_P99_MS,
@@ -410,19 +343,15 @@ def parse_args(argv=None):
     parser.add_argument("--database", default="both", choices=["sqlite", "postgresql", "both"])
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2: one per core)")
     parser.add_argument("--bare-seconds", type=int, default=8, help="seconds of wrk on the bare route (8)")
-    parser.add_argument("--populate", type=int, help=argparse.SUPPRESS)  # the subprocess that fills the database
     parser.add_argument("--no-save", action="store_true", help="do not write bench/results/*.json")
     args = parser.parse_args(argv)
-    if args.populate is None and (not 1 <= args.tenants <= 20_000 or not 0 <= args.window <= 900):
+    if not 1 <= args.tenants <= 20_000 or not 0 <= args.window <= 900:
         parser.error("keep the load bounded: 1 <= tenants <= 20000, 0 <= window <= 900 s")
     return args
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    if args.populate is not None:
-        populate(args.populate)
-        return 0
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: `apt-get install wrk` (or `make system`)")
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]

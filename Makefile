@@ -9,7 +9,7 @@ BASE_URL ?= http://127.0.0.1:$(PORT)
 DEV_ENV := KABINET_ENV=development BASE_URL=$(BASE_URL)
 APT_PACKAGES := chromium postgresql zbar-tools wrk nginx redis-server systemd openssl
 
-.PHONY: run test test-sqlite test-postgresql lint system translations bench clean requirements
+.PHONY: run test test-sqlite test-postgresql lint system translations bench bench-peak clean requirements
 
 # Every package, dependencies of dependencies too, pinned with its hashes: pip refuses a file that does not match.
 $(STAMP): requirements.txt requirements-dev.txt
@@ -60,6 +60,14 @@ test-postgresql: $(STAMP) translations
 
 bench: $(STAMP) system translations
 	$(BIN)/python bench/load.py
+
+# The month-end peak (bench/peak.py): TENANTS tenants submit their readings within WINDOW seconds, on SQLite and
+# PostgreSQL; then where the cabinet page's time goes (bench/pagecost.py).
+TENANTS ?= 2000
+WINDOW  ?= 300
+bench-peak: $(STAMP) system translations
+	$(BIN)/python bench/peak.py --tenants $(TENANTS) --window $(WINDOW)
+	$(BIN)/python bench/pagecost.py --top 15
 
 clean:
 	rm -rf $(VENV) $(TOOLS) test-artifacts .pytest_cache

@@ -5,7 +5,7 @@ import logging
 from flask import Flask, current_app, request
 
 import config as settings
-from kabinet.extensions import babel, bootstrap, csrf, db, limiter, login_manager, mail, migrate
+from kabinet.extensions import babel, bootstrap, csrf, db, limiter, login_manager, mail, migrate, tune_sqlite
 
 FEATURES = (
     "pages",
@@ -100,6 +100,7 @@ def register_extensions(app):
     from kabinet import (
         assets,
         filters,
+        layout,
         models,  # noqa: F401 -- the models must be known before migrations compare them
         organizations,
         outbox,
@@ -107,6 +108,8 @@ def register_extensions(app):
     )
 
     db.init_app(app)
+    with app.app_context():
+        tune_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
     migrate.init_app(app, db, directory=str(settings.ROOT / "migrations"))
     login_manager.init_app(app)
     mail.init_app(app)
@@ -119,6 +122,7 @@ def register_extensions(app):
     assets.init_app(app)  # static files (Bootstrap's too) under addresses with their content's digest
     outbox.init_app(app)
     filters.init_app(app)
+    layout.init_app(app)  # after Babel's: the templates' `_()` finds the translations once per request
     organizations.init_app(app)  # `company` in every template: the organization the page or e-mail speaks for
     social.init_app(app)  # the Authlib clients of the providers in SOCIAL_PROVIDERS
 

@@ -11,7 +11,7 @@ from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints keep migrations portable between SQLite and PostgreSQL.
@@ -53,3 +53,17 @@ def client_address() -> str:
 limiter = Limiter(key_func=client_address)
 babel = Babel()
 bootstrap = Bootstrap5()
+
+
+def tune_sqlite(engine, busy_timeout_ms: int) -> None:
+    """Let SQLite take the month-end peak: readers never wait for a writer (WAL), and a writer waits its turn for up to
+    `busy_timeout_ms` instead of failing at once with "database is locked". A no-op on other databases."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(connection, _record):
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")  # kept in the file; an in-memory database answers "memory"
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.close()

@@ -1,9 +1,11 @@
 """Which organization an action is about: the only one of a small installation, one named among several, or the one
 a page or an e-mail speaks for (its name in the header and the e-mail's From, its phone, its signature)."""
 
+from functools import cache
+
 from flask import current_app, has_request_context
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 
 from kabinet.extensions import db
 from kabinet.models import Account, AccountBinding, Organization, User
@@ -35,18 +37,23 @@ def default_organization() -> Organization:
     return organization
 
 
+@cache
+def _organizations_of():
+    # Built once: every page of a logged-in tenant runs it for `company`.
+    return (
+        select(Organization)
+        .join(Account, Account.organization_id == Organization.id)
+        .join(AccountBinding, AccountBinding.account_id == Account.id)
+        .where(AccountBinding.user_id == bindparam("user_id"))
+        .order_by(AccountBinding.created_at, AccountBinding.id)
+    )
+
+
 def organizations_of(user: User) -> list[Organization]:
     """The organizations of the user's bound accounts, the first bound account's first; none for a visitor."""
     if not user.is_authenticated:
         return []
-    query = (
-        select(Organization)
-        .join(Account, Account.organization_id == Organization.id)
-        .join(AccountBinding, AccountBinding.account_id == Account.id)
-        .where(AccountBinding.user_id == user.id)
-        .order_by(AccountBinding.created_at, AccountBinding.id)
-    )
-    return list(dict.fromkeys(db.session.scalars(query)))
+    return list(dict.fromkeys(db.session.scalars(_organizations_of(), {"user_id": user.id})))
 
 
 def current_organization() -> Organization:

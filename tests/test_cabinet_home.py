@@ -277,8 +277,8 @@ def test_the_home_runs_the_same_queries_for_any_history_and_up_to_ten_accounts(a
     with queries(app) as counted:
         response = client.get("/cabinet/")
     assert response.status_code == 200 and len(cards(page(response))) == accounts
-    # the session, bindings, 7 for the cards, pending requests, the organization the header names
-    assert counted.count == 11, counted.statements
+    # the session, bindings, 5 for the cards, pending requests, the organization the header names
+    assert counted.count == 9, counted.statements
 
 
 # --- the menu ---------------------------------------------------------------------------------------------------
@@ -293,6 +293,19 @@ def test_the_menu_of_a_logged_in_tenant_marks_where_they_are(app, tenant, user):
     assert [label.strip() for label in re.findall(r">([^<>]+)</a>", menu)] == MENU
     assert re.search(r'active" href="/balance/"\s+aria-current="page">Баланс', menu)
     assert "Регистрация" not in html
+
+
+def test_the_menu_is_in_each_requests_language_with_its_own_section_marked(app, tenant, user):
+    account = make_account(app, "100101", user_id=user)
+    for _ in range(2):  # the second round is drawn from the menus kept by the first
+        tenant.set_cookie("lang", "en")
+        english = page(tenant.get(f"/readings/{account}"))
+        tenant.set_cookie("lang", "ru")
+        russian = page(tenant.get(f"/balance/{account}"))
+        assert re.search(r'active" href="/readings/"\s+aria-current="page">Meter readings', english)
+        assert ">Баланс<" not in english.split('data-test="cabinet-menu"')[1].split("</nav>")[0]
+        assert re.search(r'active" href="/balance/"\s+aria-current="page">Баланс', russian)
+        assert "Meter readings" not in russian
 
 
 def test_anonymous_visitors_keep_registration_and_login(client):

@@ -8,7 +8,7 @@ from functools import cache, partial
 
 from flask import current_app, request, session
 from flask_login import login_user
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import generate_password_hash
 
@@ -114,11 +114,15 @@ def log_in(user: User, *, remember: bool, how: str = "") -> UserSession:
     return record
 
 
+@cache
+def _session_with_user():
+    # One query for both, built once: this runs on every request of a logged-in user.
+    return select(UserSession).where(UserSession.id == bindparam("session_id")).options(joinedload(UserSession.user))
+
+
 def user_for_session(session_id: str) -> User | None:
     """The user of a live session record, or None for an ended, expired or unknown one."""
-    # One query for both: this runs on every request of a logged-in user.
-    query = select(UserSession).where(UserSession.id == session_id).options(joinedload(UserSession.user))
-    record = db.session.scalar(query)
+    record = db.session.scalar(_session_with_user(), {"session_id": session_id})
     if record is None or not record.is_live or record.user.blocked_at is not None:
         return None
     now = utcnow()

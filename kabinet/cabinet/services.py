@@ -4,8 +4,9 @@ number of queries however many accounts there are."""
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import bindparam, exists, func, literal_column, or_, select
 
 from kabinet.balance import ledger
 from kabinet.extensions import db
@@ -41,8 +42,7 @@ def cards(bindings: list[AccountBinding], day: date) -> list[Card]:
     balances = ledger.balances(accounts)
     payments = ledger.last_payments(ids)
     charges = ledger.latest_charges(ids)
-    meters = meters_without_reading(ids, ledger.month_of(day))
-    requests = open_requests(ids)
+    meters, requests = due_and_open(ids, ledger.month_of(day))
     return [
         Card(
             binding=binding,
@@ -56,25 +56,56 @@ def cards(bindings: list[AccountBinding], day: date) -> list[Card]:
     ]
 
 
-def meters_without_reading(account_ids: list[int], month: date) -> dict[int, int]:
-    """How many active meters of each account have no reading taken since the month's first day (one query)."""
-    read = exists().where(Reading.meter_id == Meter.id, Reading.taken_on >= month)
-    rows = db.session.execute(
-        select(Meter.account_id, func.count(Meter.id))
-        .where(Meter.account_id.in_(account_ids), Meter.is_active, ~read)
+@cache
+def _due_and_open():
+    # Built once: every request of the home runs it, and building a statement costs more than running it.
+    ids = bindparam("ids", expanding=True)
+    read = exists().where(Reading.meter_id == Meter.id, Reading.taken_on >= bindparam("month"))
+    meters = (
+        select(Meter.account_id, func.count(Meter.id), literal_column("'meters'"))
+        .where(Meter.account_id.in_(ids), Meter.is_active, ~read)
         .group_by(Meter.account_id)
-    ).all()
-    return dict(rows)
-
-
-def open_requests(account_ids: list[int]) -> dict[int, int]:
-    """How many dispatch requests of each account are new or in progress (one query)."""
-    rows = db.session.execute(
-        select(DispatchRequest.account_id, func.count(DispatchRequest.id))
-        .where(DispatchRequest.account_id.in_(account_ids), DispatchRequest.status.in_(OPEN_STATUSES))
+    )
+    requests = (
+        select(DispatchRequest.account_id, func.count(DispatchRequest.id), literal_column("'requests'"))
+        .where(DispatchRequest.account_id.in_(ids), DispatchRequest.status.in_(OPEN_STATUSES))
         .group_by(DispatchRequest.account_id)
-    ).all()
-    return dict(rows)
+    )
+    return meters.union_all(requests)
+
+
+def due_and_open(account_ids: list[int], month: date) -> tuple[dict[int, int], dict[int, int]]:
+    """By account: how many active meters have no reading since the month's first day, and how many dispatch requests
+    are new or in progress (one query for both)."""
+    found: dict[str, dict[int, int]] = {"meters": {}, "requests": {}}
+    for account_id, count, kind in db.session.execute(_due_and_open(), {"ids": account_ids, "month": month}):
+        found[kind][account_id] = count
+    return found["meters"], found["requests"]
+
+
+@cache
+def _announcements():
+    addressed = exists().where(announcement_buildings.c.announcement_id == Announcement.id)
+    to_building = exists().where(
+        announcement_buildings.c.announcement_id == Announcement.id,
+        announcement_buildings.c.building_id == Building.id,
+    )
+    relevant = (
+        select(Announcement.id)
+        .join(Building, Building.organization_id == Announcement.organization_id)
+        .where(Building.id.in_(bindparam("buildings", expanding=True)), or_(~addressed, to_building))
+    )
+    day = bindparam("day")
+    return (
+        select(Announcement)
+        .where(
+            Announcement.id.in_(relevant),
+            Announcement.published_on <= day,
+            or_(Announcement.until.is_(None), Announcement.until >= day),
+        )
+        .order_by(Announcement.published_on.desc(), Announcement.id.desc())
+        .limit(NEWEST_ANNOUNCEMENTS)
+    )
 
 
 def announcements(building_ids: set[int], day: date) -> list[Announcement]:
@@ -85,24 +116,4 @@ def announcements(building_ids: set[int], day: date) -> list[Announcement]:
     """
     if not building_ids:
         return []
-    addressed = exists().where(announcement_buildings.c.announcement_id == Announcement.id)
-    to_building = exists().where(
-        announcement_buildings.c.announcement_id == Announcement.id,
-        announcement_buildings.c.building_id == Building.id,
-    )
-    relevant = (
-        select(Announcement.id)
-        .join(Building, Building.organization_id == Announcement.organization_id)
-        .where(Building.id.in_(building_ids), or_(~addressed, to_building))
-    )
-    query = (
-        select(Announcement)
-        .where(
-            Announcement.id.in_(relevant),
-            Announcement.published_on <= day,
-            or_(Announcement.until.is_(None), Announcement.until >= day),
-        )
-        .order_by(Announcement.published_on.desc(), Announcement.id.desc())
-        .limit(NEWEST_ANNOUNCEMENTS)
-    )
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(_announcements(), {"buildings": sorted(building_ids), "day": day}))

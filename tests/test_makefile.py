@@ -5,15 +5,14 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from tests.conftest import require
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def planned(*arguments: str, **environment: str) -> str:
     """The commands `make` would run, without running them."""
-    if shutil.which("make") is None:
-        pytest.skip("make is not installed")
+    require(shutil.which("make") is not None, "make is not installed")
     env = {key: value for key, value in os.environ.items() if key not in ("BASE_URL", "PORT")} | environment
     done = subprocess.run(["make", "-n", *arguments], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     return done.stdout

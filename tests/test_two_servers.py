@@ -12,15 +12,13 @@ from sqlalchemy import func, select
 
 from kabinet.extensions import db
 from kabinet.models import OutboxMessage
-from tests.conftest import DATABASE, PASSWORD, make_user
+from tests.conftest import PASSWORD, make_user
 from tests.factories import make_account
 from tests.postgres import free_port
 from tests.servers import ROOT, app_server, csrf_token, log_in, log_out, process, production_env, rendered, unit_service
 from tests.servers import visitor as client_from
 
-pytestmark = pytest.mark.skipif(
-    DATABASE != "postgresql", reason="several app servers share PostgreSQL, not a SQLite file: the PostgreSQL run"
-)
+pytestmark = pytest.mark.postgresql_only  # several app servers share PostgreSQL, not a SQLite file
 LOGIN_LIMIT = 4  # POSTs to the login form from one address a minute, counted by both servers together
 
 

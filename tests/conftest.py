@@ -165,7 +165,16 @@ def wipe(app):
     with app.app_context():
         tables = [table.name for table in db.metadata.sorted_tables]
         if db.engine.dialect.name == "postgresql":
-            db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            # TRUNCATE takes ~80 ms whatever it empties (CASCADE reaches every table that names users): a DELETE of the
+            # tables holding rows and a restart of the id sequences drawn from take a few.
+            holding = (f"SELECT '{name}' FROM (SELECT FROM {name} LIMIT 1) AS any_row" for name in tables)
+            filled = set(db.session.scalars(text(" UNION ALL ".join(holding))))
+            for name in reversed(tables):
+                if name in filled:
+                    db.session.execute(text(f"DELETE FROM {name}"))
+            drawn = "SELECT schemaname || '.' || sequencename FROM pg_sequences WHERE last_value IS NOT NULL"
+            for sequence in db.session.scalars(text(drawn)).all():
+                db.session.execute(text("SELECT setval(:sequence, 1, false)"), {"sequence": sequence})
         else:
             for name in reversed(tables):
                 db.session.execute(text(f"DELETE FROM {name}"))

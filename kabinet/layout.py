@@ -1,35 +1,89 @@
-"""The layout's fixed cost, cut: the templates' translations looked up once per request and language, and the
-tenant's menu rendered once per language and section.
+"""The layout's fixed cost, cut: the templates' translations and language looked up once per request and language,
+`_()` answered in one step, and the tenant's menu rendered once per language and section.
 
-Every page draws the same layout: about forty `_()` calls and the menu's seven links. Flask-Babel finds the request's
-translations anew for each `_()` (a dozen context lookups and the locale turned into a string), and the menu is the
-same HTML for every tenant in the same section and language. bench/pagecost.py shows what this saves.
+Every page draws the same layout: about forty `_()` calls, the language asked for five times and the menu's seven
+links. Flask-Babel finds the request's translations and locale anew for each call (a dozen context lookups each, and
+the locale turned into a string), Jinja's `_()` goes through two calls of its own before reaching them, and the menu
+is the same HTML for every tenant in the same section and language. bench/pagecost.py shows what this saves.
 """
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, request, url_for
 from flask_babel import get_locale, get_translations
+from jinja2 import pass_context
 from markupsafe import Markup
 
+from kabinet import assets
+
 CACHED = "_kabinet_translations"
+
+
+def _context_globals() -> dict:
+    """The attributes of the app context's `g` (Flask-Babel keeps its state there, we our cache); empty outside one."""
+    try:
+        return g._get_current_object().__dict__
+    except RuntimeError:  # no app context: a script's e-mail, the PDF of a receipt made by the worker
+        return {}
+
+
+def page_locale():
+    """The request's locale, as flask_babel.get_locale() answers it (force_locale() included), without its dozen
+    context lookups once Babel has chosen it."""
+    locale = getattr(_context_globals().get("_flask_babel"), "babel_locale", None)
+    return locale if locale is not None else get_locale()
 
 
 def translations():
     """The request's translations, found once per request and language. force_locale() (an e-mail in the recipient's
     language) puts another locale object in force, so the cache holds the very locale object it was found for."""
-    in_force = getattr(g.get("_flask_babel"), "babel_locale", None)
-    cached = g.get(CACHED)
+    context = _context_globals()
+    in_force = getattr(context.get("_flask_babel"), "babel_locale", None)
+    cached = context.get(CACHED)
     if cached is not None and cached[0] is in_force is not None:
         return cached[1]
     found = get_translations()  # sets the request's locale when it was not chosen yet
     if g:
-        setattr(g, CACHED, (getattr(g.get("_flask_babel"), "babel_locale", None), found))
+        context[CACHED] = (getattr(context.get("_flask_babel"), "babel_locale", None), found)
     return found
+
+
+@pass_context
+def gettext(context, message: str, **variables) -> str:
+    """The templates' `_()` and `gettext()`: what Jinja's newstyle gettext does (translate, mark safe where the
+    template autoescapes, fill the escaped variables in), in one call instead of three."""
+    text = translations().ugettext(message)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
+
+
+URLS_KEPT = 4096  # addresses remembered per app: the layout's links, and a few per account on the tenants' pages
+
+
+def page_url(endpoint: str, **values) -> str:
+    """The templates' `url_for`: an address built once per mount point, endpoint and values, and kept. Flask builds it
+    anew each time (~30 calls; ~20 links a page); an address depends on nothing else while the only URL defaults are
+    the static files' digests (tests/test_page_cost.py checks it), and those, relative endpoints ("."), anchors and
+    external addresses take Flask's way."""
+    if endpoint in assets.ENDPOINTS or endpoint[:1] == "." or "_external" in values or "_anchor" in values:
+        return url_for(endpoint, **values)
+    try:
+        key = (request._get_current_object().script_root, endpoint, *values.items())
+        hash(key)
+    except (RuntimeError, TypeError):  # outside a request (an e-mail); a list among the values
+        return url_for(endpoint, **values)
+    kept = current_app.extensions["kabinet_urls"]
+    address = kept.get(key)
+    if address is None:
+        if len(kept) >= URLS_KEPT:
+            kept.clear()
+        address = kept[key] = url_for(endpoint, **values)
+    return address
 
 
 def cabinet_menu() -> Markup:
     """The tenant's menu with the current section marked, rendered once per language, section and mount point."""
     menus = current_app.extensions.setdefault("kabinet_menus", {})
-    key = (str(get_locale()), request.blueprint, request.script_root)
+    key = (str(page_locale()), request.blueprint, request.script_root)
     if key not in menus:
         # Straight from Jinja: render_template would run the context processors, a query for `company` among them.
         menus[key] = Markup(current_app.jinja_env.get_template("_menu.html").render(section=request.blueprint))
@@ -37,7 +91,8 @@ def cabinet_menu() -> Markup:
 
 
 def init_app(app: Flask) -> None:
-    """Install the cached translations as the templates' `_()` and the cached menu as `cabinet_menu()`."""
+    """Install the cached translations as the templates' `_()`, the cached locale as `get_locale()` and the cached
+    menu as `cabinet_menu()`."""
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: translations().ugettext(s),
         ngettext=lambda s, p, n: translations().ungettext(s, p, n),
@@ -45,4 +100,8 @@ def init_app(app: Flask) -> None:
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    app.jinja_env.globals.update(_=gettext, gettext=gettext)
+    app.add_template_global(page_locale, "get_locale")
     app.add_template_global(cabinet_menu, "cabinet_menu")
+    app.extensions["kabinet_urls"] = {}
+    app.add_template_global(page_url, "url_for")

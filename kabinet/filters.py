@@ -3,7 +3,7 @@ form was drawn with errors."""
 
 import re
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 import phonenumbers
 from babel import Locale
@@ -47,13 +47,19 @@ def phone(value: str) -> str:
 def tel(value: str) -> str:
     """The tel: link a phone can dial for a number as typed: E.164 when it parses, the digits of a short local number
     ("25-25-25") otherwise."""
+    return _tel(value or "", current_app.config["PHONE_REGION"])
+
+
+@lru_cache(maxsize=256)
+def _tel(value: str, region: str) -> str:
+    """tel()'s link, kept: every page's header links the company's phone, and parsing it costs ~100 calls."""
     try:
-        number = phonenumbers.parse(value or "", current_app.config["PHONE_REGION"])
+        number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
         number = None
     if number is not None and phonenumbers.is_possible_number(number):
         return "tel:" + phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return "tel:" + re.sub(r"[^\d+]", "", value or "")
+    return "tel:" + re.sub(r"[^\d+]", "", value)
 
 
 def browser(user_agent: str) -> str:

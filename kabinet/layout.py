@@ -7,8 +7,9 @@ the locale turned into a string), Jinja's `_()` goes through two calls of its ow
 is the same HTML for every tenant in the same section and language. bench/pagecost.py shows what this saves.
 """
 
-from flask import Flask, current_app, g, request, url_for
+from flask import Flask, current_app, g, request, session, url_for
 from flask_babel import get_locale, get_translations
+from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
 from markupsafe import Markup
 
@@ -53,10 +54,12 @@ def gettext(context, message: str, **variables) -> str:
     text = translations().ugettext(message)
     if context.eval_ctx.autoescape:
         text = Markup(text)
+    if not variables and "%" not in text:  # most of a page's strings: nothing to fill in, no "%%" to undo
+        return text
     return text % variables
 
 
-URLS_KEPT = 4096  # addresses remembered per app: the layout's links, and a few per account on the tenants' pages
+KEPT = 4096  # addresses (the layout's links, a few per account) or sessions' form tokens remembered per app
 
 
 def page_url(endpoint: str, **values) -> str:
@@ -71,13 +74,27 @@ def page_url(endpoint: str, **values) -> str:
         hash(key)
     except (RuntimeError, TypeError):  # outside a request (an e-mail); a list among the values
         return url_for(endpoint, **values)
-    kept = current_app.extensions["kabinet_urls"]
+    kept = current_app._get_current_object().extensions["kabinet_urls"]
     address = kept.get(key)
     if address is None:
-        if len(kept) >= URLS_KEPT:
+        if len(kept) >= KEPT:
             kept.clear()
         address = kept[key] = url_for(endpoint, **values)
     return address
+
+
+def form_token() -> str:
+    """The templates' `csrf_token()`: the session's token signed once and kept, where Flask-WTF signs it anew for
+    every page (~180 calls). A token signed earlier is as good as a new one: WTF_CSRF_TIME_LIMIT is None (config.py),
+    so its signature's time is never checked, and it is checked against the same session's secret."""
+    kept = current_app._get_current_object().extensions["kabinet_form_tokens"]
+    token = kept.get(session.get("csrf_token"))
+    if token is None or current_app.config["WTF_CSRF_TIME_LIMIT"] is not None:
+        token = generate_csrf()
+        if len(kept) >= KEPT:
+            kept.clear()
+        kept[session["csrf_token"]] = token
+    return token
 
 
 def cabinet_menu() -> Markup:
@@ -104,4 +121,9 @@ def init_app(app: Flask) -> None:
     app.add_template_global(page_locale, "get_locale")
     app.add_template_global(cabinet_menu, "cabinet_menu")
     app.extensions["kabinet_urls"] = {}
+    app.extensions["kabinet_form_tokens"] = {}
+    # Flask-WTF puts its csrf_token() in both places: the globals (macros imported without context) and a context
+    # processor, which this later one overrides.
+    app.add_template_global(form_token, "csrf_token")
+    app.context_processor(lambda: {"csrf_token": form_token})
     app.add_template_global(page_url, "url_for")

@@ -59,20 +59,28 @@ def gettext(context, message: str, **variables) -> str:
     return text % variables
 
 
+# The values an address is kept for: they never change, and no two of them are equal while written differently (True
+# would equal 1).
+PLAIN = {str, int, type(None)}
 KEPT = 4096  # addresses (the layout's links, a few per account) or sessions' form tokens remembered per app
 
 
 def page_url(endpoint: str, **values) -> str:
     """The templates' `url_for`: an address built once per mount point, endpoint and values, and kept. Flask builds it
     anew each time (~30 calls; ~20 links a page); an address depends on nothing else while the only URL defaults are
-    the static files' digests (tests/test_page_cost.py checks it), and those, relative endpoints ("."), anchors and
-    external addresses take Flask's way."""
-    if endpoint in assets.ENDPOINTS or endpoint[:1] == "." or "_external" in values or "_anchor" in values:
+    the static files' digests (tests/test_page_cost.py checks it). Those, relative endpoints ("."), anchors, external
+    addresses and values other than strings and numbers take Flask's way."""
+    if (
+        endpoint in assets.ENDPOINTS
+        or endpoint[:1] == "."
+        or "_external" in values
+        or "_anchor" in values
+        or not set(map(type, values.values())) <= PLAIN
+    ):
         return url_for(endpoint, **values)
     try:
         key = (request._get_current_object().script_root, endpoint, *values.items())
-        hash(key)
-    except (RuntimeError, TypeError):  # outside a request (an e-mail); a list among the values
+    except RuntimeError:  # outside a request: an e-mail's links
         return url_for(endpoint, **values)
     kept = current_app._get_current_object().extensions["kabinet_urls"]
     address = kept.get(key)

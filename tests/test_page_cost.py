@@ -57,3 +57,12 @@ def test_the_kept_form_token_logs_out_and_belongs_to_its_session(make_app, user)
         assert client.get("/cabinet/").status_code == 302
         tokens.append(drawn[1])
     assert tokens[0] != tokens[1]
+
+
+@pytest.mark.parametrize(("values", "query"), [({"page": 1}, "page=1"), ({"page": True}, "page=True")])
+def test_an_address_is_kept_for_exactly_its_values(app, values, query):
+    from kabinet.layout import page_url
+
+    with app.test_request_context():
+        assert page_url("book.index", page=1) == "/book/?page=1"
+        assert page_url("book.index", **values) == f"/book/?{query}"

@@ -1,35 +1,114 @@
-"""The layout's fixed cost, cut: the templates' translations looked up once per request and language, and the
-tenant's menu rendered once per language and section.
+"""The layout's fixed cost, cut: the templates' translations and language looked up once per request and language,
+`_()` answered in one step, and the tenant's menu rendered once per language and section.
 
-Every page draws the same layout: about forty `_()` calls and the menu's seven links. Flask-Babel finds the request's
-translations anew for each `_()` (a dozen context lookups and the locale turned into a string), and the menu is the
-same HTML for every tenant in the same section and language. bench/pagecost.py shows what this saves.
+Every page draws the same layout: about forty `_()` calls, the language asked for five times and the menu's seven
+links. Flask-Babel finds the request's translations and locale anew for each call (a dozen context lookups each, and
+the locale turned into a string), Jinja's `_()` goes through two calls of its own before reaching them, and the menu
+is the same HTML for every tenant in the same section and language. bench/pagecost.py shows what this saves.
 """
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, request, session, url_for
 from flask_babel import get_locale, get_translations
+from flask_wtf.csrf import generate_csrf
+from jinja2 import pass_context
 from markupsafe import Markup
 
+from kabinet import assets
+
 CACHED = "_kabinet_translations"
+
+
+def _context_globals() -> dict:
+    """The attributes of the app context's `g` (Flask-Babel keeps its state there, we our cache); empty outside one."""
+    try:
+        return g._get_current_object().__dict__
+    except RuntimeError:  # no app context: a script's e-mail, the PDF of a receipt made by the worker
+        return {}
+
+
+def page_locale():
+    """The request's locale, as flask_babel.get_locale() answers it (force_locale() included), without its dozen
+    context lookups once Babel has chosen it."""
+    locale = getattr(_context_globals().get("_flask_babel"), "babel_locale", None)
+    return locale if locale is not None else get_locale()
 
 
 def translations():
     """The request's translations, found once per request and language. force_locale() (an e-mail in the recipient's
     language) puts another locale object in force, so the cache holds the very locale object it was found for."""
-    in_force = getattr(g.get("_flask_babel"), "babel_locale", None)
-    cached = g.get(CACHED)
+    context = _context_globals()
+    in_force = getattr(context.get("_flask_babel"), "babel_locale", None)
+    cached = context.get(CACHED)
     if cached is not None and cached[0] is in_force is not None:
         return cached[1]
     found = get_translations()  # sets the request's locale when it was not chosen yet
     if g:
-        setattr(g, CACHED, (getattr(g.get("_flask_babel"), "babel_locale", None), found))
+        context[CACHED] = (getattr(context.get("_flask_babel"), "babel_locale", None), found)
     return found
+
+
+@pass_context
+def gettext(context, message: str, **variables) -> str:
+    """The templates' `_()` and `gettext()`: what Jinja's newstyle gettext does (translate, mark safe where the
+    template autoescapes, fill the escaped variables in), in one call instead of three."""
+    text = translations().ugettext(message)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    if not variables and "%" not in text:  # most of a page's strings: nothing to fill in, no "%%" to undo
+        return text
+    return text % variables
+
+
+# The values an address is kept for: they never change, and no two of them are equal while written differently (True
+# would equal 1).
+PLAIN = {str, int, type(None)}
+KEPT = 4096  # addresses (the layout's links, a few per account) or sessions' form tokens remembered per app
+
+
+def page_url(endpoint: str, **values) -> str:
+    """The templates' `url_for`: an address built once per mount point, endpoint and values, and kept. Flask builds it
+    anew each time (~30 calls; ~20 links a page); an address depends on nothing else while the only URL defaults are
+    the static files' digests (tests/test_page_cost.py checks it). Those, relative endpoints ("."), anchors, external
+    addresses and values other than strings and numbers take Flask's way."""
+    if (
+        endpoint in assets.ENDPOINTS
+        or endpoint[:1] == "."
+        or "_external" in values
+        or "_anchor" in values
+        or not set(map(type, values.values())) <= PLAIN
+    ):
+        return url_for(endpoint, **values)
+    try:
+        key = (request._get_current_object().script_root, endpoint, *values.items())
+    except RuntimeError:  # outside a request: an e-mail's links
+        return url_for(endpoint, **values)
+    kept = current_app._get_current_object().extensions["kabinet_urls"]
+    address = kept.get(key)
+    if address is None:
+        if len(kept) >= KEPT:
+            kept.clear()
+        address = kept[key] = url_for(endpoint, **values)
+    return address
+
+
+def form_token() -> str:
+    """The templates' `csrf_token()`: the session's token signed once and kept, where Flask-WTF signs it anew for
+    every page (~180 calls). A token signed earlier is as good as a new one: WTF_CSRF_TIME_LIMIT is None (config.py),
+    so its signature's time is never checked, and it is checked against the same session's secret."""
+    kept = current_app._get_current_object().extensions["kabinet_form_tokens"]
+    token = kept.get(session.get("csrf_token"))
+    if token is None or current_app.config["WTF_CSRF_TIME_LIMIT"] is not None:
+        token = generate_csrf()
+        if len(kept) >= KEPT:
+            kept.clear()
+        kept[session["csrf_token"]] = token
+    return token
 
 
 def cabinet_menu() -> Markup:
     """The tenant's menu with the current section marked, rendered once per language, section and mount point."""
     menus = current_app.extensions.setdefault("kabinet_menus", {})
-    key = (str(get_locale()), request.blueprint, request.script_root)
+    key = (str(page_locale()), request.blueprint, request.script_root)
     if key not in menus:
         # Straight from Jinja: render_template would run the context processors, a query for `company` among them.
         menus[key] = Markup(current_app.jinja_env.get_template("_menu.html").render(section=request.blueprint))
@@ -37,7 +116,8 @@ def cabinet_menu() -> Markup:
 
 
 def init_app(app: Flask) -> None:
-    """Install the cached translations as the templates' `_()` and the cached menu as `cabinet_menu()`."""
+    """Install the cached translations as the templates' `_()`, the cached locale as `get_locale()` and the cached
+    menu as `cabinet_menu()`."""
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: translations().ugettext(s),
         ngettext=lambda s, p, n: translations().ungettext(s, p, n),
@@ -45,4 +125,13 @@ def init_app(app: Flask) -> None:
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    app.jinja_env.globals.update(_=gettext, gettext=gettext)
+    app.add_template_global(page_locale, "get_locale")
     app.add_template_global(cabinet_menu, "cabinet_menu")
+    app.extensions["kabinet_urls"] = {}
+    app.extensions["kabinet_form_tokens"] = {}
+    # Flask-WTF puts its csrf_token() in both places: the globals (macros imported without context) and a context
+    # processor, which this later one overrides.
+    app.add_template_global(form_token, "csrf_token")
+    app.context_processor(lambda: {"csrf_token": form_token})
+    app.add_template_global(page_url, "url_for")

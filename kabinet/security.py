@@ -28,15 +28,18 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
     csp = CSP.format(form_action=" ".join(["'self'", *app.config["FORM_ACTION_ORIGINS"]]))
+    # Lower-cased once: each answer only asks which of them a view has set already (a header's name is
+    # case-insensitive), instead of a lookup by name for each.
+    defaults = [(name.lower(), name, value) for name, value in {"Content-Security-Policy": csp, **HEADERS}.items()]
+    hsts = ("strict-transport-security", "Strict-Transport-Security", "max-age=31536000")
 
     @app.after_request
     def _headers(response):
-        response.headers.setdefault("Content-Security-Policy", csp)
-        for name, value in HEADERS.items():
-            response.headers.setdefault(name, value)
+        present = {name.lower() for name, _ in response.headers}
+        response.headers.extend([(name, value) for key, name, value in defaults if key not in present])
         if response.mimetype == "text/html" and current_user.is_authenticated:
             # A tenant's pages must not come back from the browser's cache after logout on a shared computer.
             response.headers["Cache-Control"] = "no-store"
-        if app.config["SESSION_COOKIE_SECURE"]:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if app.config["SESSION_COOKIE_SECURE"] and hsts[0] not in present:
+            response.headers[hsts[1]] = hsts[2]
         return response

@@ -1,0 +1,68 @@
+"""The layout's fixed cost cut (issue 11): the shortcuts write exactly what the slower general path wrote."""
+
+from decimal import Decimal
+
+import pytest
+from babel.numbers import format_currency, get_currency_symbol
+
+from tests.conftest import PASSWORD, page
+from tests.servers import csrf_token
+
+# Zeros of both signs, half-cents either way, thousands and millions, more digits than kopecks.
+AMOUNTS = (
+    "0 -0 0.005 0.015 0.994 0.995 1 -1 81.75 -81.75 999.995 1000 5609.7 -5609.70 123456.785 -1234567.891 1e8 12.3456"
+)
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_amounts_read_as_babel_writes_them_with_the_ruble_sign(app, lang):
+    from kabinet.filters import RUBLE, rubles
+
+    with app.test_request_context(headers={"Cookie": f"lang={lang}"}):
+        for value in [*map(Decimal, AMOUNTS.split()), 5609.7, -81.75, 0, 42]:
+            babel = format_currency(value, "RUB", locale=lang).replace(get_currency_symbol("RUB", lang), RUBLE)
+            assert rubles(value) == babel, value
+
+
+def test_the_only_url_defaults_are_the_static_files_digests(app):
+    # kabinet.layout.page_url keeps the addresses it built: a URL default depending on the request would go stale.
+    from kabinet import assets
+
+    assert app.url_default_functions == {None: [assets._add_version]}
+
+
+@pytest.mark.parametrize("mount", ["", "/lk"])
+def test_kept_addresses_follow_the_mount_point(tenant, mount):
+    tenant.get("/cabinet/", environ_overrides={"SCRIPT_NAME": "/other"})
+    html = tenant.get("/cabinet/", environ_overrides={"SCRIPT_NAME": mount}).get_data(as_text=True)
+    assert f'href="{mount}/profile/"' in html and f'href="{mount}/contacts/"' in html
+    assert "/other/" not in html
+
+
+def test_templates_translate_and_escape_as_jinja_does(app):
+    with app.test_request_context(headers={"Cookie": "lang=en"}):
+        html = app.jinja_env.from_string('{{ _("Выйти") }}|{{ _("Причина: %(reason)s", reason="<b>") }}').render()
+    assert html == "Log out|Reason: &lt;b&gt;"
+
+
+def test_the_kept_form_token_logs_out_and_belongs_to_its_session(make_app, user):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    tokens = []
+    for _ in range(2):
+        client = app.test_client()
+        login = csrf_token(page(client.get("/auth/login")))
+        client.post("/auth/login", data={"login": "ivan", "password": PASSWORD, "csrf_token": login})
+        drawn = [csrf_token(page(client.get("/cabinet/"))) for _ in range(2)]  # the second: the kept token
+        assert client.post("/auth/logout", data={"csrf_token": drawn[1]}).status_code == 302
+        assert client.get("/cabinet/").status_code == 302
+        tokens.append(drawn[1])
+    assert tokens[0] != tokens[1]
+
+
+@pytest.mark.parametrize(("values", "query"), [({"page": 1}, "page=1"), ({"page": True}, "page=True")])
+def test_an_address_is_kept_for_exactly_its_values(app, values, query):
+    from kabinet.layout import page_url
+
+    with app.test_request_context():
+        assert page_url("book.index", page=1) == "/book/?page=1"
+        assert page_url("book.index", **values) == f"/book/?{query}"

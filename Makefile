@@ -51,12 +51,13 @@ lint: $(STAMP)
 
 test: $(STAMP) system translations lint test-sqlite test-postgresql
 
-# In parallel, a worker per core: each has its own database (SQLite file or PostgreSQL cluster), SMTP port and browser.
+# In parallel, a worker per core: each has its own database (SQLite file or PostgreSQL cluster), SMTP port and browser;
+# an idle worker takes tests from the busy one (worksteal), so the long browser walks do not end the run alone.
 test-sqlite: $(STAMP) translations
-	KABINET_TEST_DB=sqlite $(BIN)/pytest -q -n auto
+	KABINET_TEST_DB=sqlite $(BIN)/pytest -q -n auto --dist worksteal
 
 test-postgresql: $(STAMP) translations
-	KABINET_TEST_DB=postgresql $(BIN)/pytest -q -n auto
+	KABINET_TEST_DB=postgresql $(BIN)/pytest -q -n auto --dist worksteal
 
 bench: $(STAMP) system translations
 	$(BIN)/python bench/load.py

@@ -38,14 +38,13 @@ PASSWORD = "Zelenaya-Lampa-42"
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests of what only PostgreSQL can be are left out of the SQLite run, not skipped in it: with CI=true nothing
-    skips."""
-    if DATABASE == "postgresql":
-        return
-    other = [item for item in items if item.get_closest_marker("postgresql_only")]
+    """Tests of what only one database can be (or what is the same over both) are left out of the other run, not
+    skipped in it: with CI=true nothing skips."""
+    elsewhere = "sqlite_only" if DATABASE == "postgresql" else "postgresql_only"
+    other = [item for item in items if item.get_closest_marker(elsewhere)]
     if other:
         config.hook.pytest_deselected(items=other)
-        items[:] = [item for item in items if not item.get_closest_marker("postgresql_only")]
+        items[:] = [item for item in items if not item.get_closest_marker(elsewhere)]
 
 
 def require(condition: bool, why: str) -> None:

@@ -131,21 +131,28 @@ def server_env(tmp: Path, port: int) -> dict:
     return env
 
 
+def flask(env: dict, *command: str, timeout: float = 300) -> None:
+    """Run `flask --app wsgi COMMAND` with the bench's settings; stop the bench with its output if it fails."""
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *command],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"flask {' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
+
+
 def prepare_database(env: dict) -> None:
-    for command in (["db", "upgrade"], ["demo", "load"]):
-        done = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "wsgi", *command],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        if done.returncode != 0:
-            raise SystemExit(f"flask {' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
+    flask(env, "db", "upgrade")
+    flask(env, "demo", "load")
 
 
-def gunicorn_command(args, port: int) -> list[str]:
+def gunicorn_command(args, port: int, *options: str) -> list[str]:
+    """gunicorn serving bench_app() with args.workers workers of args.worker_class (sync unless given)."""
+    worker_class = getattr(args, "worker_class", "sync")
     command = [
         sys.executable,
         "-m",
@@ -156,13 +163,14 @@ def gunicorn_command(args, port: int) -> list[str]:
         "--workers",
         str(args.workers),
         "--worker-class",
-        args.worker_class,
+        worker_class,
         "--chdir",
         str(ROOT),
         "--log-level",
         "warning",
+        *options,
     ]
-    if args.worker_class == "gthread":
+    if worker_class == "gthread":
         command += ["--threads", str(args.threads)]
     return [*command, "bench.load:bench_app()"]
 

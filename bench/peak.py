@@ -43,8 +43,10 @@ from bench.load import (  # noqa: E402
     BARE_PATH,
     RESULTS,
     WRK_LUA,
+    flask,
     free_port,
     git_revision,
+    gunicorn_command,
     machine,
     run_wrk,
     server_env,
@@ -198,7 +200,7 @@ def run_database(args, kind: str, url: str | None, tmp: Path) -> dict:
     env.update(PROXY_COUNT="1")  # each tenant comes from its own address, as through nginx; the limits count them so
     if url:
         env["DATABASE_URL"] = url
-    _flask(env, "db", "upgrade")
+    flask(env, "db", "upgrade")
     filled = time.monotonic()
     tenants = [sys.executable, str(ROOT / "bench" / "peak_tenants.py"), str(args.tenants)]
     done = subprocess.run(tenants, cwd=ROOT, env=env, capture_output=True, text=True)
@@ -210,7 +212,8 @@ def run_database(args, kind: str, url: str | None, tmp: Path) -> dict:
     lua = tmp / "count.lua"
     lua.write_text(WRK_LUA)
     with log.open("w") as log_file:
-        server = subprocess.Popen(_gunicorn(args, port), cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+        command = gunicorn_command(args, port, "--forwarded-allow-ips", "127.0.0.1")
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     try:
         wait_ready(base, server, log)
         wrk_args = argparse.Namespace(threads_wrk=2, connections=max(args.clients, 2))
@@ -229,19 +232,6 @@ def run_database(args, kind: str, url: str | None, tmp: Path) -> dict:
     server_log = log.read_text()
     stored = stored_readings(env)
     return summarize(kind, args, bare, recorder, seconds, cores, reconcile(recorder.accepted, stored), server_log)
-
-
-def _flask(env: dict, *command: str) -> None:
-    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *command], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
-    if done.returncode != 0:
-        raise SystemExit(f"flask {' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
-
-
-def _gunicorn(args, port: int) -> list[str]:
-    return [sys.executable, "-m", "gunicorn", "--no-control-socket", "--bind", f"127.0.0.1:{port}", "--workers",
-            str(args.workers), "--worker-class", "sync", "--chdir", str(ROOT), "--log-level", "warning",
-            "--forwarded-allow-ips", "127.0.0.1", "bench.load:bench_app()"]  # fmt: skip
 
 
 def _cpu_snapshot(pid: int) -> tuple:

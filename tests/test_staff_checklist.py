@@ -5,14 +5,13 @@ import re
 
 import pyotp
 import pytest
-from flask import url_for
 
 from kabinet.accounts import codewords
 from kabinet.clock import utcnow
 from kabinet.extensions import db
 from kabinet.models import Account, Building, User
 from kabinet.organizations import default_organization
-from kabinet.staff.checklist import ORGANIZATION_PAGE, checklist
+from kabinet.staff.checklist import checklist
 from tests.conftest import logged_in, page, queries
 from tests.factories import REQUISITES, make_account, make_staff
 
@@ -47,34 +46,15 @@ def test_a_new_installation_shows_every_step_to_do_and_where(empty):
     assert "Письма не отправляются, а складываются в папку outbox" in step(response, "mail")
     assert "alert-warning" in page(response).split('data-test="step-mail"')[1].split("</li>")[0]
     links = dict(re.findall(r'data-test="step-(\w+)".*?(?:href="([^"]*)"|</li>)', page(response), re.S))
-    organization = organization_page(empty)  # another part of issue 10: no link until it exists
     assert links == {
-        "requisites": organization or "",
-        "houses": organization or "/staff/imports/",  # until then, houses come with the accounts file
+        "requisites": "/staff/organization/",
+        "houses": "/staff/organization/",
         "accounts": "/staff/imports/",
         "code_words": "/staff/accounts/codewords",
         "staff": "/staff/team/",
         "mail": "",  # set on the server, not in the browser
         "second_factor": "/staff/team/",
     }
-
-
-def organization_page(app) -> str | None:
-    """The address of the organization's settings page, where the requisites and houses are entered, if it exists."""
-    if ORGANIZATION_PAGE not in app.view_functions:
-        return None
-    with app.test_request_context():
-        return url_for(ORGANIZATION_PAGE)
-
-
-def test_the_organization_page_is_linked_once_it_exists(make_app):
-    app = make_app()
-    if organization_page(app) is None:  # this branch alone: a stand-in for the page
-        app.add_url_rule("/staff/organization/", ORGANIZATION_PAGE, lambda: "")
-    make_staff(app, "admin")
-    shown = page(logged_in(app, "admin").get("/staff/"))
-    for key in ("requisites", "houses"):
-        assert f'href="{organization_page(app)}"' in shown.split(f'data-test="step-{key}"')[1].split("</li>")[0]
 
 
 @pytest.mark.parametrize(("attribute", "label"), [("name", "Наименование"), ("settlement_account", "Расчетный счет"),
@@ -149,9 +129,9 @@ def test_a_second_factor_required_of_all_staff_is_done_whoever_lacks_it(empty):
     admin_second_factor(empty)
     with empty.test_request_context():
         organization = default_organization()
-        assert not next(s for s in checklist(organization, {}, (), "admin") if s.key == "second_factor").done
+        assert not next(s for s in checklist(organization, {}, "admin") if s.key == "second_factor").done
         organization.staff_totp_required = True
-        assert next(s for s in checklist(organization, {}, (), "admin") if s.key == "second_factor").done
+        assert next(s for s in checklist(organization, {}, "admin") if s.key == "second_factor").done
 
 
 def test_code_words_are_done_when_every_open_account_has_one(empty):

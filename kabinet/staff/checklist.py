@@ -16,8 +16,7 @@ from kabinet.extensions import db
 from kabinet.models import Account, Building, Organization, User
 from kabinet.receipts.services import missing_requisites
 
-# Where the requisites and houses are entered, once that page exists; until then houses come with the accounts file.
-ORGANIZATION_PAGE = "staff_organization.index"
+ORGANIZATION_PAGE = "staff_organization.index"  # where the requisites and houses are entered
 # Who does a step, and so sees it: the admin does everything, the accountant loads accounts and issues code words.
 ADMINS, ACCOUNTANTS = {"admin"}, {"admin", "accountant"}
 
@@ -36,17 +35,16 @@ class Step:
     warning: bool = False  # not done, and something already goes wrong because of it
 
 
-def checklist(organization: Organization, config: Mapping, endpoints: Collection[str], role: str) -> list[Step]:
+def checklist(organization: Organization, config: Mapping, role: str) -> list[Step]:
     """The steps `role` can do, each done or not; empty when every one of them is done (three queries, none for a
-    role without steps). `endpoints` are the app's, so a step links only to a page that exists."""
+    role without steps)."""
     if role not in ACCOUNTANTS:
         return []
-    steps = [step for step in _steps(organization, config, endpoints) if role in step.roles]
+    steps = [step for step in _steps(organization, config) if role in step.roles]
     return [] if all(step.done for step in steps) else steps
 
 
-def _steps(organization: Organization, config: Mapping, endpoints: Collection[str]) -> list[Step]:
-    organization_page = ORGANIZATION_PAGE if ORGANIZATION_PAGE in endpoints else None
+def _steps(organization: Organization, config: Mapping) -> list[Step]:
     missing = ", ".join(str(label) for label in missing_requisites(organization))
     houses = db.session.scalar(select(func.count(Building.id)).where(Building.organization_id == organization.id))
     accounts, open_accounts, with_code_word = _accounts(organization)
@@ -58,7 +56,7 @@ def _steps(organization: Organization, config: Mapping, endpoints: Collection[st
             _("Реквизиты для квитанций"),
             done=not missing,
             detail=_("Не заполнено: %(fields)s. Пока их нет, в квитанциях нет QR-кода для оплаты.", fields=missing),
-            endpoint=organization_page,
+            endpoint=ORGANIZATION_PAGE,
             roles=ADMINS,
         ),
         Step(
@@ -66,7 +64,7 @@ def _steps(organization: Organization, config: Mapping, endpoints: Collection[st
             _("Дома"),
             done=houses > 0,
             detail=_("Добавьте дома или загрузите файл лицевых счетов: дома появятся из их адресов."),
-            endpoint=organization_page or "staff_imports.index",
+            endpoint=ORGANIZATION_PAGE,
             roles=ADMINS,
         ),
         Step(

@@ -24,7 +24,7 @@ def home():
     numbers = overview.overview(company, utcnow(), local_today(), current_app.config["DISPATCH_OVERDUE_HOURS"])
     return render_template(
         "staff/home.html",
-        checklist=checklist(company, current_app.config, current_app.view_functions, current_user.role),
+        checklist=checklist(company, current_app.config, current_user.role),
         numbers=numbers,
         binding_requests=bindings.pending_count(company),
         by_category=overview.chart(numbers.by_category, CATEGORY_LABELS),

@@ -77,7 +77,7 @@ def main(argv=None) -> int:
     from kabinet import create_app, demo
     from kabinet.extensions import db
 
-    app = create_app({"MAIL_BACKGROUND": False})
+    app = create_app({"OUTBOX_COURIER": "worker"})
     app.add_url_rule("/bench/bare", "bench_bare", lambda: "ok")
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))

@@ -16,7 +16,9 @@ DEFAULTS = {
     "DIR": "/srv/kabinet",  # the checkout: wsgi.py, static/, .venv/
     "USER": "kabinet",  # the system user the app, the worker and the backups run as
     "ENV_FILE": "/etc/kabinet/kabinet.env",  # deploy/kabinet.env.example, filled in
-    "INSTANCE": "/var/lib/kabinet",  # KABINET_INSTANCE: the only folder the services may write to
+    "INSTANCE": "/var/lib/kabinet",  # KABINET_INSTANCE: the folder the services may write to
+    # BACKUP_DIR: the backup service may write there too (another disk, say), and the status page looks there.
+    "BACKUP_DIR": "@INSTANCE@/backups",
     "UPSTREAM": "127.0.0.1:8000",  # where gunicorn listens and nginx sends the requests
     "HTTP_PORT": "80",
     "HTTPS_PORT": "443",

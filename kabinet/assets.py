@@ -44,8 +44,10 @@ def _add_version(endpoint: str, values: dict) -> None:
 
 def _cache_forever(response):
     """A static file asked for by its current digest may be kept for a year without asking again."""
+    if request.endpoint not in ENDPOINTS:
+        return response  # every other request: no query string parsed for it
     digest = request.args.get("v")
-    if request.endpoint in ENDPOINTS and digest and response.status_code in (200, 304):
+    if digest and response.status_code in (200, 304):
         if digest == version(request.endpoint, request.view_args.get("filename", "")):
             response.cache_control.public = True
             response.cache_control.max_age = CACHED_FOR

@@ -109,7 +109,10 @@ def test_the_units_run_the_commands_the_other_parts_provide():
     web, worker, backup = (rendered(f"systemd/{unit}") for unit in UNITS[:3])
     assert "--timeout 360" in web and "wsgi:app" in web and "--no-control-socket" in web
     assert "ExecStart=/srv/kabinet/.venv/bin/flask --app wsgi worker" in worker
-    assert "ExecStart=/srv/kabinet/.venv/bin/flask --app wsgi backup create ${BACKUP_DIR} --prune" in backup
+    assert "ExecStart=/srv/kabinet/.venv/bin/flask --app wsgi backup create --prune" in backup
+    # The folder the backups go to is one the service may write to, and the one the status page (web) looks in.
+    assert "BACKUP_DIR=/var/lib/kabinet/backups" in backup and "BACKUP_DIR=/var/lib/kabinet/backups" in web
+    assert "ReadWritePaths=/var/lib/kabinet /var/lib/kabinet/backups" in backup
     for unit in (web, worker, backup):
         assert "User=kabinet" in unit and "NoNewPrivileges=yes" in unit and "ReadWritePaths=/var/lib/kabinet" in unit
 

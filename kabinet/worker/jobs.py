@@ -8,7 +8,6 @@ every round on every worker: it claims its own rows (the outbox claims message b
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 
 from flask import current_app
 from sqlalchemy import update
@@ -37,11 +36,7 @@ class Job:
 JOBS: list[Job] = [
     Job("outbox", deliver_due),
     Job("binding-drafts", wizard.sweep, timedelta(hours=1)),
-    Job(
-        "import-uploads",
-        partial(import_uploads.sweep_uploads, timedelta(seconds=import_uploads.KEPT_FOR)),
-        timedelta(hours=1),
-    ),
+    Job("import-uploads", import_uploads.sweep_uploads, timedelta(hours=1)),
     Job("sessions", sweep_sessions, timedelta(days=1)),
     Job("heartbeats", holders.forget_silent, timedelta(days=1)),
 ]

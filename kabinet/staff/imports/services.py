@@ -117,7 +117,7 @@ def discard(upload: Upload) -> None:
     db.session.commit()
 
 
-def sweep_uploads(older_than: timedelta) -> int:
+def sweep_uploads(older_than: timedelta = timedelta(seconds=KEPT_FOR)) -> int:
     """Delete the uploads kept longer than `older_than` (their tokens die after a day, so no one can apply them any
     more), those of an apply that died half-way included; the number deleted."""
     swept = db.session.execute(

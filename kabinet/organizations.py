@@ -15,6 +15,12 @@ class UnknownOrganization(Exception):
     """No organization, or more than one, answers to what was asked."""
 
 
+def same_address(address: str) -> str:
+    """An address as a person reads it, for comparing: «ул. Ленина, д. 5» and «ул.  ленина, Д. 5» are the same house
+    (and «кв. 12» the same premises), whether typed in the office or written by the accounting program."""
+    return " ".join(address.split()).casefold()
+
+
 def _first_run() -> Organization:
     """The organization the COMPANY_* settings describe: what an empty installation starts with, not yet stored."""
     config = current_app.config

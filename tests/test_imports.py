@@ -324,3 +324,17 @@ def test_an_xlsx_that_unpacks_too_big_is_refused_before_it_is_opened(make_app, t
         capped_import(make_app, "accounts", path, **caps)
 
     assert count(make_app(), Account) == 0
+
+
+def test_a_house_the_office_typed_in_is_the_files_house_however_it_is_spaced(app, run_import, tmp_path):
+    with app.app_context():
+        db.session.add(Building(organization_id=default_organization().id, address="г. Иркутск, ул. Ленина, д. 5"))
+        db.session.commit()
+    accounts = "Лицевой счет;Адрес;Квартира;Собственник\n100101;г. Иркутск,  ул. ЛЕНИНА, д. 5;1;Иванов Иван Иванович\n"
+
+    run_import("accounts", write(tmp_path, "accounts.csv", accounts))
+
+    with app.app_context():
+        [house] = db.session.scalars(select(Building)).all()
+        assert house.address == "г. Иркутск, ул. Ленина, д. 5"
+        assert [account.building_id for account in db.session.scalars(select(Account))] == [house.id]

@@ -21,6 +21,7 @@ from kabinet.imports.reader import Budget, read_table
 from kabinet.imports.report import SHOWN_PROBLEMS, ImportFailed, Problem, Report
 from kabinet.models import Account, Building, Charge, Meter, Organization, Payment, Reading
 from kabinet.models.meter import UNITS
+from kabinet.organizations import same_address
 
 CHUNK = 2000
 
@@ -177,21 +178,20 @@ class AccountImporter(_Importer):
 
     def __init__(self, organization_id):
         super().__init__(organization_id)
-        self.buildings = dict(
-            db.session.execute(
-                select(Building.address, Building.id).where(Building.organization_id == organization_id)
-            ).all()
-        )
+        # By the address as a person reads it: a house the office typed in is the file's house however it is spaced.
+        houses = select(Building.address, Building.id).where(Building.organization_id == organization_id)
+        self.buildings = {same_address(address): id_ for address, id_ in db.session.execute(houses)}
 
     def key(self, record):
         return record["account"]
 
     def building_id(self, address: str) -> int:
-        if address not in self.buildings:
-            self.buildings[address] = db.session.execute(
+        key = same_address(address)
+        if key not in self.buildings:
+            self.buildings[key] = db.session.execute(
                 insert(Building).values(organization_id=self.organization_id, address=address).returning(Building.id)
             ).scalar_one()
-        return self.buildings[address]
+        return self.buildings[key]
 
     def apply(self, records, report):
         now = utcnow()

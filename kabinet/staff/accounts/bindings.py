@@ -11,6 +11,7 @@ from kabinet import audit
 from kabinet.accounts import codewords
 from kabinet.extensions import db
 from kabinet.models import Account, AccountBinding, BindingRequest, Building, Organization, User
+from kabinet.organizations import same_address
 from kabinet.outbox import queue
 from kabinet.urls import external_url
 
@@ -18,7 +19,7 @@ PER_PAGE = 25
 
 
 def _same_premises(a: str, b: str) -> bool:
-    return " ".join(a.lower().split()) == " ".join(b.lower().split())
+    return same_address(a) == same_address(b)
 
 
 def _words(name: str) -> set[str]:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from kabinet import audit
 from kabinet.extensions import db
 from kabinet.models import Building, Organization, User
+from kabinet.organizations import same_address
 
 # The settings the admin edits, in the page's order, named as the issue and the receipt name them.
 LABELS = {
@@ -91,11 +92,6 @@ def save_settings(organization: Organization, values: dict, *, by: User) -> list
 # --- houses --------------------------------------------------------------------------------------------------------
 
 
-def _same_address(address: str) -> str:
-    """An address as a person reads it: «ул. Ленина, д. 5» and «ул.  ленина, Д. 5» are the same house."""
-    return " ".join(address.split()).casefold()
-
-
 def house_of(organization: Organization, building_id: int) -> Building | None:
     """The organization's house with this id; None for another organization's, or for no house at all."""
     building = db.session.get(Building, building_id)
@@ -105,11 +101,11 @@ def house_of(organization: Organization, building_id: int) -> Building | None:
 def address_taken(organization: Organization, address: str, renamed: Building | None = None) -> bool:
     """Whether another of the organization's houses has this address, whatever the case and spacing (compared here,
     not in SQL: SQLite's lower() leaves Cyrillic as it is). A company has hundreds of houses at most."""
-    wanted = _same_address(address)
+    wanted = same_address(address)
     query = select(Building.address).where(Building.organization_id == organization.id)
     if renamed is not None:
         query = query.where(Building.id != renamed.id)
-    return any(_same_address(existing) == wanted for existing in db.session.scalars(query))
+    return any(same_address(existing) == wanted for existing in db.session.scalars(query))
 
 
 @contextmanager

@@ -6,7 +6,7 @@ every change in the audit log in the same transaction as the change.
 
 from datetime import date
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import selectinload
 
 from kabinet import audit
@@ -181,20 +181,25 @@ def delete_announcement(announcement: Announcement, staff_user: User) -> None:
     db.session.commit()
 
 
-def recipients(announcement: Announcement) -> list[User]:
-    """The tenants the announcement is for: bound to an open account in its buildings, confirmed, not blocked."""
+def _recipients(announcement: Announcement) -> tuple:
+    """Who the announcement is for: tenants bound to an open account in its buildings, confirmed, not blocked."""
     accounts = select(Account.id).where(
         Account.organization_id == announcement.organization_id, Account.is_closed.is_(False)
     )
     if announcement.buildings:
         accounts = accounts.where(Account.building_id.in_([building.id for building in announcement.buildings]))
     bound = select(AccountBinding.user_id).where(AccountBinding.account_id.in_(accounts))
-    query = (
-        select(User)
-        .where(User.id.in_(bound), User.confirmed_at.is_not(None), User.blocked_at.is_(None))
-        .order_by(User.id)
-    )
-    return list(db.session.scalars(query))
+    return User.id.in_(bound), User.confirmed_at.is_not(None), User.blocked_at.is_(None)
+
+
+def recipients(announcement: Announcement) -> list[User]:
+    """The tenants the announcement is for, as users."""
+    return list(db.session.scalars(select(User).where(*_recipients(announcement)).order_by(User.id)))
+
+
+def recipient_count(announcement: Announcement) -> int:
+    """How many tenants the announcement is for, counted by the database (the confirmation page shows the number)."""
+    return db.session.scalar(select(func.count(User.id)).where(*_recipients(announcement)))
 
 
 class Ended(Exception):

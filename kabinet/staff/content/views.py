@@ -191,7 +191,7 @@ def announcement_email(announcement_id):
     found = _found(services.announcement_of(organization(), announcement_id))
     today, form = local_today(), ActionForm()
     if found.emailed_at is None and not services.has_ended(found, today) and not form.validate_on_submit():
-        count = len(services.recipients(found))
+        count = services.recipient_count(found)
         return render_template("staff/content/email_announcement.html", announcement=found, recipients=count, form=form)
     try:
         sent = services.email_announcement(found, current_user, today)

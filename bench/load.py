@@ -38,6 +38,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: the tests' helpers below
+from tests.servers import csrf_token  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results"
 BARE_PATH = "/bench/bare"
 USER_AGENT = "kabinet-bench/1"  # the same for the login and for wrk: Flask-Login's session protection compares it
@@ -212,13 +215,9 @@ def log_in(base: str) -> tuple[str, dict]:
     client.headers["User-Agent"] = USER_AGENT
     page = client.get(base + "/auth/login", timeout=10)
     page.raise_for_status()
-    tag = re.search(r"<input[^>]*\bname=\"csrf_token\"[^>]*>", page.text)
-    token = re.search(r"\bvalue=\"([^\"]+)\"", tag.group(0)) if tag else None
-    if not token:
-        raise SystemExit("No csrf_token field on the login page")
     answer = client.post(
         base + "/auth/login",
-        data={"login": DEMO_LOGIN, "password": DEMO_PASSWORD, "csrf_token": token.group(1), "next": ""},
+        data={"login": DEMO_LOGIN, "password": DEMO_PASSWORD, "csrf_token": csrf_token(page.text), "next": ""},
         allow_redirects=False,
         timeout=30,
     )

@@ -13,7 +13,6 @@ import cProfile
 import io
 import os
 import pstats
-import re
 import secrets
 import statistics
 import sys
@@ -23,6 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from tests.servers import csrf_token  # noqa: E402
 
 LOGIN, PASSWORD = "demo", "Zelenaya-Lampa-42"
 
@@ -43,7 +43,7 @@ def logged_in_client(app):
     """A test client holding the demo tenant's session, as after a browser's login and its first page."""
     client = app.test_client()
     page = client.get("/auth/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = csrf_token(page)
     answer = client.post("/auth/login", data={"login": LOGIN, "password": PASSWORD, "csrf_token": token, "next": ""})
     if answer.status_code != 302:
         raise SystemExit(f"login failed: {answer.status_code}")

@@ -55,12 +55,12 @@ from bench.load import (  # noqa: E402
 )
 from bench.peak_tenants import LOGIN, PASSWORD, meter_value  # noqa: E402
 from tests.postgres import postgres_cluster, postgres_installed  # noqa: E402
+from tests.servers import csrf_token  # noqa: E402
 
 USER_AGENT = "kabinet-peak/1"
 METERS = 3  # a tenant's, as bench/peak_tenants.py makes them
 GOAL_P99_MS = 300.0
 FIELD = re.compile(r'name="(meter_\d+)"')
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
 # ---------------------------------------------------------------- one tenant, as a browser
@@ -102,10 +102,9 @@ def tenant_visit(base: str, number: int, recorder: Recorder) -> None:
         {"User-Agent": USER_AGENT, "X-Forwarded-For": f"10.{number >> 16 & 255}.{number >> 8 & 255}.{number & 255}"}
     )
     form = recorder.request(client, "login form", "GET", base + "/auth/login", 200)
-    token = CSRF.search(form.text) if form is not None else None
-    if token is None:
+    if form is None:
         return
-    login = {"login": LOGIN.format(number), "password": PASSWORD, "csrf_token": token.group(1), "next": ""}
+    login = {"login": LOGIN.format(number), "password": PASSWORD, "csrf_token": csrf_token(form.text), "next": ""}
     if recorder.request(client, "login", "POST", base + "/auth/login", 302, data=login) is None:
         return
     if recorder.request(client, "cabinet", "GET", base + "/cabinet/", 200) is None:
@@ -120,7 +119,7 @@ def tenant_visit(base: str, number: int, recorder: Recorder) -> None:
     fields = FIELD.findall(page.text)
     values = {int(name.removeprefix("meter_")): meter_value(int(name.removeprefix("meter_")), 0) for name in fields}
     data = {f"meter_{m}": str(v).replace(".", ",") for m, v in values.items()}
-    data.update(csrf_token=CSRF.search(page.text).group(1), confirmed="")
+    data.update(csrf_token=csrf_token(page.text), confirmed="")
     if recorder.request(client, "readings POST", "POST", page_url, 302, data=data) is None:
         return
     with recorder.lock:

@@ -11,7 +11,6 @@ between runs: 1.0 means the answer tells nothing).
 """
 
 import argparse
-import re
 import shutil
 import statistics
 import subprocess
@@ -27,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.load import free_port, gunicorn_command, prepare_database, server_env, stop, wait_ready  # noqa: E402
+from tests.servers import csrf_token  # noqa: E402
 
 KNOWN, UNKNOWN = "demo", "nobody-at-all"
 
@@ -34,7 +34,7 @@ KNOWN, UNKNOWN = "demo", "nobody-at-all"
 def ask(opener, base: str, login: str) -> float:
     """One reset request as a browser makes it; the seconds the POST took."""
     with opener.open(base + "/recovery/", timeout=10) as form:
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form.read().decode()).group(1)
+        token = csrf_token(form.read().decode())
     body = urllib.parse.urlencode({"csrf_token": token, "login": login}).encode()
     started = time.perf_counter()
     with opener.open(base + "/recovery/", data=body, timeout=10) as answer:

@@ -1,16 +1,12 @@
 """The security baseline: headers, hosts, CSRF, rate limits, cookies, error pages."""
 
-import re
 
 import pytest
 
 from kabinet import messages
 from tests.conftest import PASSWORD, links_in, page, shows
+from tests.servers import csrf_token
 from tests.test_registration import FORM
-
-
-def csrf_token(html: str) -> str:
-    return re.search(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
 
 
 def test_every_answer_carries_the_security_headers(client):

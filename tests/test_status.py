@@ -17,6 +17,7 @@ from kabinet.outbox import deliver_due
 from kabinet.staff.status import services
 from tests.conftest import audited, logged_in, page, shows
 from tests.factories import make_staff, other_organization
+from tests.servers import csrf_token
 from tests.test_registration import register
 from tests.test_worker import queue_letters
 
@@ -128,7 +129,7 @@ def test_retry_needs_the_forms_csrf_token(make_app):
     make_staff(app, "admin")
     client = app.test_client()
     login_page = page(client.get("/auth/login"))
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
+    token = csrf_token(login_page)
     client.post("/auth/login", data={"login": "admin", "password": "Zelenaya-Lampa-42", "csrf_token": token})
     [message_id] = queued(app, 1, attempts=12, failed_at=utcnow())
     client.post(f"/staff/status/retry/{message_id}")

@@ -123,7 +123,7 @@ def identifier_field(label=_l("Логин или E-mail"), message=_l("Укаж�
     return StringField(
         label,
         filters=[strip],
-        validators=[DataRequired(message), Length(max=254)],
+        validators=[DataRequired(message), at_most(254)],
         render_kw={"autocomplete": "username", "autocapitalize": "none"},
     )
 
@@ -133,7 +133,7 @@ def code_field(label, message, max_length):
     return StringField(
         label,
         filters=[strip],
-        validators=[DataRequired(message), Length(max=max_length)],
+        validators=[DataRequired(message), at_most(max_length)],
         render_kw={"autocomplete": "one-time-code", "autocapitalize": "characters"},
     )
 
@@ -142,7 +142,7 @@ def email_field(label=_l("E-mail")):
     return StringField(
         label,
         filters=[strip],
-        validators=[DataRequired(_l("Укажите e-mail.")), Length(max=254), NormalizedEmail()],
+        validators=[DataRequired(_l("Укажите e-mail.")), at_most(254), NormalizedEmail()],
         render_kw={"type": "email", "autocomplete": "email", "inputmode": "email"},
     )
 

@@ -162,3 +162,9 @@ def test_unconfirmed_user_with_a_wrong_password_learns_nothing(app, auth):
     response = auth.login("petr", "wrong-password-1")
     assert shows(response, messages.LOGIN_FAILED)
     assert not shows(response, messages.NOT_CONFIRMED)
+
+
+def test_a_password_past_its_length_is_explained_in_the_forms_words_and_the_login_kept(auth, user):
+    response = auth.login("ivan", "п" * 257)
+    assert "Не длиннее 256 символов." in page(response)
+    assert 'value="ivan"' in page(response) and "п" * 257 not in page(response)

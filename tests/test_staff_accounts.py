@@ -481,3 +481,8 @@ def test_the_account_page_takes_the_same_queries_however_long_the_history(app, a
     with queries(app) as counted:
         assert accountant.get(f"/staff/accounts/{account}").status_code == 200
     assert counted.count <= 16
+
+
+def test_a_search_past_its_length_is_explained_in_the_forms_words(accountant):
+    answer = page(accountant.get("/staff/accounts/", query_string={"q": "я" * 101}))
+    assert "Не длиннее 100 символов." in answer

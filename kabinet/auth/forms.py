@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from kabinet.forms import Form, identifier_field
+from kabinet.forms import Form, at_most, identifier_field
 
 
 class LoginForm(Form):
@@ -13,7 +13,7 @@ class LoginForm(Form):
     login = identifier_field(_l("Логин"))
     password = PasswordField(
         _l("Пароль"),
-        validators=[DataRequired(_l("Введите пароль.")), Length(max=256)],
+        validators=[DataRequired(_l("Введите пароль.")), at_most(256)],
         render_kw={"autocomplete": "current-password"},
     )
     remember = BooleanField(_l("Запомнить меня на этом компьютере"))
@@ -40,6 +40,6 @@ class SecondFactorForm(Form):
 
     code = StringField(
         _l("Код подтверждения"),
-        validators=[DataRequired(_l("Введите код из приложения или код восстановления.")), Length(max=32)],
+        validators=[DataRequired(_l("Введите код из приложения или код восстановления.")), at_most(32)],
         render_kw={"autocomplete": "one-time-code", "autocapitalize": "characters", "autofocus": True},
     )

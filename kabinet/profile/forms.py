@@ -3,18 +3,26 @@
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from wtforms import PasswordField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import InputRequired, ValidationError
 
 from kabinet import passwords
 from kabinet.extensions import db
-from kabinet.forms import Form, check_new_password, email_field, name_field, new_password_fields, phone_field
+from kabinet.forms import (
+    Form,
+    at_most,
+    check_new_password,
+    email_field,
+    name_field,
+    new_password_fields,
+    phone_field,
+)
 from kabinet.models import User
 
 
 def current_password_field():
     return PasswordField(
         _l("Текущий пароль"),
-        validators=[InputRequired(_l("Введите текущий пароль.")), Length(max=256)],
+        validators=[InputRequired(_l("Введите текущий пароль.")), at_most(256)],
         render_kw={"autocomplete": "current-password"},
     )
 

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, SelectField, StringField
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import Optional, ValidationError
 
 from kabinet.forms import DayField, Form, at_most, strip
 from kabinet.staff.journal import LogFilter, label
@@ -15,7 +15,7 @@ class AuditFilterForm(Form):
         csrf = False
 
     action = SelectField(_l("Событие"), default="")
-    login = StringField(_l("Логин"), filters=[strip], validators=[Optional(), Length(max=254)])
+    login = StringField(_l("Логин"), filters=[strip], validators=[Optional(), at_most(254)])
     ip = StringField(
         _l("IP-адрес"),
         filters=[strip],

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
 from kabinet.forms import DayField, Form, at_most, strip
 from kabinet.readings.services import KIND_NAMES, InvalidReading, parse
@@ -34,7 +34,7 @@ class SearchForm(Form):
     class Meta:
         csrf = False  # a GET search, bookmarkable
 
-    q = StringField(_l("Номер, адрес или собственник"), filters=[strip], validators=[Optional(), Length(max=100)])
+    q = StringField(_l("Номер, адрес или собственник"), filters=[strip], validators=[Optional(), at_most(100)])
 
 
 class ReplaceMeterForm(Form):

@@ -89,7 +89,7 @@ class CodeForm(Form):
     code = StringField(
         _l("Код из приложения"),
         filters=[strip],
-        validators=[DataRequired(_l("Введите код из приложения.")), Length(max=32)],
+        validators=[DataRequired(_l("Введите код из приложения.")), at_most(32)],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )
 

@@ -17,9 +17,21 @@ PATH = "/healthz"
 
 
 @cache
+def _scripts() -> ScriptDirectory:
+    """The code's migrations (read once: they do not change while the process runs)."""
+    return ScriptDirectory(str(settings.ROOT / "migrations"))
+
+
+@cache
 def migration_heads() -> frozenset[str]:
-    """The revisions the code's migrations end at (read once: they do not change while the process runs)."""
-    return frozenset(ScriptDirectory(str(settings.ROOT / "migrations")).get_heads())
+    """The revisions the code's migrations end at."""
+    return frozenset(_scripts().get_heads())
+
+
+@cache
+def known_revisions() -> frozenset[str]:
+    """Every revision the code's migrations know, heads and all before them."""
+    return frozenset(script.revision for script in _scripts().walk_revisions())
 
 
 def database_revisions() -> frozenset[str]:

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
 from flask import current_app
 
+from kabinet import health
 from kabinet.backups import postgres, sqlite
 from kabinet.clock import utcnow
 from kabinet.extensions import db
@@ -76,7 +76,7 @@ def restore(path: Path) -> str:
         engine.restore(Path(path), url)
     except (sqlite3.Error, postgres.ToolFailed) as exc:  # SQLite's backup API, too, writes in one transaction
         raise Refused(f"Восстановление не выполнено, база данных не изменена: {exc}") from exc
-    if revision != _head():
+    if revision not in health.migration_heads():
         return (f"Восстановлено из {path}. Копия сделана прежней версией Kabinet: обновите схему базы данных "
                 "командой `flask --app wsgi db upgrade`.")  # fmt: skip
     return f"Восстановлено из {path}."
@@ -96,9 +96,10 @@ def check(path: Path) -> str:
         revision = engine.revision(Path(path))
     except (sqlite.DamagedBackup, postgres.ToolFailed) as exc:
         raise Refused(f"{path}: файл повреждён, восстановление невозможно.") from exc
-    if revision not in _known_revisions():
+    if revision not in health.known_revisions():
+        heads = ", ".join(sorted(health.migration_heads()))
         raise Refused(f"{path} сделана более новой версией Kabinet (миграция {revision}; этой версии известны "
-                      f"миграции до {_head()}): установите ту версию Kabinet, которой сделана копия, "
+                      f"миграции до {heads}): установите ту версию Kabinet, которой сделана копия, "
                       "или более новую, и восстановите копию там.")  # fmt: skip
     return revision
 
@@ -155,13 +156,3 @@ def _engine():
     return kind, ENGINES[kind]
 
 
-def _scripts() -> ScriptDirectory:
-    return ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
-
-
-def _head() -> str:
-    return _scripts().get_current_head()
-
-
-def _known_revisions() -> set[str]:
-    return {script.revision for script in _scripts().walk_revisions()}

@@ -4,6 +4,7 @@ a page or an e-mail speaks for (its name in the header and the e-mail's From, it
 from functools import cache
 
 from flask import current_app, has_request_context
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import bindparam, func, or_, select
 
@@ -13,6 +14,29 @@ from kabinet.models import Account, AccountBinding, Organization, User
 
 class UnknownOrganization(Exception):
     """No organization, or more than one, answers to what was asked."""
+
+
+# The settings the admin edits, in the page's order, named as the issue and the receipt name them: the settings page,
+# the audit log, and the receipts and the checklist saying what is missing.
+LABELS = {
+    "name": _l("Наименование"),
+    "inn": _l("ИНН"),
+    "kpp": _l("КПП"),
+    "ogrn": _l("ОГРН"),
+    "bank_name": _l("Банк"),
+    "bic": _l("БИК"),
+    "settlement_account": _l("Расчетный счет"),
+    "correspondent_account": _l("Корреспондентский счет"),
+    "address": _l("Адрес"),
+    "phones": _l("Телефоны"),
+    "dispatch_phone": _l("Телефон диспетчерской службы"),
+    "email": _l("E-mail"),
+    "opening_hours": _l("Часы работы"),
+    "readings_from_day": _l("Показания принимаются с"),
+    "readings_until_day": _l("по"),
+    "agreement": _l("Пользовательское соглашение"),
+    "email_signature": _l("Подпись в письмах"),
+}
 
 
 def same_address(address: str) -> str:

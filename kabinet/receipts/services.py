@@ -24,19 +24,20 @@ from werkzeug.utils import secure_filename
 from kabinet.balance import ledger
 from kabinet.forms import read_date
 from kabinet.models import Account, Organization
+from kabinet.organizations import LABELS
 
 MONTH = re.compile(r"(\d{4})-(\d{2})")
 # ГОСТ Р 56042-2014 limits these fields; a longer value makes some banking apps refuse the whole code.
 LIMITS = {"Name": 160, "BankName": 45, "Purpose": 210, "payerAddress": 255}
 # What a payment QR code cannot go without: the standard's five mandatory fields, and PayeeINN, which banking apps
-# require too. Each with the organization's attribute and its name on the organization's settings page.
+# require too. Each with the organization's attribute (named as its settings page names it: LABELS).
 REQUIRED = (
-    ("Name", "name", _l("Наименование")),
-    ("PersonalAcc", "settlement_account", _l("Расчетный счет")),
-    ("BankName", "bank_name", _l("Банк")),
-    ("BIC", "bic", _l("БИК")),
-    ("CorrespAcc", "correspondent_account", _l("Корреспондентский счет")),
-    ("PayeeINN", "inn", _l("ИНН")),
+    ("Name", "name"),
+    ("PersonalAcc", "settlement_account"),
+    ("BankName", "bank_name"),
+    ("BIC", "bic"),
+    ("CorrespAcc", "correspondent_account"),
+    ("PayeeINN", "inn"),
 )
 # The requisites a tenant copies into a banking app's "pay by requisites" form, in the order such forms ask for them.
 DETAILS = {
@@ -131,7 +132,7 @@ def receipt(account: Account, month: date) -> Receipt | None:
 def missing_requisites(organization: Organization) -> list:
     """The requisites a payment QR code needs that the organization has not filled in, by their names on its
     settings page. Empty: its receipts carry the QR code. The receipt and the staff dashboard both ask this."""
-    return [label for key, attribute, label in REQUIRED if not _field(key, getattr(organization, attribute) or "")]
+    return [LABELS[attribute] for key, attribute in REQUIRED if not _field(key, getattr(organization, attribute) or "")]
 
 
 def no_payment_needed(receipt: Receipt, today: date) -> str | None:
@@ -203,7 +204,7 @@ def payment_fields(receipt: Receipt) -> dict[str, str]:
     """The fields of the receipt's payment by ГОСТ Р 56042-2014 as its QR code carries them, the empty ones left out."""
     account, organization = receipt.account, receipt.account.organization
     fields = {
-        **{key: getattr(organization, attribute) for key, attribute, _label in REQUIRED},
+        **{key: getattr(organization, attribute) for key, attribute in REQUIRED},
         "KPP": organization.kpp,
         "persAcc": account.number,
         "Sum": str(int(receipt.to_pay * 100)) if receipt.to_pay else "",

@@ -10,7 +10,8 @@ from kabinet import requisites
 from kabinet.forms import Form, NormalizedEmail, at_most, strip
 from kabinet.models import Building, Organization
 from kabinet.models.organization import PHONE_SEPARATORS
-from kabinet.staff.organization.services import LABELS, address_taken
+from kabinet.organizations import LABELS
+from kabinet.staff.organization.services import address_taken
 
 PHONE = re.compile(r"\+?[\d\s().-]+")
 DAY_OF_MONTH = _l("Укажите число месяца от 1 до 31.")

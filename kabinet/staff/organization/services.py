@@ -16,28 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from kabinet import audit
 from kabinet.extensions import db
 from kabinet.models import Building, Organization, User
-from kabinet.organizations import same_address
+from kabinet.organizations import LABELS, same_address
 
-# The settings the admin edits, in the page's order, named as the issue and the receipt name them.
-LABELS = {
-    "name": _l("Наименование"),
-    "inn": _l("ИНН"),
-    "kpp": _l("КПП"),
-    "ogrn": _l("ОГРН"),
-    "bank_name": _l("Банк"),
-    "bic": _l("БИК"),
-    "settlement_account": _l("Расчетный счет"),
-    "correspondent_account": _l("Корреспондентский счет"),
-    "address": _l("Адрес"),
-    "phones": _l("Телефоны"),
-    "dispatch_phone": _l("Телефон диспетчерской службы"),
-    "email": _l("E-mail"),
-    "opening_hours": _l("Часы работы"),
-    "readings_from_day": _l("Показания принимаются с"),
-    "readings_until_day": _l("по"),
-    "agreement": _l("Пользовательское соглашение"),
-    "email_signature": _l("Подпись в письмах"),
-}
 # How the audit log names a setting whose label leans on the one before it on the page.
 LOGGED_NAMES = {**LABELS, "readings_until_day": _l("Показания принимаются по")}
 # The log lists changes, it is no archive of texts: a longer value (the agreement) is cut to this many characters.

@@ -26,7 +26,6 @@ import re
 import resource
 import secrets
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -39,7 +38,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: the tests' helpers below
-from tests.servers import csrf_token  # noqa: E402
+from tests.servers import csrf_token, stop  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 BARE_PATH = "/bench/bare"
@@ -191,17 +190,6 @@ def wait_ready(base: str, server: subprocess.Popen, log: Path, seconds: float = 
             pass
         time.sleep(0.2)
     raise SystemExit(f"gunicorn not ready after {seconds:.0f} s:\n{log.read_text()[-3000:]}")
-
-
-def stop(server: subprocess.Popen) -> None:
-    if server.poll() is not None:
-        return
-    server.send_signal(signal.SIGTERM)
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait(timeout=5)
 
 
 # ---------------------------------------------------------------- the logged-in session

@@ -30,8 +30,10 @@ def init_app(app: Flask) -> None:
     csp = CSP.format(form_action=" ".join(["'self'", *app.config["FORM_ACTION_ORIGINS"]]))
     # Lower-cased once: each answer only asks which of them a view has set already (a header's name is
     # case-insensitive), instead of a lookup by name for each.
-    defaults = [(name.lower(), name, value) for name, value in {"Content-Security-Policy": csp, **HEADERS}.items()]
-    hsts = ("strict-transport-security", "Strict-Transport-Security", "max-age=31536000")
+    headers = {"Content-Security-Policy": csp, **HEADERS}
+    if app.config["SESSION_COOKIE_SECURE"]:  # served over HTTPS: browsers are to come back over HTTPS only
+        headers["Strict-Transport-Security"] = "max-age=31536000"
+    defaults = [(name.lower(), name, value) for name, value in headers.items()]
 
     @app.after_request
     def _headers(response):
@@ -40,6 +42,4 @@ def init_app(app: Flask) -> None:
         if response.mimetype == "text/html" and current_user.is_authenticated:
             # A tenant's pages must not come back from the browser's cache after logout on a shared computer.
             response.headers["Cache-Control"] = "no-store"
-        if app.config["SESSION_COOKIE_SECURE"] and hsts[0] not in present:
-            response.headers[hsts[1]] = hsts[2]
         return response

@@ -13,22 +13,15 @@ from kabinet import messages
 from kabinet.clock import utcnow
 from kabinet.documents.services import disposition
 from kabinet.extensions import db
-from kabinet.models import Building, Document, Organization, OutboxMessage, StoredFile
+from kabinet.models import Building, Document, Organization, OutboxMessage, StoredFile, User
 from kabinet.organizations import default_organization
-from kabinet.staff.documents import reports
+from kabinet.staff.documents import reports, services
 from tests.conftest import audited, links_in, logged_in, make_user, page, shows, text_of
 from tests.factories import make_account, make_staff, other_organization
+from tests.test_staff_content import LENINA, SADOVAYA, tenant_of
 
-LENINA, SADOVAYA = "г. Иркутск, ул. Ленина, д. 5", "г. Иркутск, ул. Садовая, д. 9"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 NAME = "Отчёт председателя за октябрь.pdf"
-
-
-def tenant_of(app, login, number, address=LENINA, **fields) -> int:
-    """A confirmed tenant bound to a new account in the building at `address`; their id."""
-    user_id = make_user(app, login=login, email=f"{login}@example.org", **fields)
-    make_account(app, number, address=address, user_id=user_id)
-    return user_id
 
 
 @pytest.fixture
@@ -269,6 +262,22 @@ def test_the_tenants_of_the_building_are_emailed_once_with_a_link_to_the_documen
     assert "Смета на ремонт крыши" in email["Subject"] and "Смета на ремонт крыши" in text_of(email)
     [link] = links_in(email)
     assert link.endswith(f"/documents/{document.id}")
+
+
+def test_the_document_and_its_emails_are_written_together_or_not_at_all(app, houses, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the outbox is broken")
+
+    monkeypatch.setattr("kabinet.staff.documents.services.queue", broken)
+    with app.app_context():
+        organization, admin = default_organization(), db.session.scalar(select(User).where(User.login == "admin"))
+        with pytest.raises(RuntimeError):
+            services.publish(organization, admin, content=PDF, name=NAME, title="Т", kind="other",
+                             issued_on=date(2026, 11, 1), period=None, building_id=None)  # fmt: skip
+        db.session.rollback()
+    assert documents(app) == []
+    with app.app_context():
+        assert db.session.scalar(select(func.count(StoredFile.id))) == 0
 
 
 def test_a_document_nobody_would_receive_is_published_all_the_same(app):

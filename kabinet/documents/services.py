@@ -77,9 +77,9 @@ def disposition(name: str, fallback: str) -> str:
     return f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def pdf_response(document: Document | None) -> Response:
-    """The document's PDF, shown by the browser and saved under its own name; 404 for None."""
-    answer = storage.response(document.file if document else None)
+def pdf_response(document: Document) -> Response:
+    """The document's PDF, shown by the browser and saved under its own name (a 304 when the browser has it)."""
+    answer = storage.response(document.file)
     answer.headers["Content-Disposition"] = disposition(document.file.name or "", f"document-{document.id}.pdf")
     answer.headers["Content-Security-Policy"] = PDF_POLICY
     return answer

@@ -129,6 +129,9 @@ class Config:
     IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 500_000)
     IMPORT_MAX_UNPACKED_MB = _int("IMPORT_MAX_UNPACKED_MB", 200)
     IMPORT_MAX_SECONDS = _int("IMPORT_MAX_SECONDS", 300)
+    # A document's PDF («Документы»), kept in the database: a scanned report of a few dozen pages. Under
+    # MAX_CONTENT_LENGTH (16 MB), past which the whole form is refused before it is read.
+    DOCUMENT_MAX_MB = _int("DOCUMENT_MAX_MB", 10)
 
     # `flask --app wsgi backup create --prune` (the timer's) writes here and keeps the newest backup of each day for
     # BACKUP_DAILY_FOR_DAYS days, then the newest of each week up to BACKUP_WEEKLY_FOR_DAYS days old.

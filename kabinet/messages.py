@@ -319,3 +319,11 @@ OUTBOX_RETRIED_ALL = Message(
     _l("Снова в очереди писем: %(count)s. Обработчик отправит их в ближайшие секунды."), "success"
 )
 OUTBOX_NOTHING_TO_RETRY = Message(_l("Повторять нечего: писем с исчерпанными попытками нет."), "info")
+
+# issue 12: documents («Документы»)
+STAFF_DOCUMENT_PUBLISHED = Message(_l("Документ «%(title)s» опубликован. Писем жителям: %(count)s."), "success")
+STAFF_DOCUMENT_SAVED = Message(_l("Документ «%(title)s» сохранён."), "success")
+STAFF_DOCUMENT_UNCHANGED = Message(_l("В документе «%(title)s» ничего не изменилось."), "info")
+STAFF_DOCUMENT_WITHDRAWN = Message(
+    _l("Документ «%(title)s» снят с публикации: жители его больше не видят, ссылки из писем не открываются."), "success"
+)

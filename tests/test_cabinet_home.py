@@ -25,7 +25,7 @@ from kabinet.organizations import default_organization
 from tests.conftest import make_user, page, queries
 from tests.factories import add_history, make_account, make_meter
 
-MENU = ["Кабинет", "Баланс", "Показания", "Квитанции", "Заявки", "Книга жалоб", "Контакты"]
+MENU = ["Кабинет", "Баланс", "Показания", "Квитанции", "Заявки", "Книга жалоб", "Документы", "Контакты"]
 
 
 @pytest.fixture
@@ -277,8 +277,8 @@ def test_the_home_runs_the_same_queries_for_any_history_and_up_to_ten_accounts(a
     with queries(app) as counted:
         response = client.get("/cabinet/")
     assert response.status_code == 200 and len(cards(page(response))) == accounts
-    # the session, bindings, 5 for the cards, pending requests, the organization the header names
-    assert counted.count == 9, counted.statements
+    # the session, bindings, 5 for the cards, pending requests, the newest document, the organization the header names
+    assert counted.count == 10, counted.statements
 
 
 # --- the menu ---------------------------------------------------------------------------------------------------
@@ -289,7 +289,7 @@ def test_the_menu_of_a_logged_in_tenant_marks_where_they_are(app, tenant, user):
     html = page(tenant.get(f"/balance/{account}"))
     menu = re.search(r'data-test="cabinet-menu">.*?</nav>', html, re.S).group(0)
     assert re.findall(r'href="([^"]+)"', menu) == ["/cabinet/", "/balance/", "/readings/", "/receipts/", "/dispatch/",
-                                                   "/book/", "/contacts/"]  # fmt: skip
+                                                   "/book/", "/documents/", "/contacts/"]  # fmt: skip
     assert [label.strip() for label in re.findall(r">([^<>]+)</a>", menu)] == MENU
     assert re.search(r'active" href="/balance/"\s+aria-current="page">Баланс', menu)
     assert "Регистрация" not in html

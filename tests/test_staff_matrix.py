@@ -22,10 +22,12 @@ from kabinet.models import (
     Building,
     DispatchEvent,
     DispatchRequest,
+    Document,
     Executor,
     Feedback,
     OutboxMessage,
     Reading,
+    StoredFile,
 )
 from kabinet.organizations import default_organization
 from tests.conftest import PASSWORD, make_user
@@ -45,6 +47,7 @@ ALLOWED = {
     "staff_imports": {"admin", "accountant"},
     "staff_tenants": {"admin", "accountant"},
     "staff_content": {"admin", "dispatcher"},
+    "staff_documents": {"admin", "accountant"},  # the reports and tariffs come from the accounting
     "staff_organization": {"admin"},
     "staff_status": {"admin"},  # the installation's mail, worker and versions
 }
@@ -83,6 +86,9 @@ def ids(app):
             "feedback": Feedback(organization_id=organization, name="Анна", contact="a@example.org", message="…"),
             "announcement": Announcement(organization_id=organization, title="Т", body="…", published_on=date.today()),
             "executor": Executor(organization_id=organization, name="Слесарь"),
+            "document": Document(organization_id=organization, title="Отчёт", kind="report", period="2026-10",
+                                 issued_on=date.today(), file=StoredFile(kind="document", name="отчёт.pdf", size=5,
+                                 content_type="application/pdf", sha256="0", data=b"%PDF-")),  # fmt: skip
             "binding_request": BindingRequest(user_id=tenant, building_id=1, premises="2", role="owner"),
             "message": OutboxMessage(recipient="lost@example.org", subject="Т", body_text="…", body_html="…",
                                      attempts=12, failed_at=utcnow()),  # fmt: skip

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from kabinet.accounts import services as accounts
 from kabinet.cabinet import services
 from kabinet.clock import local_today
+from kabinet.documents.services import KIND_LABELS, latest_for
 
 bp = Blueprint("cabinet", __name__, url_prefix="/cabinet")
 
@@ -20,4 +21,6 @@ def home():
         cards=services.cards(bindings, today),
         announcements=services.announcements({binding.account.building_id for binding in bindings}, today),
         pending=accounts.requests_to_show(current_user),
+        document=latest_for(bindings),
+        document_kinds=KIND_LABELS,
     )

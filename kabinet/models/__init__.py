@@ -5,6 +5,7 @@ from kabinet.models.audit import AuditEvent
 from kabinet.models.billing import Charge, Payment
 from kabinet.models.book import Announcement, BookEntry, Feedback
 from kabinet.models.dispatch import DispatchDeadline, DispatchEvent, DispatchPhoto, DispatchRequest
+from kabinet.models.document import Document
 from kabinet.models.meter import Meter, Reading, ReadingChange
 from kabinet.models.organization import Building, Executor, Organization
 from kabinet.models.outbox import OutboxMessage
@@ -26,6 +27,7 @@ __all__ = [
     "DispatchEvent",
     "DispatchPhoto",
     "DispatchRequest",
+    "Document",
     "Executor",
     "Feedback",
     "Meter",

@@ -19,7 +19,7 @@ class StoredFile(db.Model):
     __table_args__ = (Index("ix_stored_files_kind_created_at", "kind", "created_at"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # photo | import
+    kind: Mapped[str] = mapped_column(String(16))  # photo | import | document
     # An import: as on the user's computer. A photo: "", or its old file name when the migration moved it here.
     name: Mapped[str] = mapped_column(String(128), default="")
     content_type: Mapped[str] = mapped_column(String(100))

@@ -10,6 +10,8 @@ from kabinet.staff.access import organization, staff_required
 from kabinet.staff.accounts import bindings
 from kabinet.staff.checklist import checklist
 from kabinet.staff.dispatch import ratings
+from kabinet.staff.documents import reports
+from kabinet.staff.documents.services import PUBLISHERS
 from kabinet.staff.forms import AuditFilterForm
 from kabinet.urls import page_number
 
@@ -21,7 +23,8 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 def home():
     """Where staff land after login: the organization's numbers at a glance."""
     company = organization()
-    numbers = overview.overview(company, utcnow(), local_today(), current_app.config["DISPATCH_OVERDUE_HOURS"])
+    today = local_today()
+    numbers = overview.overview(company, utcnow(), today, current_app.config["DISPATCH_OVERDUE_HOURS"])
     return render_template(
         "staff/home.html",
         checklist=checklist(company, current_app.config, current_user.role),
@@ -31,6 +34,8 @@ def home():
         by_age=overview.chart(numbers.by_age, overview.age_labels()),
         ratings=ratings.summary(organization(), utcnow()),
         rating_words=RATING_WORDS,
+        reports_due=reports.report_due(company, today) if current_user.role in ("admin", *PUBLISHERS) else [],
+        today=today,
     )
 
 

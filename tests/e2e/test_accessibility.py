@@ -46,6 +46,7 @@ FAILED_SUBMITS = [
     ("tenant", "/book/new", {}, "Отправить"),
     ("tenant", "/readings/{account}", {}, "Передать показания"),
     ("admin", "/staff/content/announcements/new", {}, "Сохранить"),
+    ("admin", "/staff/documents/new", {}, "Опубликовать"),
     ("dispatcher", "/staff/dispatch/new", {}, "Принять заявку"),
 ]
 CODE_WORD = "KLEN-4521"

@@ -10,10 +10,11 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import selectinload
 
 from kabinet import audit
+from kabinet.audience import tenants_of
 from kabinet.book import services as book
 from kabinet.clock import utcnow
 from kabinet.extensions import db
-from kabinet.models import Account, AccountBinding, Announcement, BookEntry, Building, Feedback, Organization, User
+from kabinet.models import Announcement, BookEntry, Building, Feedback, Organization, User
 from kabinet.outbox import queue
 from kabinet.urls import external_url
 
@@ -183,13 +184,7 @@ def delete_announcement(announcement: Announcement, staff_user: User) -> None:
 
 def _recipients(announcement: Announcement) -> tuple:
     """Who the announcement is for: tenants bound to an open account in its buildings, confirmed, not blocked."""
-    accounts = select(Account.id).where(
-        Account.organization_id == announcement.organization_id, Account.is_closed.is_(False)
-    )
-    if announcement.buildings:
-        accounts = accounts.where(Account.building_id.in_([building.id for building in announcement.buildings]))
-    bound = select(AccountBinding.user_id).where(AccountBinding.account_id.in_(accounts))
-    return User.id.in_(bound), User.confirmed_at.is_not(None), User.blocked_at.is_(None)
+    return tenants_of(announcement.organization_id, [building.id for building in announcement.buildings])
 
 
 def recipients(announcement: Announcement) -> list[User]:

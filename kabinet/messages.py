@@ -319,3 +319,8 @@ OUTBOX_RETRIED_ALL = Message(
     _l("Снова в очереди писем: %(count)s. Обработчик отправит их в ближайшие секунды."), "success"
 )
 OUTBOX_NOTHING_TO_RETRY = Message(_l("Повторять нечего: писем с исчерпанными попытками нет."), "info")
+
+# issue 12: kz (the organization's country, Kazakh requisites)
+ORGANIZATION_COUNTRY_CHANGED = Message(
+    _l("Страна организации изменена. Заполните реквизиты её банка и проверьте часовой пояс."), "success"
+)

@@ -71,12 +71,12 @@ class Organization(db.Model):
     @property
     def currency(self) -> str:
         """The ISO code of the money its accounts are charged in: RUB, KZT."""
-        return COUNTRIES[self.country].currency
+        return COUNTRIES[self.country or "RU"].currency
 
     @property
     def currency_sign(self) -> str:
         """The sign of its money: ₽, ₸."""
-        return COUNTRIES[self.country].sign
+        return COUNTRIES[self.country or "RU"].sign
 
     @property
     def phone_list(self) -> list[str]:

@@ -107,7 +107,9 @@ def test_broken_bins_are_refused_with_the_reason(bin_, says):
     assert says in refused(requisites.check_bin, bin_)
 
 
-@pytest.mark.parametrize("iik", [IIK, "KZ86125KZT5004100100", iban("722", "S000012345678"), iban("601", "0001234567890")])
+@pytest.mark.parametrize(
+    "iik", [IIK, "KZ86125KZT5004100100", iban("722", "S000012345678"), iban("601", "0001234567890")]
+)
 def test_kazakh_ibans_pass(iik):
     requisites.check_iik(iik)
 

@@ -126,7 +126,8 @@ def _requisites_detail(organization: Organization, missing: str) -> str:
     """What the missing requisites cost: a Russian receipt its QR code, a Kazakh one (which has none) the requisites a
     tenant pays by."""
     if organization.country == "KZ":
-        return _("Не заполнено: %(fields)s. Пока их нет, в квитанциях не хватает реквизитов для оплаты.", fields=missing)
+        return _("Не заполнено: %(fields)s. Пока их нет, в квитанциях не хватает реквизитов для оплаты.",
+                 fields=missing)
     return _("Не заполнено: %(fields)s. Пока их нет, в квитанциях нет QR-кода для оплаты.", fields=missing)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from kabinet import messages, requisites
 from kabinet.extensions import db
-from kabinet.models import Account, Organization
+from kabinet.models import Account, AccountBinding, Organization, User
 from kabinet.organizations import default_organization
 from kabinet.staff.checklist import checklist
 from tests.conftest import audited, logged_in, page, shows
@@ -307,3 +307,23 @@ def test_a_new_kazakh_organization_starts_in_almatys_time_zone(app):
         db.session.commit()
         assert organization.timezone == "Asia/Almaty" and organization.currency == "KZT"
         assert Organization(name="УК").currency_sign == "₽"
+
+
+# --- the demo ------------------------------------------------------------------------------------------------------
+
+
+def test_the_demo_has_a_russian_uk_and_a_kazakh_ksk_and_a_tenant_with_accounts_in_both(app):
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert "ALMA-2026" in result.output and "ksk" in result.output
+    with app.app_context():
+        russian, kazakh = db.session.scalars(select(Organization).order_by(Organization.id)).all()
+        assert (russian.country, kazakh.country, kazakh.timezone) == ("RU", "KZ", "Asia/Almaty")
+        requisites.check_bin(kazakh.inn), requisites.check_iik(kazakh.settlement_account)
+        requisites.check_swift_bic(kazakh.bic), requisites.check_kbe(kazakh.kbe), requisites.check_knp(kazakh.knp)
+        tenant = db.session.scalar(select(User).filter_by(login="demo"))
+        bound = db.session.scalars(select(Account).join(AccountBinding).filter_by(user_id=tenant.id)).all()
+        assert {account.organization.country for account in bound} == {"RU", "KZ"}
+        assert all(building.address.startswith("г. Алматы") for building in kazakh.buildings)
+    client = logged_in(app, "demo", "Zelenaya-Lampa-42")
+    home = text(page(client.get("/cabinet/")))
+    assert "₸" in home and "₽" in home and "г. Алматы, ул. Абая, д. 150, кв. 1" in home

@@ -2,11 +2,13 @@
 form was drawn with errors."""
 
 import re
+from datetime import UTC
 from decimal import Decimal
 from functools import cache, lru_cache
+from zoneinfo import ZoneInfo
 
 import phonenumbers
-from babel import Locale
+from babel import Locale, dates
 from babel.numbers import get_currency_symbol, get_decimal_symbol, get_group_symbol
 from flask import current_app, g
 from flask_babel import format_currency, format_datetime
@@ -75,9 +77,14 @@ def browser(user_agent: str) -> str:
     return ", ".join(part for part in (name, system) if part) or user_agent[:60] or "—"
 
 
-def datetime(value) -> str:
-    """A stored UTC moment in the installation's time zone."""
-    return format_datetime(value, "short") if value else ""
+def datetime(value, zone: str | None = None) -> str:
+    """A stored UTC moment in the organization's time zone (`zone`, where the moment is the organization's: a
+    request's deadline), else the installation's."""
+    if not value:
+        return ""
+    if zone:
+        return dates.format_datetime(value.replace(tzinfo=UTC), "short", tzinfo=ZoneInfo(zone), locale=page_locale())
+    return format_datetime(value, "short")
 
 
 def paragraphs(text: str | None) -> Markup:

@@ -327,3 +327,35 @@ def test_the_demo_has_a_russian_uk_and_a_kazakh_ksk_and_a_tenant_with_accounts_i
     client = logged_in(app, "demo", "Zelenaya-Lampa-42")
     home = text(page(client.get("/cabinet/")))
     assert "₸" in home and "₽" in home and "г. Алматы, ул. Абая, д. 150, кв. 1" in home
+
+
+# --- phones and time -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("typed", "stored", "shown"), [
+    ("8 701 234 56 78", "+77012345678", "+7 701 234 5678"),  # a Kazakh mobile written the national way
+    ("+7 (727) 250-15-00", "+77272501500", "+7 7272 50 15 00"),  # an Almaty landline
+    ("8 912 345-67-89", "+79123456789", "+7 912 345-67-89"),  # a Russian mobile stays Russian
+])  # fmt: skip
+def test_a_phone_is_kazakh_or_russian_by_its_own_digits(app, typed, stored, shown):
+    # Both countries dial +7 and the trunk 8: the number's own digits say whose it is, whatever PHONE_REGION says.
+    from types import SimpleNamespace
+
+    from kabinet.filters import phone, tel
+    from kabinet.forms import PhoneNumber
+
+    field = SimpleNamespace(data=typed)
+    with app.test_request_context():
+        PhoneNumber()(None, field)
+        assert (field.data, phone(field.data), tel(typed)) == (stored, shown, f"tel:{stored}")
+
+
+def test_an_organizations_moments_are_shown_in_its_time_zone(app):
+    from datetime import datetime
+
+    from kabinet.filters import datetime as shown
+
+    with app.test_request_context():
+        noon_utc = datetime(2026, 11, 30, 12, 0)
+        assert shown(noon_utc, "Asia/Almaty") == "30.11.2026, 17:00"
+        assert shown(noon_utc, "Europe/Moscow") == "30.11.2026, 15:00" == shown(noon_utc)

@@ -20,7 +20,14 @@ from kabinet.models import Account, AccountBinding, Organization, User
 from kabinet.organizations import default_organization
 from kabinet.staff.checklist import checklist
 from tests.conftest import audited, logged_in, page, shows
-from tests.factories import add_history, make_account, make_staff, other_organization
+from tests.factories import add_history, make_account, other_organization
+from tests.test_receipts import text
+from tests.test_requisites import refused
+from tests.test_staff_organization import admin as admin_fixture
+from tests.test_staff_organization import errors_beside
+from tests.test_staff_organization import organization as stored
+
+admin = admin_fixture
 
 NOVEMBER = "2026-11"
 
@@ -71,16 +78,6 @@ KAZAKH = {
     "agreement": "",
     "email_signature": "",
 }
-
-
-def refused(check, value) -> str:
-    with pytest.raises(requisites.Invalid) as caught:
-        check(value)
-    return str(caught.value.message)
-
-
-def text(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).replace("\xa0", " ").split())
 
 
 # --- the checks ----------------------------------------------------------------------------------------------------
@@ -153,20 +150,6 @@ def test_kbe_and_knp_are_their_digits(check, good, bad):
 # --- the settings form ---------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def admin(app):
-    make_account(app)
-    make_staff(app, "admin", login="director")
-    return logged_in(app, "director")
-
-
-def stored(app) -> Organization:
-    with app.app_context():
-        found = default_organization()
-        db.session.expunge(found)
-        return found
-
-
 def made_kazakh(app, **fields) -> None:
     with app.app_context():
         organization = default_organization()
@@ -225,8 +208,7 @@ def test_a_bad_kazakh_value_is_explained_beside_its_field_and_kept(app, admin, f
     response = admin.post("/staff/organization/", data={**KAZAKH, field: value})
     html = page(response)
     assert response.status_code == 200
-    found = re.search(rf'id="{field}-errors"[^>]*>(.*?)</div>', html, re.S)
-    assert found and says in text(found[1])
+    assert says in " ".join(errors_beside(html, field).split())
     assert str(escape(value)) in html or field == "country"
     assert not audited(app, "organization.update")
 

@@ -4,6 +4,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from flask_babel import to_user_timezone
 
@@ -13,9 +14,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def local_today() -> date:
-    """Today in the installation's time zone (TIMEZONE): a tenant's "this month" and a readings window "from the 15th"
-    turn at midnight where the tenants live, not at UTC's."""
+def local_today(zone: str | None = None) -> date:
+    """Today in the organization's time zone (`zone`, Organization.timezone), else the installation's (TIMEZONE): a
+    tenant's "this month" and a readings window "from the 15th" turn at midnight where the tenants live, not at
+    UTC's."""
+    if zone:
+        return datetime.now(ZoneInfo(zone)).date()
     return to_user_timezone(utcnow()).date()
 
 

@@ -1,4 +1,6 @@
-"""Demo data for trying Kabinet: a company, two houses, 50 accounts with meters, a year of charges and payments."""
+"""Demo data for trying Kabinet: a Russian УК with two houses and 50 accounts, a Kazakh КСК with two houses and 20
+accounts charged in tenge, each account with meters and a year of charges and payments; a tenant with accounts in
+both."""
 
 import random
 from datetime import date, timedelta
@@ -24,6 +26,7 @@ from kabinet.models import (
     Executor,
     Feedback,
     Meter,
+    Organization,
     Payment,
     Reading,
     User,
@@ -46,13 +49,44 @@ HOUSES = {"г. Иркутск, ул. Ленина, д. 5": ["1", "П-1", *map(st
 OWNERS = ["Иванов Иван Петрович", "Смирнова Ольга Николаевна", "Кузнецов Андрей Викторович", "Попова Мария Ильинична",
           "Васильев Сергей Олегович", "Соколова Анна Дмитриевна", "Михайлов Павел Андреевич", "Новикова Елена Юрьевна",
           "Фёдоров Дмитрий Сергеевич", "Морозова Татьяна Алексеевна"]  # fmt: skip
-# service, tariff per unit, meter kind
-METERED = {
-    "cold_water": ("Холодное водоснабжение", Decimal("45.12")),
-    "hot_water": ("Горячее водоснабжение", Decimal("210.50")),
-    "electricity": ("Электроэнергия", Decimal("6.57")),
+# By the organization's country: the upkeep per m², the metered services (meter kind: service, price per unit), the
+# waste per resident, and where the tenants pay.
+TARIFFS = {
+    "RU": {
+        "upkeep": ("Содержание жилого помещения", Decimal("32.50")),
+        "metered": {
+            "cold_water": ("Холодное водоснабжение", Decimal("45.12")),
+            "hot_water": ("Горячее водоснабжение", Decimal("210.50")),
+            "electricity": ("Электроэнергия", Decimal("6.57")),
+        },
+        "waste": ("Обращение с ТКО", Decimal("120.00")),
+        "paid_at": "Сбербанк Онлайн",
+    },
+    "KZ": {
+        "upkeep": ("Содержание общего имущества", Decimal("45.00")),
+        "metered": {
+            "cold_water": ("Холодная вода", Decimal("112.40")),
+            "hot_water": ("Горячая вода", Decimal("596.80")),
+            "electricity": ("Электроэнергия", Decimal("24.60")),
+        },
+        "waste": ("Вывоз ТБО", Decimal("480.00")),
+        "paid_at": "Kaspi.kz",
+    },
 }
 MONEY = Decimal("0.01")
+# The Kazakh КСК: its requisites (a БИН and an ИИК whose check digits fit), its houses, the demo tenant's account
+# 300001 there, and a code word for its neighbour 300002; its chairman signs in at /staff as "ksk".
+KSK = {"name": "КСК «Алатау»", "country": "KZ", "timezone": "Asia/Almaty", "inn": "190740012342",
+       "bank_name": "АО «Банк ЦентрКредит»", "bic": "KCJBKZKX", "settlement_account": "KZ86125KZT5004100100",
+       "kbe": "17", "knp": "859", "address": "г. Алматы, ул. Абая, д. 150, офис 2", "phones": "+7 (727) 250-15-00",
+       "dispatch_phone": "+7 (727) 250-15-01", "opening_hours": "Пн–Пт 9:00–18:00", "email": "ksk@example.org",
+       "readings_from_day": 15, "readings_until_day": 25}  # fmt: skip
+KSK_HOUSES = {"г. Алматы, ул. Абая, д. 150": [str(n) for n in range(1, 13)],
+              "г. Алматы, мкр. Самал-2, д. 33": [str(n) for n in range(1, 9)]}  # fmt: skip
+KSK_OWNERS = ["Сейткали Айгуль Маратовна", "Ахметов Ержан Болатович", "Иванова Наталья Сергеевна",
+              "Нурланов Данияр Асетович", "Ким Виктор Александрович"]  # fmt: skip
+KSK_CODE_WORDS = {"300002": "ALMA-2026"}
+KSK_CHAIRMAN = ("ksk", "Айгуль", "Сейткали")
 
 
 def last_months(count: int, today: date) -> list[date]:
@@ -102,12 +136,14 @@ def load() -> str | None:
     hot_water = next(m for m in db.session.scalars(select(Meter).filter_by(account_id=own.id)) if m.kind == "hot_water")
     hot_water.verification_due = utcnow().date() + timedelta(days=20)
     db.session.add(AccountBinding(user_id=user.id, account=own, role="owner", method="code_word"))
+    db.session.flush()  # the Russian account is the tenant's first: the header speaks for its УК
+    _kazakh_ksk(rnd, user, months)
     _tenant_life(organization, user, own, accounts)
     _staff(organization)
     db.session.commit()
-    codes = ", ".join(f"{number}: {word}" for number, word in CODE_WORDS.items())
+    codes = ", ".join(f"{number}: {word}" for number, word in {**CODE_WORDS, **KSK_CODE_WORDS}.items())
     base_url = current_app.config["BASE_URL"]
-    staff = ", ".join(STAFF)
+    staff = ", ".join([*STAFF, KSK_CHAIRMAN[0]])
     return (
         f"Demo tenant: login {TENANT[0]}, password {TENANT[1]} ({base_url}). Code words — {codes}. "
         f"Staff ({base_url}/staff): {staff}, password {STAFF_PASSWORD}"
@@ -126,9 +162,42 @@ def _organization():
     return organization
 
 
+def _kazakh_ksk(rnd: random.Random, user: User, months: list[date]) -> None:
+    """The Kazakh КСК with its houses and accounts charged in tenge, its chairman, and the demo tenant's account
+    300001 there: the cabinet shows it beside the Russian ones."""
+    ksk = Organization(**KSK)
+    accounts = []
+    for address, premises in KSK_HOUSES.items():
+        building = Building(organization=ksk, address=address)
+        for place in premises:
+            number = str(300001 + len(accounts))
+            account = Account(organization=ksk, number=number, building=building, premises=place,
+                              owner_name=KSK_OWNERS[len(accounts) % len(KSK_OWNERS)],
+                              area=Decimal(rnd.randrange(4000, 9000)) / 100, residents=rnd.randint(1, 4))  # fmt: skip
+            if number in KSK_CODE_WORDS:
+                codewords.issue(account, KSK_CODE_WORDS[number], utcnow())
+            accounts.append(account)
+    db.session.add_all(accounts)
+    db.session.flush()
+    for account in accounts:
+        _history(rnd, account, months)
+    db.session.add(AccountBinding(user_id=user.id, account=accounts[0], role="owner", method="code_word"))
+    login, first_name, last_name = KSK_CHAIRMAN
+    chairman = User(login=login, email=f"{login}@example.org", first_name=first_name, last_name=last_name,
+                    phone="+77012345678", role="admin", organization_id=ksk.id, confirmed_at=utcnow())  # fmt: skip
+    chairman.set_password(STAFF_PASSWORD)
+    db.session.add(chairman)
+    db.session.add(Announcement(organization_id=ksk.id, title="Промывка системы отопления",
+                                body="В субботу с 9:00 до 15:00 промывка системы отопления.",
+                                published_on=utcnow().date() - timedelta(days=3)))  # fmt: skip
+
+
 def _history(rnd: random.Random, account: Account, months: list[date]) -> None:
-    """Meters read on the 20th of each month, the charges they make, and payments (a quarter of tenants behind)."""
-    kinds = ["electricity"] if account.premises.startswith("П") else list(METERED)
+    """Meters read on the 20th of each month, the charges they make at the country's tariffs, and payments (a quarter
+    of tenants behind)."""
+    tariffs = TARIFFS[account.organization.country]
+    metered = tariffs["metered"]
+    kinds = ["electricity"] if account.premises.startswith("П") else list(metered)
     meters = {
         kind: Meter(account_id=account.id, serial=f"{kind[:2].upper()}-{account.number}", kind=kind,
                     unit=UNITS[kind], verification_due=date(2029, 3, 1))
@@ -139,16 +208,16 @@ def _history(rnd: random.Random, account: Account, months: list[date]) -> None:
     values = {kind: Decimal(rnd.randrange(50, 500)) for kind in kinds}
     behind = rnd.random() < 0.25
     for month in months:
-        charges = [("Содержание жилого помещения", Decimal("32.50"), account.area, "м²")]
+        charges = [(*tariffs["upkeep"], account.area, "м²")]
         for kind, meter in meters.items():
             used = Decimal(rnd.randrange(150, 300) if kind == "electricity" else rnd.randrange(2, 8))
             values[kind] += used
             reading = Reading(meter_id=meter.id, taken_on=month.replace(day=20), value=values[kind], source="import")
             db.session.add(reading)
-            service, tariff = METERED[kind]
+            service, tariff = metered[kind]
             charges.append((service, tariff, used, meter.unit))
         if account.residents:
-            charges.append(("Обращение с ТКО", Decimal("120.00"), Decimal(account.residents), "чел."))
+            charges.append((*tariffs["waste"], Decimal(account.residents), "чел."))
         total = Decimal(0)
         for service, tariff, quantity, unit in charges:
             amount = (tariff * quantity).quantize(MONEY)
@@ -157,7 +226,7 @@ def _history(rnd: random.Random, account: Account, months: list[date]) -> None:
                                   quantity=quantity, unit=unit, amount=amount))  # fmt: skip
         if not (behind and rnd.random() < 0.4):
             paid_on = next_month(month).replace(day=rnd.randint(5, 25))
-            db.session.add(Payment(account_id=account.id, paid_on=paid_on, amount=total, source="Сбербанк Онлайн"))
+            db.session.add(Payment(account_id=account.id, paid_on=paid_on, amount=total, source=tariffs["paid_at"]))
 
 
 def _tenant_life(organization, user: User, own: Account, accounts: list[Account]) -> None:

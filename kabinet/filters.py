@@ -2,19 +2,23 @@
 form was drawn with errors."""
 
 import re
+from datetime import UTC
 from decimal import Decimal
 from functools import cache, lru_cache
+from zoneinfo import ZoneInfo
 
 import phonenumbers
-from babel import Locale
+from babel import Locale, dates
 from babel.numbers import get_currency_symbol, get_decimal_symbol, get_group_symbol
 from flask import current_app, g
 from flask_babel import format_currency, format_datetime
 from markupsafe import Markup, escape
 
 from kabinet.layout import page_locale
+from kabinet.models.organization import COUNTRIES
 
-RUBLE = "₽"
+# The sign each currency is written with, whatever the language: the narrow one of CLDR.
+SIGNS = {country.currency: country.sign for country in COUNTRIES.values()}
 
 BROWSERS = [
     ("Edg", "Edge"),
@@ -73,9 +77,14 @@ def browser(user_agent: str) -> str:
     return ", ".join(part for part in (name, system) if part) or user_agent[:60] or "—"
 
 
-def datetime(value) -> str:
-    """A stored UTC moment in the installation's time zone."""
-    return format_datetime(value, "short") if value else ""
+def datetime(value, zone: str | None = None) -> str:
+    """A stored UTC moment in the organization's time zone (`zone`, where the moment is the organization's: a
+    request's deadline), else the installation's."""
+    if not value:
+        return ""
+    if zone:
+        return dates.format_datetime(value.replace(tzinfo=UTC), "short", tzinfo=ZoneInfo(zone), locale=page_locale())
+    return format_datetime(value, "short")
 
 
 def paragraphs(text: str | None) -> Markup:
@@ -99,14 +108,14 @@ def failed_fields() -> list:
 
 
 @cache
-def _ruble_layout(locale: str) -> tuple | None:
-    """What Babel's ruble amounts look like in a language, found once: the pattern's prefixes and suffixes (positive,
-    negative) with the ruble sign in place, and the group and decimal symbols; None where the pattern is not the
-    plain "#,##0.00" kind (other grouping or precision), which Babel then formats itself."""
+def _layout(locale: str, currency: str) -> tuple | None:
+    """What Babel's amounts of a currency look like in a language, found once: the pattern's prefixes and suffixes
+    (positive, negative) with the currency's sign in place, and the group and decimal symbols; None where the
+    pattern is not the plain "#,##0.00" kind (other grouping or precision), which Babel then formats itself."""
     pattern = Locale.parse(locale).currency_formats["standard"]
     if pattern.grouping != (3, 3) or pattern.frac_prec != (2, 2) or pattern.exp_prec or pattern.scale:
         return None
-    sign = lambda text: text.replace("¤", RUBLE)  # noqa: E731 -- the pattern's currency placeholder
+    sign = lambda text: text.replace("¤", SIGNS[currency])  # noqa: E731 -- the pattern's currency placeholder
     return (
         tuple(map(sign, pattern.prefix)),
         tuple(map(sign, pattern.suffix)),
@@ -115,16 +124,17 @@ def _ruble_layout(locale: str) -> tuple | None:
     )
 
 
-def rubles(value) -> str:
-    """An amount of rubles in the page's language, with the ruble sign in each: «5 609,70 ₽», "₽5,609.70"."""
+def money(value, currency: str = "RUB") -> str:
+    """An amount in the page's language with its currency's sign: «5 609,70 ₽», "₽5,609.70", «5 609,70 ₸». The
+    currency is the amount's organization's (Organization.currency), whoever looks at it."""
     locale = page_locale()
-    layout = _ruble_layout(str(locale))
+    layout = _layout(str(locale), currency)
     if layout is None:
-        # English's own sign for the ruble is "RUB"; CLDR's narrow one, "₽", is what Russian uses and Babel cannot
-        # ask for.
-        return format_currency(value, "RUB").replace(get_currency_symbol("RUB", locale), RUBLE)
-    # The same text as Babel's format_currency (tests/test_filters.py compares them), for ~15 calls instead of ~190:
-    # every page with money runs this a few times.
+        # English's own signs are "RUB" and "KZT", Russian's for the tenge "KZT"; CLDR's narrow ones, "₽" and "₸",
+        # are what tenants read and Babel cannot ask for.
+        return format_currency(value, currency).replace(get_currency_symbol(currency, locale), SIGNS[currency])
+    # The same text as Babel's format_currency (tests/test_page_cost.py compares them), for ~15 calls instead of
+    # ~190: every page with money runs this a few times.
     prefixes, suffixes, group, point = layout
     amount = value if isinstance(value, Decimal) else Decimal(str(value))
     negative = amount.is_signed()
@@ -138,6 +148,6 @@ def init_app(app):
     app.add_template_filter(browser, "browser")
     app.add_template_filter(datetime, "datetime")
     app.add_template_filter(paragraphs, "paragraphs")
-    app.add_template_filter(rubles, "rubles")
+    app.add_template_filter(money, "money")
     app.add_template_global(note_failed, "note_failed")
     app.add_template_global(failed_fields, "failed_fields")

@@ -327,3 +327,8 @@ STAFF_DOCUMENT_UNCHANGED = Message(_l("В документе «%(title)s» ни�
 STAFF_DOCUMENT_WITHDRAWN = Message(
     _l("Документ «%(title)s» снят с публикации: жители его больше не видят, ссылки из писем не открываются."), "success"
 )
+
+# issue 12: kz (the organization's country, Kazakh requisites)
+ORGANIZATION_COUNTRY_CHANGED = Message(
+    _l("Страна организации изменена. Заполните реквизиты её банка и проверьте часовой пояс."), "success"
+)

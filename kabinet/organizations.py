@@ -20,6 +20,8 @@ class UnknownOrganization(Exception):
 # the audit log, and the receipts and the checklist saying what is missing.
 LABELS = {
     "name": _l("Наименование"),
+    "country": _l("Страна"),
+    "timezone": _l("Часовой пояс"),
     "inn": _l("ИНН"),
     "kpp": _l("КПП"),
     "ogrn": _l("ОГРН"),
@@ -27,6 +29,8 @@ LABELS = {
     "bic": _l("БИК"),
     "settlement_account": _l("Расчетный счет"),
     "correspondent_account": _l("Корреспондентский счет"),
+    "kbe": _l("Кбе"),
+    "knp": _l("КНП"),
     "address": _l("Адрес"),
     "phones": _l("Телефоны"),
     "dispatch_phone": _l("Телефон диспетчерской службы"),
@@ -37,6 +41,20 @@ LABELS = {
     "agreement": _l("Пользовательское соглашение"),
     "email_signature": _l("Подпись в письмах"),
 }
+
+# A Kazakh organization's requisites in the columns of the Russian ones that mean the same (see models.organization).
+KAZAKH_LABELS = {"inn": _l("БИН"), "settlement_account": _l("ИИК")}
+COUNTRY_NAMES = {"RU": _l("Россия"), "KZ": _l("Казахстан")}
+# The requisites of an organization in each country, in the order its settings page and receipts show them.
+REQUISITES = {
+    "RU": ("inn", "kpp", "ogrn", "bank_name", "bic", "settlement_account", "correspondent_account"),
+    "KZ": ("inn", "bank_name", "bic", "settlement_account", "kbe", "knp"),
+}
+
+
+def labels(country: str) -> dict:
+    """LABELS as an organization of the country names its settings: a Kazakh one's ИНН is its БИН."""
+    return {**LABELS, **KAZAKH_LABELS} if country == "KZ" else LABELS
 
 
 def same_address(address: str) -> str:

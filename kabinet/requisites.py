@@ -1,9 +1,11 @@
-"""A Russian organization's requisites checked as a bank checks them: ИНН, КПП, ОГРН, БИК and the accounts' keys.
+"""An organization's requisites checked as a bank checks them: a Russian one's ИНН, КПП, ОГРН, БИК and the accounts'
+keys; a Kazakh one's БИН, ИИК, БИК, Кбе and КНП.
 
 Each check_* takes the text as typed (spaces already removed) and raises Invalid with the message to show beside
 the field; it returns nothing for a valid value. The check digits follow the Federal Tax Service's rules (ИНН, ОГРН)
 and the Bank of Russia's (the control key of an account, "Порядок расчета контрольного ключа в номере лицевого
-счета").
+счета"); a БИН's, the Kazakh tax code's (two passes of weights, modulo 11); an ИИК's, ISO 13616's (an IBAN's
+mod-97).
 """
 
 import re
@@ -13,6 +15,10 @@ from flask_babel import lazy_gettext as _l
 INN_10_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
 INN_12_WEIGHTS = ((7, 2, 4, 10, 3, 5, 9, 4, 6, 8), (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8))
 ACCOUNT_WEIGHTS = ((7, 1, 3) * 8)[:23]  # over the 23 digits: three from the БИК, then the 20 of the account
+BIN_WEIGHTS = (tuple(range(1, 12)), (*range(3, 12), 1, 2))  # the second pass when the first one gives 10
+IIK = re.compile(r"KZ\d{5}[\dA-Z]{13}")  # KZ, 2 check digits, the bank's 3-digit code, the account's 13 characters
+SWIFT_BIC = re.compile(r"[A-Z]{4}KZ[\dA-Z]{2}([\dA-Z]{3})?")  # bank, country, place, and maybe a branch
+KBE = re.compile(r"[12]\d")  # residency (1 a resident, 2 not), then the economic sector
 KPP = re.compile(r"\d{4}[\dA-Z]{2}\d{3}")  # the 5th and 6th, the reason for registration, may be Latin capitals
 
 
@@ -99,3 +105,44 @@ def check_correspondent_account(account: str, bic: str) -> None:
     # the Bank of Russia (30101…) also ends with the last three digits of the bank's БИК.
     if account.startswith("30101") and account[-3:] != bic[-3:]:
         raise Invalid(message)
+
+
+def check_bin(bin_: str) -> None:
+    """БИН (or ИИН): 12 digits, the last one the check digit of the 11 before it."""
+    if not _digits(bin_, (12,)):
+        raise Invalid(_l("БИН — это 12 цифр, например 990140000384."))
+    for weights in BIN_WEIGHTS:
+        remainder = sum(int(d) * w for d, w in zip(bin_, weights, strict=False)) % 11
+        if remainder != 10:
+            break
+    # A number whose both passes give 10 is never issued: no digit can be its check digit.
+    if remainder == 10 or remainder != int(bin_[-1]):
+        raise Invalid(_l("Такого БИН не бывает: не сходится контрольная цифра. Проверьте, нет ли опечатки."))
+
+
+def check_iik(iik: str) -> None:
+    """ИИК: a Kazakh IBAN of 20 characters whose check digits make it 1 modulo 97 (ISO 13616)."""
+    if not IIK.fullmatch(iik):
+        raise Invalid(_l("ИИК — это 20 символов: KZ, 2 контрольные цифры, код банка и номер счёта, например "
+                         "KZ86125KZT5004100100."))
+    rearranged = iik[4:] + iik[:4]
+    if int("".join(str(int(c, 36)) for c in rearranged)) % 97 != 1:
+        raise Invalid(_l("Такого ИИК не бывает: не сходятся контрольные цифры. Проверьте, нет ли опечатки."))
+
+
+def check_swift_bic(bic: str) -> None:
+    """A Kazakh bank's БИК: its SWIFT code, 8 or 11 Latin letters and digits with KZ as the 5th and 6th."""
+    if not SWIFT_BIC.fullmatch(bic):
+        raise Invalid(_l("БИК банка в Казахстане — 8 или 11 латинских букв и цифр, например KCJBKZKX."))
+
+
+def check_kbe(kbe: str) -> None:
+    """Кбе, the payee's code: residency (1 or 2) and the economic sector, two digits."""
+    if not KBE.fullmatch(kbe):
+        raise Invalid(_l("Кбе — это 2 цифры, первая 1 (резидент) или 2 (нерезидент), например 17."))
+
+
+def check_knp(knp: str) -> None:
+    """КНП, the purpose of payment's code: three digits."""
+    if not _digits(knp, (3,)):
+        raise Invalid(_l("КНП — это 3 цифры, например 859."))

@@ -127,10 +127,10 @@ def test_money_is_written_as_each_language_writes_it(app, tenant, account, lang,
     [("ru", ["5 609,70 ₽", "-81,75 ₽", "0,00 ₽"]), ("en", ["₽5,609.70", "-₽81.75", "₽0.00"])],
 )
 def test_rubles_are_formatted_by_babel_with_the_ruble_sign(app, lang, amounts):
-    from kabinet.filters import rubles
+    from kabinet.filters import money
 
     with app.test_request_context(headers={"Cookie": f"lang={lang}"}):
-        written = [rubles(Decimal(value)) for value in ("5609.70", "-81.75", "0")]
+        written = [money(Decimal(value), "RUB") for value in ("5609.70", "-81.75", "0")]
     assert [text(amount) for amount in written] == amounts
 
 

@@ -316,6 +316,7 @@ def a_document(organization_id, day, **fields) -> Document:
 def test_the_reports_owed_around_their_deadlines(app, today, published, owed):
     with app.app_context():
         organization = default_organization()
+        organization.country = "KZ"
         for period in published:
             db.session.add(a_document(organization.id, today, kind="report", period=period))
         db.session.add(a_document(organization.id, today, kind="other", period=None))  # not a report: owes nothing
@@ -324,8 +325,15 @@ def test_the_reports_owed_around_their_deadlines(app, today, published, owed):
     assert [(report.period, report.deadline, report.overdue(today)) for report in due] == owed
 
 
+def in_kazakhstan(app) -> None:
+    with app.app_context():
+        default_organization().country = "KZ"
+        db.session.commit()
+
+
 def test_the_dashboard_reminds_and_links_to_the_form_filled_in(app, houses, monkeypatch):
     monkeypatch.setattr("kabinet.staff.views.local_today", lambda: date(2026, 11, 21))
+    in_kazakhstan(app)
     admin = logged_in(app, "admin")
     lines = re.findall(r'data-test="report-due">(.*?)</p>', page(admin.get("/staff/")), re.S)
     assert len(lines) == 2
@@ -341,3 +349,10 @@ def test_the_dashboard_reminds_and_links_to_the_form_filled_in(app, houses, monk
     assert len(lines) == 1 and "Годовой" in lines[0]
     make_staff(app, "dispatcher")
     assert 'data-test="report-due"' not in page(logged_in(app, "dispatcher").get("/staff/"))
+
+
+def test_a_russian_organization_is_not_reminded_of_reports_its_law_does_not_ask_for(app, houses, monkeypatch):
+    monkeypatch.setattr("kabinet.staff.views.local_today", lambda: date(2026, 11, 21))
+    assert 'data-test="report-due"' not in page(logged_in(app, "admin").get("/staff/"))
+    in_kazakhstan(app)
+    assert 'data-test="report-due"' in page(logged_in(app, "admin").get("/staff/"))

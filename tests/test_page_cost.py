@@ -14,14 +14,17 @@ AMOUNTS = (
 )
 
 
+@pytest.mark.parametrize("currency", ["RUB", "KZT"])
 @pytest.mark.parametrize("lang", ["ru", "en"])
-def test_amounts_read_as_babel_writes_them_with_the_ruble_sign(app, lang):
-    from kabinet.filters import RUBLE, rubles
+def test_amounts_read_as_babel_writes_them_with_the_currency_sign(app, lang, currency):
+    from kabinet.filters import SIGNS, money
 
     with app.test_request_context(headers={"Cookie": f"lang={lang}"}):
         for value in [*map(Decimal, AMOUNTS.split()), 5609.7, -81.75, 0, 42]:
-            babel = format_currency(value, "RUB", locale=lang).replace(get_currency_symbol("RUB", lang), RUBLE)
-            assert rubles(value) == babel, value
+            babel = format_currency(value, currency, locale=lang).replace(
+                get_currency_symbol(currency, lang), SIGNS[currency]
+            )
+            assert money(value, currency) == babel, value
 
 
 def test_the_only_url_defaults_are_the_static_files_digests(app):

@@ -1,6 +1,7 @@
 """The management company (or association) and its houses."""
 
 import re
+from typing import NamedTuple
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +11,25 @@ from kabinet.extensions import db
 PHONE_SEPARATORS = re.compile(r"[,;]")
 
 
+class Country(NamedTuple):
+    """What an organization's country decides: its money (the ISO code, and the sign tenants read), the time zone
+    it starts with, and whether the law has its chairman report to the owners monthly and yearly (Kazakhstan's)."""
+
+    currency: str
+    sign: str
+    timezone: str
+    owners_reports: bool = False
+
+
+# The countries an organization may be in; the key is also the phone region (phonenumbers') of its numbers.
+COUNTRIES = {"RU": Country("RUB", "₽", "Europe/Moscow"), "KZ": Country("KZT", "₸", "Asia/Almaty", owners_reports=True)}
+
+
+def _country_zone(context) -> str:
+    """A new organization's time zone when none is given: its country's."""
+    return COUNTRIES[context.get_current_parameters().get("country") or "RU"].timezone
+
+
 class Organization(db.Model):
     """A УК, КСК, ОСИ or ТСЖ: its requisites go on the receipt, its contacts on the contacts page."""
 
@@ -17,12 +37,21 @@ class Organization(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
+    country: Mapped[str] = mapped_column(String(2), default="RU", server_default="RU")  # a key of COUNTRIES
+    # Where the organization's day turns: its readings window, its requests' deadlines (an IANA name, zoneinfo's).
+    timezone: Mapped[str] = mapped_column(String(64), default=_country_zone, server_default="Europe/Moscow")
+    # The taxpayer's number: a Russian ИНН, or a Kazakh БИН (12 digits) in the same column, as both name the payee to
+    # the bank and the tax office, and `--org` finds an organization by either.
     inn: Mapped[str] = mapped_column(String(12), default="")
     kpp: Mapped[str] = mapped_column(String(9), default="")
     ogrn: Mapped[str] = mapped_column(String(15), default="")  # ОГРН, or ОГРНИП (15 digits) of an entrepreneur
     bank_name: Mapped[str] = mapped_column(String(255), default="")
-    bic: Mapped[str] = mapped_column(String(9), default="")
+    # The bank's code: a Russian БИК (9 digits) or a Kazakh bank's SWIFT-style БИК (8 or 11 characters).
+    bic: Mapped[str] = mapped_column(String(11), default="")
+    # The account payments go to: a Russian расчётный счёт or a Kazakh ИИК (a KZ IBAN), both 20 characters.
     settlement_account: Mapped[str] = mapped_column(String(20), default="")
+    kbe: Mapped[str] = mapped_column(String(2), default="", server_default="")  # Kazakh: the payee's Кбе
+    knp: Mapped[str] = mapped_column(String(3), default="", server_default="")  # Kazakh: the payment's КНП
     correspondent_account: Mapped[str] = mapped_column(String(20), default="")
     address: Mapped[str] = mapped_column(String(255), default="")
     phones: Mapped[str] = mapped_column(String(255), default="")
@@ -39,6 +68,21 @@ class Organization(db.Model):
     email_signature: Mapped[str] = mapped_column(Text, default="")
 
     buildings: Mapped[list["Building"]] = relationship(back_populates="organization", order_by="Building.address")
+
+    @property
+    def currency(self) -> str:
+        """The ISO code of the money its accounts are charged in: RUB, KZT."""
+        return COUNTRIES[self.country or "RU"].currency
+
+    @property
+    def owes_owners_reports(self) -> bool:
+        """Whether the back office reminds staff of the chairman's monthly and yearly reports to the owners."""
+        return COUNTRIES[self.country or "RU"].owners_reports
+
+    @property
+    def currency_sign(self) -> str:
+        """The sign of its money: ₽, ₸."""
+        return COUNTRIES[self.country or "RU"].sign
 
     @property
     def phone_list(self) -> list[str]:

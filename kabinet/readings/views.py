@@ -31,7 +31,7 @@ def index():
 def show(account_id):
     """Every active meter with its last reading and a field for the new one; unusual values are confirmed first."""
     account = account_or_404(account_id)
-    today = local_today()
+    today = local_today(account.organization.timezone)  # the window's days are the organization's
     states = services.meter_states(account, today)
     intake = services.intake(account.organization, today)
     form = ReadingsForm.for_meters(states)

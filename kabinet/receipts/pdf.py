@@ -1,4 +1,5 @@
-"""The receipt as a one-page A4 PDF, laid out like the single payment document (ЕПД), with its payment QR code."""
+"""The receipt as a one-page A4 PDF, laid out like the single payment document (ЕПД), with its payment QR code (a
+Kazakh payee's: with the requisites to pay by in its lines, and no code)."""
 
 import io
 import tempfile
@@ -13,7 +14,7 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from kabinet.filters import rubles
+from kabinet import filters
 from kabinet.receipts.services import (
     QR_UNAVAILABLE,
     Receipt,
@@ -29,14 +30,14 @@ from kabinet.receipts.services import (
 WIDTH = 186  # A4 less 12 mm margins
 QR_SIZE = 40
 HEADING = FontFace(emphasis="BOLD", fill_color=(235, 235, 235))
-# What a receipt is written in: Latin and Cyrillic (Kazakh letters included), punctuation, №, ₽, ², minus.
-CHARACTERS = [*range(0x20, 0x7F), *range(0xA0, 0x180), *range(0x400, 0x530), *range(0x2010, 0x2060), 0x20BD, 0x2116,
-              0x2212]  # fmt: skip
+# What a receipt is written in: Latin and Cyrillic (Kazakh letters included), punctuation, №, ₸, ₽, ², minus.
+CHARACTERS = [*range(0x20, 0x7F), *range(0xA0, 0x180), *range(0x400, 0x530), *range(0x2010, 0x2060), 0x20B8, 0x20BD,
+              0x2116, 0x2212]  # fmt: skip
 
 
 @cache
 def _fonts() -> tuple[tempfile.TemporaryDirectory, dict[str, Path]]:
-    """Roboto (it has Cyrillic, «», № and ₽; fpdf2 ships none) cut to CHARACTERS once per process, in a folder that
+    """Roboto (it has Cyrillic, «», №, ₸ and ₽; fpdf2 ships none) cut to CHARACTERS once per process, in a folder that
     lives as long as the process.
 
     fpdf2 reads the whole font for every document and subsets it again on output, and it cannot share a loaded font
@@ -86,7 +87,7 @@ def _header(pdf: FPDF, receipt: Receipt) -> None:
 
 def _payee(pdf: FPDF, receipt: Receipt) -> None:
     organization, top = receipt.account.organization, pdf.get_y()
-    text_width = WIDTH - QR_SIZE - 6
+    text_width = WIDTH - QR_SIZE - 6 if receipt.by_qr_code else WIDTH
     _line(pdf, _("Получатель платежа"), 8, width=text_width)
     _line(pdf, organization.name, 10, "B", text_width)
     for text in payee_lines(organization):
@@ -99,7 +100,7 @@ def _payee(pdf: FPDF, receipt: Receipt) -> None:
         pdf.set_font("Roboto", "", 7)
         pdf.multi_cell(QR_SIZE, 3, _("Оплата по QR-коду в приложении банка"), align="C")
         bottom = max(bottom, top + QR_SIZE + 7)
-    elif not receipt.nothing_due:
+    elif receipt.by_qr_code and not receipt.nothing_due:
         pdf.set_font("Roboto", "", 8)
         pdf.multi_cell(QR_SIZE, 3.5, str(QR_UNAVAILABLE), border=1, padding=1.5)
         bottom = max(bottom, pdf.get_y())
@@ -120,16 +121,17 @@ def _payer(pdf: FPDF, receipt: Receipt) -> None:
 
 
 def _summary(pdf: FPDF, receipt: Receipt, no_payment: str | None) -> None:
-    month = receipt.ledger
+    month, currency = receipt.ledger, receipt.account.organization.currency
+    written = lambda value: filters.money(value, currency)  # noqa: E731
     rows = [
         (_("Задолженность на начало периода") if month.opening >= 0 else _("Аванс на начало периода"),
-         rubles(abs(month.opening))),
-        (_("Начислено за период"), rubles(month.charged)),
-        (_("Перерасчёт"), rubles(month.recalculated)),
-        (_("Оплачено в периоде"), rubles(month.paid)),
+         written(abs(month.opening))),
+        (_("Начислено за период"), written(month.charged)),
+        (_("Перерасчёт"), written(month.recalculated)),
+        (_("Оплачено в периоде"), written(month.paid)),
     ]  # fmt: skip
     if receipt.advance:
-        rows.append((_("Переплата на конец периода"), rubles(receipt.advance)))
+        rows.append((_("Переплата на конец периода"), written(receipt.advance)))
     # One line each, so plain cells: fpdf2's tables measure every cell twice and would double the page's cost.
     pdf.set_font("Roboto", "", 9)
     for label, amount in rows:
@@ -138,7 +140,7 @@ def _summary(pdf: FPDF, receipt: Receipt, no_payment: str | None) -> None:
     pdf.set_font("Roboto", "B", 10)
     pdf.set_fill_color(*HEADING.fill_color.colors255)
     pdf.cell(140, 7, _("Итого к оплате"), fill=True)
-    pdf.cell(46, 7, rubles(receipt.to_pay), align="R", fill=True, new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(46, 7, written(receipt.to_pay), align="R", fill=True, new_x="LMARGIN", new_y="NEXT")
     if no_payment:
         pdf.ln(1)
         _line(pdf, no_payment, 10, "B")
@@ -148,8 +150,10 @@ def _summary(pdf: FPDF, receipt: Receipt, no_payment: str | None) -> None:
 def _services(pdf: FPDF, receipt: Receipt) -> None:
     month = receipt.ledger
     pdf.set_font("Roboto", "", 8)
-    headings = (_("Услуга"), _("Объём"), _("Ед. изм."), _("Тариф, ₽"), _("Начислено, ₽"), _("Перерасчёт, ₽"),
-                _("Итого, ₽"))  # fmt: skip
+    sign = receipt.sign
+    headings = (_("Услуга"), _("Объём"), _("Ед. изм."), _("Тариф, %(sign)s", sign=sign),
+                _("Начислено, %(sign)s", sign=sign), _("Перерасчёт, %(sign)s", sign=sign),
+                _("Итого, %(sign)s", sign=sign))  # fmt: skip
     with pdf.table(
         col_widths=(56, 20, 14, 22, 24, 24, 26),
         text_align=("LEFT", "RIGHT", "CENTER", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),

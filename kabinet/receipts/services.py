@@ -4,7 +4,9 @@ Money follows the ledger: debt is positive, an advance negative. The receipt ask
 its month. A receipt that asks for nothing (its month ended without a debt, or the account owes nothing today) carries
 no QR code at all, only «Оплачивать не нужно»: a code next to those words would still invite a payment, and one
 scanned from an old receipt would pay its sum a second time. A receipt of a company whose requisites are incomplete
-carries none either: a banking app refuses a code without the payee's account, bank or INN.
+carries none either: a banking app refuses a code without the payee's account, bank or INN. A Kazakh organization's
+receipt carries none at all (the ГОСТ code is Russian banks'): it shows the requisites to pay by, БИН, ИИК, БИК, Кбе
+and КНП, in its payee's lines and in «Реквизиты для оплаты».
 """
 
 import io
@@ -24,7 +26,7 @@ from werkzeug.utils import secure_filename
 from kabinet.balance import ledger
 from kabinet.forms import read_date
 from kabinet.models import Account, Organization
-from kabinet.organizations import LABELS
+from kabinet.organizations import LABELS, labels
 
 MONTH = re.compile(r"(\d{4})-(\d{2})")
 # ГОСТ Р 56042-2014 limits these fields; a longer value makes some banking apps refuse the whole code.
@@ -39,6 +41,8 @@ REQUIRED = (
     ("CorrespAcc", "correspondent_account"),
     ("PayeeINN", "inn"),
 )
+# What a Kazakh receipt cannot go without for a tenant to pay by it: its payee's requisites (names by labels("KZ")).
+KAZAKH_REQUIRED = ("name", "inn", "bank_name", "bic", "settlement_account", "kbe", "knp")
 # The requisites a tenant copies into a banking app's "pay by requisites" form, in the order such forms ask for them.
 DETAILS = {
     "Name": _l("Получатель"),
@@ -97,9 +101,20 @@ class Receipt:
         return missing_requisites(self.account.organization)
 
     @property
+    def by_qr_code(self) -> bool:
+        """Whether its payee's country pays by the ГОСТ Р 56042-2014 QR code: Russia's does, Kazakhstan's does not."""
+        return self.account.organization.country == "RU"
+
+    @property
+    def sign(self) -> str:
+        """The sign of its money, its organization's currency's: ₽, ₸."""
+        return self.account.organization.currency_sign
+
+    @property
     def payload(self) -> str | None:
-        """The text of its payment QR code; None when it has none: nothing is due, or the requisites are incomplete."""
-        if self.nothing_due or self.missing:
+        """The text of its payment QR code; None when it has none: nothing is due, the requisites are incomplete, or
+        its payee is not in Russia."""
+        if not self.by_qr_code or self.nothing_due or self.missing:
             return None
         return payment_payload(self)
 
@@ -130,8 +145,12 @@ def receipt(account: Account, month: date) -> Receipt | None:
 
 
 def missing_requisites(organization: Organization) -> list:
-    """The requisites a payment QR code needs that the organization has not filled in, by their names on its
-    settings page. Empty: its receipts carry the QR code. The receipt and the staff dashboard both ask this."""
+    """The requisites a payment needs that the organization has not filled in, by their names on its settings page:
+    a Russian one's for the QR code, a Kazakh one's to pay by. Empty: its receipts carry the QR code, or all that a
+    Kazakh bank asks. The receipt and the staff dashboard both ask this."""
+    if organization.country == "KZ":
+        names = labels("KZ")
+        return [names[attribute] for attribute in KAZAKH_REQUIRED if not getattr(organization, attribute)]
     return [LABELS[attribute] for key, attribute in REQUIRED if not _field(key, getattr(organization, attribute) or "")]
 
 
@@ -144,6 +163,8 @@ def no_payment_needed(receipt: Receipt, today: date) -> str | None:
 
 def payee_lines(organization: Organization) -> list[str]:
     """The payee's requisites and contacts as the receipt prints them under its name, without the empty ones."""
+    if organization.country == "KZ":
+        return _kazakh_payee_lines(organization)
     lines = [
         (organization.inn and _("ИНН %(inn)s", inn=organization.inn),
          organization.kpp and _("КПП %(kpp)s", kpp=organization.kpp)),
@@ -153,6 +174,20 @@ def payee_lines(organization: Organization) -> list[str]:
          organization.bic and _("БИК %(bic)s", bic=organization.bic)),
         (organization.correspondent_account
          and _("Корр. счёт %(account)s", account=organization.correspondent_account),),
+        (organization.address, organization.phones),
+    ]  # fmt: skip
+    return [", ".join(filter(None, parts)) for parts in lines if any(parts)]
+
+
+def _kazakh_payee_lines(organization: Organization) -> list[str]:
+    """A Kazakh payee's requisites, which a tenant pays by in place of a QR code, and its contacts."""
+    lines = [
+        (organization.inn and _("БИН %(bin)s", bin=organization.inn),
+         organization.kbe and _("Кбе %(kbe)s", kbe=organization.kbe)),
+        (organization.settlement_account and _("ИИК %(account)s", account=organization.settlement_account),),
+        (organization.bank_name and _("Банк: %(bank)s", bank=organization.bank_name),
+         organization.bic and _("БИК %(bic)s", bic=organization.bic)),
+        (organization.knp and _("КНП %(knp)s", knp=organization.knp),),
         (organization.address, organization.phones),
     ]  # fmt: skip
     return [", ".join(filter(None, parts)) for parts in lines if any(parts)]
@@ -179,7 +214,7 @@ def month_name(month: date) -> str:
 
 
 def money(value: Decimal) -> str:
-    """Rubles with kopecks in the page's language: 1 656,15."""
+    """An amount without its sign (the column's heading names the currency) in the page's language: 1 656,15."""
     return format_decimal(value, "#,##0.00")
 
 
@@ -227,9 +262,26 @@ def payment_details(receipt: Receipt) -> list[tuple[str, str]]:
     a payment form takes it (no spaces: "2763,50"). Empty when nothing is due: there is nothing to pay by them."""
     if receipt.nothing_due:
         return []
-    fields = payment_fields(receipt)
-    details = [(str(label), fields[key]) for key, label in DETAILS.items() if key in fields]
-    return [*details, (_("Сумма, ₽"), format_decimal(receipt.to_pay, "0.00"))]
+    if receipt.by_qr_code:
+        fields = payment_fields(receipt)
+        details = [(str(label), fields[key]) for key, label in DETAILS.items() if key in fields]
+    else:
+        details = _kazakh_details(receipt)
+    return [*details, (_("Сумма, %(sign)s", sign=receipt.sign), format_decimal(receipt.to_pay, "0.00"))]
+
+
+def _kazakh_details(receipt: Receipt) -> list[tuple[str, str]]:
+    """A Kazakh payment's requisites in the order a Kazakh bank's transfer form asks for them, the empty ones left out;
+    the purpose in Russian, as for a Russian payee."""
+    organization, account = receipt.account.organization, receipt.account
+    names = labels("KZ")
+    values = [
+        (_("Получатель"), organization.name),
+        *((str(names[attribute]), getattr(organization, attribute))
+          for attribute in ("inn", "settlement_account", "bic", "bank_name", "kbe", "knp")),
+        (_("Назначение платежа"), f"Оплата коммунальных услуг за {period(receipt.month)}, л/с {account.number}"),
+    ]  # fmt: skip
+    return [(str(name), value) for name, value in values if value]
 
 
 def _field(key: str, value: str) -> str:

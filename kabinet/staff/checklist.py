@@ -55,7 +55,7 @@ def _steps(organization: Organization, config: Mapping) -> list[Step]:
             "requisites",
             _("Реквизиты для квитанций"),
             done=not missing,
-            detail=_("Не заполнено: %(fields)s. Пока их нет, в квитанциях нет QR-кода для оплаты.", fields=missing),
+            detail=_requisites_detail(organization, missing),
             endpoint=ORGANIZATION_PAGE,
             roles=ADMINS,
         ),
@@ -120,6 +120,15 @@ def _steps(organization: Organization, config: Mapping) -> list[Step]:
             roles=ADMINS,
         ),
     ]
+
+
+def _requisites_detail(organization: Organization, missing: str) -> str:
+    """What the missing requisites cost: a Russian receipt its QR code, a Kazakh one (which has none) the requisites a
+    tenant pays by."""
+    if organization.country == "KZ":
+        return _("Не заполнено: %(fields)s. Пока их нет, в квитанциях не хватает реквизитов для оплаты.",
+                 fields=missing)
+    return _("Не заполнено: %(fields)s. Пока их нет, в квитанциях нет QR-кода для оплаты.", fields=missing)
 
 
 def _accounts(organization: Organization) -> tuple[int, int, int]:

@@ -3,8 +3,8 @@
 Kazakhstan's housing law has the chairman of an ОСИ (КСК) report to the owners every month, by the 20th of the next
 one, and once a year. The law names no day for the yearly report; we ask for it by the end of the first quarter, the
 31st of March: the year's December report is due on the 20th of January, and the owners' yearly meeting, where the
-year is accounted for, is held in the first quarter. The reminder is the same for every organization: the habit
-helps any association, and the lead may restrict it by country where it is called.
+year is accounted for, is held in the first quarter. Only organizations of a country whose law asks for these
+reports are reminded (Organization.owes_owners_reports): a Russian УК owes its owners a yearly report only.
 """
 
 from dataclasses import dataclass
@@ -35,7 +35,10 @@ class ReportDue:
 
 def report_due(organization: Organization, today: date) -> list[ReportDue]:
     """The reports owed on `today` and not yet published (one query): the previous month's, all month long, and the
-    previous year's, all year long; each one until a «Отчёт» for its period is published."""
+    previous year's, all year long; each one until a «Отчёт» for its period is published. None where the law asks
+    for none."""
+    if not organization.owes_owners_reports:
+        return []
     last_month = today.replace(day=1) - timedelta(days=1)
     owed = [
         ReportDue(f"{last_month:%Y-%m}", last_month.replace(day=1), today.replace(day=MONTHLY_DAY), yearly=False),

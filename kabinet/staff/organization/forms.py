@@ -1,21 +1,24 @@
 """The organization's settings form, checked as a bank checks requisites, and a house's address."""
 
 import re
+from functools import cache
+from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, StringField, TextAreaField
+from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
 from kabinet import requisites
 from kabinet.forms import Form, NormalizedEmail, at_most, strip
 from kabinet.models import Building, Organization
 from kabinet.models.organization import PHONE_SEPARATORS
-from kabinet.organizations import LABELS
+from kabinet.organizations import COUNTRY_NAMES, LABELS, labels
 from kabinet.staff.organization.services import address_taken
 
 PHONE = re.compile(r"\+?[\d\s().-]+")
 DAY_OF_MONTH = _l("Укажите число месяца от 1 до 31.")
 ADDRESS_TAKEN = _l("У организации уже есть дом с таким адресом.")
+KAZAKH = labels("KZ")
 
 
 def without_spaces(value):
@@ -29,7 +32,7 @@ def plain_lines(value):
 
 
 def upper(value):
-    """КПП's letters are Latin capitals; "7736ab001" typed is "7736AB001" meant."""
+    """КПП's, ИИК's and a SWIFT БИК's letters are Latin capitals; "7736ab001" typed is "7736AB001" meant."""
     return value.upper() if isinstance(value, str) else value
 
 
@@ -70,13 +73,25 @@ def text_field(name, max_length, *validators, **kwargs):
     return StringField(LABELS[name], filters=[strip], validators=[*validators, limit], **kwargs)
 
 
-def number_field(name, check, with_bic=False, filters=()):
-    """A requisite made of digits, checked only when typed: a company fills its requisites over time."""
+@cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def time_zone(form, field):
+    """An IANA time zone the server knows, as "Asia/Almaty" is written."""
+    if field.data not in _time_zones():
+        raise ValidationError(_l("Укажите часовой пояс так, как его пишут в базе IANA, например Asia/Almaty."))
+
+
+def number_field(name, check, with_bic=False, filters=(), label_set=LABELS, keyboard="numeric"):
+    """A requisite made of digits (an ИИК or a SWIFT БИК of letters too: keyboard "text"), checked only when typed: a
+    company fills its requisites over time."""
     return StringField(
-        LABELS[name],
+        label_set[name],
         filters=[without_spaces, *filters],
         validators=[Optional(), Requisite(check, with_bic)],
-        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+        render_kw={"inputmode": keyboard, "autocomplete": "off"},
     )
 
 
@@ -100,16 +115,14 @@ def day_field(name):
 
 
 class OrganizationForm(Form):
-    """Everything a receipt, the contacts page, the readings page, registration and e-mails need of the company."""
+    """Everything a receipt, the contacts page, the readings page, registration and e-mails need of the company; the
+    requisites are its country's (RussianSettings, KazakhSettings)."""
 
     name = text_field("name", 255, DataRequired(_l("Укажите наименование: его видят жители и банк.")))
-    inn = number_field("inn", requisites.check_inn)
-    kpp = number_field("kpp", requisites.check_kpp, filters=[upper])
-    ogrn = number_field("ogrn", requisites.check_ogrn)
+    # Changing the country shows the other country's requisites: they are typed after the change is saved.
+    country = SelectField(LABELS["country"], choices=[SelectChoice(code, name) for code, name in COUNTRY_NAMES.items()])
+    timezone = text_field("timezone", 64, DataRequired(_l("Укажите часовой пояс, например Asia/Almaty.")), time_zone)
     bank_name = text_field("bank_name", 255)
-    bic = number_field("bic", requisites.check_bic)
-    settlement_account = number_field("settlement_account", requisites.check_settlement_account, with_bic=True)
-    correspondent_account = number_field("correspondent_account", requisites.check_correspondent_account, with_bic=True)
     address = text_field("address", 255)
     phones = text_field("phones", 255, Optional(), phones_only, render_kw={"type": "tel", "autocomplete": "off"})
     dispatch_phone = text_field(
@@ -134,7 +147,32 @@ class OrganizationForm(Form):
 
     def values(self) -> dict:
         """The settings as typed, by the Organization's attribute names."""
-        return {name: self[name].data for name in LABELS}
+        return {name: self[name].data for name in LABELS if name in self}
+
+
+class RussianSettings(OrganizationForm):
+    """A Russian organization's settings: ИНН, КПП, ОГРН, БИК and the accounts checked by it."""
+
+    inn = number_field("inn", requisites.check_inn)
+    kpp = number_field("kpp", requisites.check_kpp, filters=[upper])
+    ogrn = number_field("ogrn", requisites.check_ogrn)
+    bic = number_field("bic", requisites.check_bic)
+    settlement_account = number_field("settlement_account", requisites.check_settlement_account, with_bic=True)
+    correspondent_account = number_field("correspondent_account", requisites.check_correspondent_account, with_bic=True)
+
+
+class KazakhSettings(OrganizationForm):
+    """A Kazakh organization's settings: БИН, the bank's БИК, ИИК, Кбе and КНП."""
+
+    inn = number_field("inn", requisites.check_bin, label_set=KAZAKH)
+    bic = number_field("bic", requisites.check_swift_bic, False, [upper], KAZAKH, "text")
+    settlement_account = number_field("settlement_account", requisites.check_iik, False, [upper], KAZAKH, "text")
+    kbe = number_field("kbe", requisites.check_kbe)
+    knp = number_field("knp", requisites.check_knp)
+
+
+# The settings form by the organization's country (Organization.country).
+SETTINGS_FORMS = {"RU": RussianSettings, "KZ": KazakhSettings}
 
 
 class HouseForm(Form):

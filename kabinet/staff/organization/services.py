@@ -16,10 +16,11 @@ from sqlalchemy.exc import IntegrityError
 from kabinet import audit
 from kabinet.extensions import db
 from kabinet.models import Building, Organization, User
-from kabinet.organizations import LABELS, same_address
+from kabinet.models.organization import COUNTRIES
+from kabinet.organizations import LABELS, REQUISITES, labels, same_address
 
 # How the audit log names a setting whose label leans on the one before it on the page.
-LOGGED_NAMES = {**LABELS, "readings_until_day": _l("Показания принимаются по")}
+LOGGED_NAMES = {"readings_until_day": _l("Показания принимаются по")}
 # The log lists changes, it is no archive of texts: a longer value (the agreement) is cut to this many characters.
 LOGGED_LENGTH = 200
 
@@ -51,18 +52,33 @@ def _logged(value) -> str:
     return text if len(text) <= LOGGED_LENGTH else text[: LOGGED_LENGTH - 1] + "…"
 
 
-def describe(made: list[Change]) -> str:
-    """The changes as the audit log keeps them, in Russian: «ИНН: (пусто) → 3808123457; Банк: … → …»."""
+def describe(made: list[Change], country: str = "RU") -> str:
+    """The changes as the audit log keeps them, in Russian, named as the country names them: «ИНН: (пусто) →
+    3808123457; Банк: … → …»."""
+    names = {**labels(country), **LOGGED_NAMES}
     with force_locale("ru"):
-        return "; ".join(f"{LOGGED_NAMES[c.field]}: {_logged(c.old)} → {_logged(c.new)}" for c in made)
+        return "; ".join(f"{names[c.field]}: {_logged(c.old)} → {_logged(c.new)}" for c in made)
+
+
+def moved(organization: Organization, values: dict) -> dict:
+    """The settings to store when the admin changes the organization's country: the requisites typed were the old
+    country's, so none of them is stored (the page shows the new country's next); a time zone left as the old
+    country's becomes the new one's."""
+    kept = {name: value for name, value in values.items() if name not in REQUISITES[organization.country]}
+    if kept.get("timezone") == COUNTRIES[organization.country].timezone:
+        kept["timezone"] = COUNTRIES[kept["country"]].timezone
+    return kept
 
 
 def save_settings(organization: Organization, values: dict, *, by: User) -> list[Change]:
     """Store the settings and record one audit event listing each changed one with its old and new value; nothing
     is recorded when nothing changed. The changes made."""
+    country = organization.country
+    if values.get("country", country) != country:
+        values = moved(organization, values)
     made = changes(organization, values)
     if made:
-        audit.record("organization.update", target=organization, details=describe(made), user=by)
+        audit.record("organization.update", target=organization, details=describe(made, country), user=by)
         for change in made:
             setattr(organization, change.field, change.new)
         db.session.commit()

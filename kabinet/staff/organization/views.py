@@ -8,7 +8,7 @@ from kabinet.messages import notify
 from kabinet.staff.access import organization, staff_required
 from kabinet.staff.accounts import bindings
 from kabinet.staff.organization import services
-from kabinet.staff.organization.forms import ADDRESS_TAKEN, HouseForm, OrganizationForm
+from kabinet.staff.organization.forms import ADDRESS_TAKEN, SETTINGS_FORMS, HouseForm
 
 bp = Blueprint("staff_organization", __name__, url_prefix="/staff/organization")
 
@@ -16,12 +16,14 @@ bp = Blueprint("staff_organization", __name__, url_prefix="/staff/organization")
 @bp.route("/", methods=["GET", "POST"])
 @staff_required("admin")
 def index():
-    """The requisites, contacts, readings window, agreement and e-mail signature; «Сохранить» stores them all."""
+    """The country, requisites, contacts, readings window, agreement and e-mail signature; «Сохранить» stores them."""
     company = organization()
-    form = OrganizationForm(obj=company)
+    form = SETTINGS_FORMS[company.country](obj=company)
     if form.validate_on_submit():
+        country = company.country
         made = services.save_settings(company, form.values(), by=current_user._get_current_object())
-        notify(messages.ORGANIZATION_SAVED if made else messages.ORGANIZATION_UNCHANGED)
+        saved = messages.ORGANIZATION_SAVED if made else messages.ORGANIZATION_UNCHANGED
+        notify(messages.ORGANIZATION_COUNTRY_CHANGED if company.country != country else saved)
         return redirect(url_for("staff_organization.index"))
     return render_template("staff/organization/index.html", form=form), form.http_status
 

@@ -1,10 +1,10 @@
-"""Translations: every Russian string has its English, and the language switch in the footer works.
+"""Translations: every Russian string has its English and its Kazakh, and the language switch in the footer works.
 
 Russian is the source language (the msgids). After adding or changing a string, refresh the catalogs:
 
     .venv/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
     .venv/bin/pybabel update -i translations/messages.pot -d translations
-    (translate the new entries in translations/en/LC_MESSAGES/messages.po, drop their "fuzzy" flags)
+    (translate the new entries in translations/{en,kk}/LC_MESSAGES/messages.po, drop their "fuzzy" flags)
     .venv/bin/pybabel compile -d translations
 """
 
@@ -22,11 +22,12 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import render_template
 
-from tests.conftest import make_user, page
+from tests.conftest import PASSWORD, logged_in, make_user, page, stored_user
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
-ENGLISH_PO = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
+# The languages translated from Russian, with the name each is known by in the failure's message.
+TRANSLATED = {"en": "English", "kk": "Kazakh"}
 POT = TRANSLATIONS / "messages.pot"
 # The keywords kabinet/*.py use besides Babel's defaults (_, gettext, ngettext, N_...): keep in step with the docstring.
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
@@ -106,8 +107,12 @@ def compiled():
         os.replace(temporary, mo_path)
 
 
-def test_every_string_has_an_english_translation(extracted):
-    catalog = read_catalog(ENGLISH_PO)
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_every_string_is_translated(extracted, lang):
+    po_path = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po"
+    assert po_path.exists(), f"{po_path.relative_to(ROOT)} is missing: run pybabel init -l {lang} (see the docstring)"
+    catalog = read_catalog(po_path)
+    language = TRANSLATED[lang]
     missing, fuzzy, broken = [], [], []
     for msgid, where in extracted.items():
         entry = catalog.get(msgid)
@@ -119,13 +124,13 @@ def test_every_string_has_an_english_translation(extracted):
             broken.append(f"{describe(msgid, where)} -> {forms(entry.string)[0]!r}")
     problems = []
     if missing:
-        problems.append(f"{len(missing)} not translated into English:\n  " + "\n  ".join(missing))
+        problems.append(f"{len(missing)} not translated into {language}:\n  " + "\n  ".join(missing))
     if fuzzy:
         problems.append(f"{len(fuzzy)} marked fuzzy (check and drop the flag):\n  " + "\n  ".join(fuzzy))
     if broken:
         problems.append(f"{len(broken)} with placeholders unlike the original's:\n  " + "\n  ".join(broken))
     assert not problems, (
-        "translations/en/LC_MESSAGES/messages.po is behind the code; run pybabel extract and update (see this "
+        f"translations/{lang}/LC_MESSAGES/messages.po is behind the code; run pybabel extract and update (see this "
         "module's docstring), then translate.\n" + "\n".join(problems)
     )
 
@@ -238,8 +243,8 @@ def test_a_forged_cookie_falls_back_to_russian(compiled, client):
 
 
 def russian_left(html: str) -> list:
-    # The language switch names each language in itself: "Русский" stays Russian on purpose.
-    return sorted(set(CYRILLIC.findall(html.replace("Русский", ""))))
+    # The language switch names each language in itself: "Русский" and "Қазақша" stay as they are on purpose.
+    return sorted(set(CYRILLIC.findall(html.replace("Русский", "").replace("Қазақша", ""))))
 
 
 @pytest.fixture
@@ -325,3 +330,60 @@ def test_emails_in_english_have_no_russian_left(english):
                 if found:
                     leftovers[name + suffix] = found
     assert not leftovers, f"Russian words in English e-mails: {leftovers}"
+
+
+# --- the user's own language ------------------------------------------------------------------------------------
+
+
+def test_the_switch_offers_kazakh_and_the_page_follows(compiled, client):
+    html = page(client.get("/auth/login"))
+    assert 'value="kk" lang="kk"' in html and "Қазақша" in html
+    switch(client, "kk")
+    assert '<html lang="kk">' in page(client.get("/auth/login"))
+
+
+def test_a_logged_in_user_who_switches_keeps_the_language_on_another_device(compiled, app, client, user):
+    logged_in_client = logged_in(app, "ivan")
+    switch(logged_in_client, "en", "/cabinet/")
+    assert stored_user(app).language == "en"
+
+    elsewhere = logged_in(app, "ivan")  # a browser that never chose: no cookie
+    html = page(elsewhere.get("/cabinet/"))
+    assert '<html lang="en">' in html
+
+
+def test_the_users_language_wins_over_the_browsers_choice(compiled, app, client):
+    make_user(app, language="en")
+    client.set_cookie("lang", "ru")
+    assert LOGIN_RU in page(client.get("/auth/login"))  # a visitor: the browser's choice
+    client.post("/auth/login", data={"login": "ivan", "password": PASSWORD})
+    assert '<html lang="en">' in page(client.get("/cabinet/"))
+
+
+def test_a_visitor_switching_stores_nothing(compiled, app, client, user):
+    switch(client, "en")
+    assert stored_user(app).language is None
+    assert '<html lang="en">' in page(client.get("/auth/login"))
+
+
+@pytest.mark.parametrize("lang", ["ru", "en", "kk"])
+def test_registration_keeps_the_pages_language(compiled, app, client, lang):
+    switch(client, lang, "/registration/")
+    form = {
+        "login": "Ivan.Petrov",
+        "password": PASSWORD,
+        "password_confirm": PASSWORD,
+        "first_name": "Иван",
+        "last_name": "Петров",
+        "email": "ivan@example.org",
+        "phone": "8 (912) 345-67-89",
+        "agree": "y",
+    }
+    assert client.post("/registration/", data=form).status_code == 302
+    assert stored_user(app, "Ivan.Petrov").language == lang
+
+
+def test_a_stored_language_no_longer_offered_falls_back(compiled, app, client):
+    make_user(app, language="de")
+    client.post("/auth/login", data={"login": "ivan", "password": PASSWORD})
+    assert '<html lang="ru">' in page(client.get("/cabinet/"))

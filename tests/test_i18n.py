@@ -22,7 +22,9 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import render_template
 
+from kabinet.language import command_line_language
 from tests.conftest import PASSWORD, logged_in, make_user, page, stored_user
+from tests.factories import make_staff
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
@@ -387,3 +389,59 @@ def test_a_stored_language_no_longer_offered_falls_back(compiled, app, client):
     make_user(app, language="de")
     client.post("/auth/login", data={"login": "ivan", "password": PASSWORD})
     assert '<html lang="ru">' in page(client.get("/cabinet/"))
+
+
+# --- the command line and the import's errors -----------------------------------------------------------------
+
+TOO_MANY_ROWS = {
+    "ru": "Файл слишком большой: в нём больше 2 строк",
+    "en": "The file is too large: it has more than 2 rows",
+}
+
+
+def five_accounts(tmp_path) -> Path:
+    path = tmp_path / "accounts.csv"
+    rows = "".join(f"{7000 + n};ул. Мира, д. 1;{n}\n" for n in range(5))
+    path.write_text("account;address;apartment\n" + rows, encoding="utf-8")
+    return path
+
+
+def command_line_in(monkeypatch, **environment):
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.mark.parametrize(
+    ("environment", "lang"),
+    [
+        ({"LANG": "en_US.UTF-8"}, "en"),
+        ({"LANG": "kk_KZ.UTF-8"}, "kk"),
+        ({"LC_ALL": "en_GB.UTF-8", "LANG": "kk_KZ.UTF-8"}, "en"),
+        ({"LANG": "C.UTF-8"}, "ru"),
+        ({"LANG": "de_DE.UTF-8"}, "ru"),
+        ({}, "ru"),
+    ],
+)
+def test_the_command_line_speaks_its_environments_language(app, monkeypatch, environment, lang):
+    command_line_in(monkeypatch, **environment)
+    with app.app_context():
+        assert command_line_language() == lang
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_a_refused_import_on_the_command_line_says_why_in_its_language(compiled, make_app, tmp_path, monkeypatch, lang):
+    command_line_in(monkeypatch, LANG="en_US.UTF-8" if lang == "en" else "C.UTF-8")
+    app = make_app(IMPORT_MAX_ROWS=2)
+    failed = app.test_cli_runner().invoke(args=["import", "accounts", str(five_accounts(tmp_path))])
+    assert failed.exit_code == 1 and TOO_MANY_ROWS[lang] in failed.output
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_a_refused_upload_says_why_in_the_uploaders_language(compiled, make_app, tmp_path, lang):
+    app = make_app(IMPORT_MAX_ROWS=2)
+    make_staff(app, "accountant", language=lang)
+    accountant = logged_in(app, "accountant")  # no language chosen in this browser: the user's own
+    data = {"kind": "accounts", "file": (five_accounts(tmp_path).open("rb"), "accounts.csv")}
+    assert TOO_MANY_ROWS[lang] in page(accountant.post("/staff/imports/", data=data))

@@ -445,3 +445,10 @@ def test_a_refused_upload_says_why_in_the_uploaders_language(compiled, make_app,
     accountant = logged_in(app, "accountant")  # no language chosen in this browser: the user's own
     data = {"kind": "accounts", "file": (five_accounts(tmp_path).open("rb"), "accounts.csv")}
     assert TOO_MANY_ROWS[lang] in page(accountant.post("/staff/imports/", data=data))
+
+
+@pytest.mark.parametrize(("kept", "shown"), [(None, "Русский"), ("en", "English"), ("kk", "Қазақша")])
+def test_the_profile_says_which_language_the_emails_come_in(compiled, app, kept, shown):
+    make_user(app, language=kept)
+    html = page(logged_in(app, "ivan").get("/profile/"))
+    assert re.search(rf'data-test="language">[^<]*{shown}', html)

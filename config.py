@@ -146,7 +146,7 @@ class Config:
 
     BABEL_DEFAULT_LOCALE = "ru"
     BABEL_DEFAULT_TIMEZONE = _env("TIMEZONE", "Europe/Moscow")
-    LANGUAGES = {"ru": "Русский", "en": "English"}
+    LANGUAGES = {"ru": "Русский", "en": "English", "kk": "Қазақша"}
 
     BOOTSTRAP_SERVE_LOCAL = True
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024

@@ -2,10 +2,12 @@
 
 import logging
 
-from flask import Flask, current_app, request
+from flask import Flask, request
+from flask_login import current_user
 
 import config as settings
 from kabinet.extensions import babel, bootstrap, csrf, db, limiter, login_manager, mail, migrate, tune_sqlite
+from kabinet.language import known
 
 FEATURES = (
     "pages",
@@ -130,9 +132,11 @@ def register_extensions(app):
 
 
 def select_locale():
-    """The language the visitor picked (a cookie), else the installation's default: Russian."""
-    chosen = request.cookies.get("lang") if request else None
-    return chosen if chosen in current_app.config["LANGUAGES"] else None
+    """The logged-in user's language, else the one the visitor picked (a cookie), else the installation's default."""
+    if not request:
+        return None
+    kept = current_user.language if current_user.is_authenticated else None
+    return known(kept) or known(request.cookies.get("lang"))
 
 
 def register_blueprints(app):

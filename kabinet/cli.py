@@ -1,27 +1,35 @@
 """Commands: `flask --app wsgi mail send` (the outbox once, without a worker), `demo load` for `make run`."""
 
 import click
-from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from kabinet import demo
+from kabinet.language import CommandGroup
 from kabinet.outbox import deliver_due
 
-mail_cli = AppGroup("mail", help="The e-mail outbox.")
-demo_cli = AppGroup("demo", help="Demo data for trying Kabinet out.")
+mail_cli = CommandGroup("mail", help="The e-mail outbox.")
+demo_cli = CommandGroup("demo", help="Demo data for trying Kabinet out.")
 
 
 @mail_cli.command("send")
 def send_mail():
     """Deliver every e-mail that is due (run it from cron or a worker)."""
     report = deliver_due()
-    click.echo(f"sent {report.sent}, to retry {report.retried}, given up {report.failed}")
+    click.echo(
+        _(
+            "Отправлено: %(sent)s, будут отправлены повторно: %(retried)s, не отправлены: %(failed)s",
+            sent=report.sent,
+            retried=report.retried,
+            failed=report.failed,
+        )
+    )
 
 
 @demo_cli.command("load")
 def load_demo():
     """Fill an empty database with demo data; leave a database with users alone."""
     message = demo.load()
-    click.echo(message or "The database has users already: demo data not loaded.")
+    click.echo(message or _("В базе данных уже есть пользователи: демонстрационные данные не загружены."))
 
 
 def init_app(app):

@@ -4,6 +4,7 @@ a page or an e-mail speaks for (its name in the header and the e-mail's From, it
 from functools import cache
 
 from flask import current_app, has_request_context
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import bindparam, func, or_, select
@@ -120,14 +121,14 @@ def find_organization(reference: str | None) -> Organization:
     """The organization with this id or INN; without one, the only organization there is."""
     if reference is None:
         if db.session.scalar(select(func.count(Organization.id))) > 1:
-            raise UnknownOrganization("Организаций несколько: укажите --org (номер или ИНН).")
+            raise UnknownOrganization(_("Организаций несколько: укажите --org (номер или ИНН)."))
         return default_organization()
     query = select(Organization).where(
         or_(Organization.inn == reference, Organization.id == (int(reference) if reference.isdigit() else -1))
     )
     found = db.session.scalars(query).all()
     if len(found) != 1:
-        raise UnknownOrganization(f"Организация «{reference}» не найдена.")
+        raise UnknownOrganization(_("Организация «%(reference)s» не найдена.", reference=reference))
     return found[0]
 
 

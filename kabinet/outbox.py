@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from kabinet.clock import utcnow
 from kabinet.extensions import db
+from kabinet.language import known, language_of, speaking
 from kabinet.models import OutboxMessage
 from kabinet.organizations import current_organization
 from kabinet.worker import holders
@@ -33,14 +34,18 @@ POLL_SECONDS = 30
 LINK = re.compile(r"https?://\S+")
 
 
-def compose(to: str, template: str, **context) -> OutboxMessage:
+def compose(to: str, template: str, *, user=None, language: str | None = None, **context) -> OutboxMessage:
     """Render email/<template>.txt (its first line is the subject) and .html into a message, not yet queued.
 
-    The e-mail speaks for `organization` when the caller names one, else for the current one (kabinet.organizations):
-    its name is the sender's, and its signature ends the text here and the HTML in email/layout.html."""
+    The e-mail is in its recipient's language, whoever triggered it: `language` when the caller names one, else that
+    of `user` (the recipient, when a known person; the templates get it too), else the installation's default.
+    Dates and amounts follow it. The e-mail speaks for `organization` when the caller names one, else for the
+    current one (kabinet.organizations): its name is the sender's, and its signature ends the text here and the
+    HTML in email/layout.html."""
     company = context.get("organization") or current_organization()
-    text = render_template(f"email/{template}.txt", company=company, **context)
-    html = render_template(f"email/{template}.html", company=company, **context)
+    with speaking(known(language) or language_of(user)):
+        text = render_template(f"email/{template}.txt", company=company, user=user, **context)
+        html = render_template(f"email/{template}.html", company=company, user=user, **context)
     subject, _, body_text = text.partition("\n")
     if company.email_signature:
         body_text = f"{body_text.rstrip()}\n\n-- \n{company.email_signature}\n"
@@ -54,7 +59,7 @@ def compose(to: str, template: str, **context) -> OutboxMessage:
 
 
 def queue(to: str, template: str, **context) -> OutboxMessage:
-    """Render an e-mail into the outbox of the current transaction."""
+    """Render an e-mail (in its recipient's language: compose) into the outbox of the current transaction."""
     message = compose(to, template, **context)
     db.session.add(message)
     db.session.info["outbox_pending"] = True

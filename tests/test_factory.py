@@ -63,7 +63,7 @@ def test_db_upgrade_works_on_an_empty_database(tmp_path):
     demo = subprocess.run([*flask, "demo", "load"], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
     assert "login demo" in demo.stdout
     again = subprocess.run([*flask, "demo", "load"], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
-    assert "not loaded" in again.stdout
+    assert "не загружены" in again.stdout
 
 
 def test_production_hashes_passwords_at_werkzeugs_full_cost_and_only_the_tests_cheaper(make_app):

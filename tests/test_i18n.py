@@ -1,10 +1,10 @@
-"""Translations: every Russian string has its English, and the language switch in the footer works.
+"""Translations: every Russian string has its English and its Kazakh, and the language switch in the footer works.
 
 Russian is the source language (the msgids). After adding or changing a string, refresh the catalogs:
 
     .venv/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
     .venv/bin/pybabel update -i translations/messages.pot -d translations
-    (translate the new entries in translations/en/LC_MESSAGES/messages.po, drop their "fuzzy" flags)
+    (translate the new entries in translations/{en,kk}/LC_MESSAGES/messages.po, drop their "fuzzy" flags)
     .venv/bin/pybabel compile -d translations
 """
 
@@ -22,11 +22,14 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import render_template
 
-from tests.conftest import make_user, page
+from kabinet.language import command_line_language
+from tests.conftest import PASSWORD, logged_in, make_user, page, stored_user
+from tests.factories import make_staff
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
-ENGLISH_PO = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
+# The languages translated from Russian, with the name each is known by in the failure's message.
+TRANSLATED = {"en": "English", "kk": "Kazakh"}
 POT = TRANSLATIONS / "messages.pot"
 # The keywords kabinet/*.py use besides Babel's defaults (_, gettext, ngettext, N_...): keep in step with the docstring.
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
@@ -106,8 +109,12 @@ def compiled():
         os.replace(temporary, mo_path)
 
 
-def test_every_string_has_an_english_translation(extracted):
-    catalog = read_catalog(ENGLISH_PO)
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_every_string_is_translated(extracted, lang):
+    po_path = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po"
+    assert po_path.exists(), f"{po_path.relative_to(ROOT)} is missing: run pybabel init -l {lang} (see the docstring)"
+    catalog = read_catalog(po_path)
+    language = TRANSLATED[lang]
     missing, fuzzy, broken = [], [], []
     for msgid, where in extracted.items():
         entry = catalog.get(msgid)
@@ -119,13 +126,13 @@ def test_every_string_has_an_english_translation(extracted):
             broken.append(f"{describe(msgid, where)} -> {forms(entry.string)[0]!r}")
     problems = []
     if missing:
-        problems.append(f"{len(missing)} not translated into English:\n  " + "\n  ".join(missing))
+        problems.append(f"{len(missing)} not translated into {language}:\n  " + "\n  ".join(missing))
     if fuzzy:
         problems.append(f"{len(fuzzy)} marked fuzzy (check and drop the flag):\n  " + "\n  ".join(fuzzy))
     if broken:
         problems.append(f"{len(broken)} with placeholders unlike the original's:\n  " + "\n  ".join(broken))
     assert not problems, (
-        "translations/en/LC_MESSAGES/messages.po is behind the code; run pybabel extract and update (see this "
+        f"translations/{lang}/LC_MESSAGES/messages.po is behind the code; run pybabel extract and update (see this "
         "module's docstring), then translate.\n" + "\n".join(problems)
     )
 
@@ -238,8 +245,8 @@ def test_a_forged_cookie_falls_back_to_russian(compiled, client):
 
 
 def russian_left(html: str) -> list:
-    # The language switch names each language in itself: "Русский" stays Russian on purpose.
-    return sorted(set(CYRILLIC.findall(html.replace("Русский", ""))))
+    # The language switch names each language in itself: "Русский" and "Қазақша" stay as they are on purpose.
+    return sorted(set(CYRILLIC.findall(html.replace("Русский", "").replace("Қазақша", ""))))
 
 
 @pytest.fixture
@@ -325,3 +332,123 @@ def test_emails_in_english_have_no_russian_left(english):
                 if found:
                     leftovers[name + suffix] = found
     assert not leftovers, f"Russian words in English e-mails: {leftovers}"
+
+
+# --- the user's own language ------------------------------------------------------------------------------------
+
+
+def test_the_switch_offers_kazakh_and_the_page_follows(compiled, client):
+    html = page(client.get("/auth/login"))
+    assert 'value="kk" lang="kk"' in html and "Қазақша" in html
+    switch(client, "kk")
+    assert '<html lang="kk">' in page(client.get("/auth/login"))
+
+
+def test_a_logged_in_user_who_switches_keeps_the_language_on_another_device(compiled, app, client, user):
+    logged_in_client = logged_in(app, "ivan")
+    switch(logged_in_client, "en", "/cabinet/")
+    assert stored_user(app).language == "en"
+
+    elsewhere = logged_in(app, "ivan")  # a browser that never chose: no cookie
+    html = page(elsewhere.get("/cabinet/"))
+    assert '<html lang="en">' in html
+
+
+def test_the_users_language_wins_over_the_browsers_choice(compiled, app, client):
+    make_user(app, language="en")
+    client.set_cookie("lang", "ru")
+    assert LOGIN_RU in page(client.get("/auth/login"))  # a visitor: the browser's choice
+    client.post("/auth/login", data={"login": "ivan", "password": PASSWORD})
+    assert '<html lang="en">' in page(client.get("/cabinet/"))
+
+
+def test_a_visitor_switching_stores_nothing(compiled, app, client, user):
+    switch(client, "en")
+    assert stored_user(app).language is None
+    assert '<html lang="en">' in page(client.get("/auth/login"))
+
+
+@pytest.mark.parametrize("lang", ["ru", "en", "kk"])
+def test_registration_keeps_the_pages_language(compiled, app, client, lang):
+    switch(client, lang, "/registration/")
+    form = {
+        "login": "Ivan.Petrov",
+        "password": PASSWORD,
+        "password_confirm": PASSWORD,
+        "first_name": "Иван",
+        "last_name": "Петров",
+        "email": "ivan@example.org",
+        "phone": "8 (912) 345-67-89",
+        "agree": "y",
+    }
+    assert client.post("/registration/", data=form).status_code == 302
+    assert stored_user(app, "Ivan.Petrov").language == lang
+
+
+def test_a_stored_language_no_longer_offered_falls_back(compiled, app, client):
+    make_user(app, language="de")
+    client.post("/auth/login", data={"login": "ivan", "password": PASSWORD})
+    assert '<html lang="ru">' in page(client.get("/cabinet/"))
+
+
+# --- the command line and the import's errors -----------------------------------------------------------------
+
+TOO_MANY_ROWS = {
+    "ru": "Файл слишком большой: в нём больше 2 строк",
+    "en": "The file is too large: it has more than 2 rows",
+}
+
+
+def five_accounts(tmp_path) -> Path:
+    path = tmp_path / "accounts.csv"
+    rows = "".join(f"{7000 + n};ул. Мира, д. 1;{n}\n" for n in range(5))
+    path.write_text("account;address;apartment\n" + rows, encoding="utf-8")
+    return path
+
+
+def command_line_in(monkeypatch, **environment):
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.mark.parametrize(
+    ("environment", "lang"),
+    [
+        ({"LANG": "en_US.UTF-8"}, "en"),
+        ({"LANG": "kk_KZ.UTF-8"}, "kk"),
+        ({"LC_ALL": "en_GB.UTF-8", "LANG": "kk_KZ.UTF-8"}, "en"),
+        ({"LANG": "C.UTF-8"}, "ru"),
+        ({"LANG": "de_DE.UTF-8"}, "ru"),
+        ({}, "ru"),
+    ],
+)
+def test_the_command_line_speaks_its_environments_language(app, monkeypatch, environment, lang):
+    command_line_in(monkeypatch, **environment)
+    with app.app_context():
+        assert command_line_language() == lang
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_a_refused_import_on_the_command_line_says_why_in_its_language(compiled, make_app, tmp_path, monkeypatch, lang):
+    command_line_in(monkeypatch, LANG="en_US.UTF-8" if lang == "en" else "C.UTF-8")
+    app = make_app(IMPORT_MAX_ROWS=2)
+    failed = app.test_cli_runner().invoke(args=["import", "accounts", str(five_accounts(tmp_path))])
+    assert failed.exit_code == 1 and TOO_MANY_ROWS[lang] in failed.output
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_a_refused_upload_says_why_in_the_uploaders_language(compiled, make_app, tmp_path, lang):
+    app = make_app(IMPORT_MAX_ROWS=2)
+    make_staff(app, "accountant", language=lang)
+    accountant = logged_in(app, "accountant")  # no language chosen in this browser: the user's own
+    data = {"kind": "accounts", "file": (five_accounts(tmp_path).open("rb"), "accounts.csv")}
+    assert TOO_MANY_ROWS[lang] in page(accountant.post("/staff/imports/", data=data))
+
+
+@pytest.mark.parametrize(("kept", "shown"), [(None, "Русский"), ("en", "English"), ("kk", "Қазақша")])
+def test_the_profile_says_which_language_the_emails_come_in(compiled, app, kept, shown):
+    make_user(app, language=kept)
+    html = page(logged_in(app, "ivan").get("/profile/"))
+    assert re.search(rf'data-test="language">[^<]*{shown}', html)

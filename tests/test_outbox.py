@@ -119,7 +119,7 @@ def test_cron_command_sends_what_is_due(app, mailbox):
     register(app.test_client())
     result = app.test_cli_runner().invoke(args=["mail", "send"])
     assert result.exit_code == 0
-    assert "sent 1" in result.output
+    assert "Отправлено: 1," in result.output
     assert "Ваш код для подтверждения регистрации" in text_of(mailbox.last("Ivan.Petrov@example.org"))
 
 

@@ -5,15 +5,16 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from kabinet.accounts.codewords import issue_missing
 from kabinet.accounts.letters import code_word_letters
 from kabinet.clock import utcnow
 from kabinet.extensions import db
+from kabinet.language import CommandGroup
 from kabinet.organizations import UnknownOrganization, find_organization
 
-codewords_cli = AppGroup("codewords", help="Code words that owners use to bind their accounts.")
+codewords_cli = CommandGroup("codewords", help="Code words that owners use to bind their accounts.")
 
 
 @codewords_cli.command("generate")
@@ -30,11 +31,18 @@ def generate(building, org, output):
     now = utcnow()
     letters = issue_missing(organization, building, now)
     if not letters:
-        click.echo("Все лицевые счета уже имеют кодовые слова: письма не нужны.")
+        click.echo(_("Все лицевые счета уже имеют кодовые слова: письма не нужны."))
         return
     output = output or Path(current_app.instance_path) / "codewords" / f"letters-{now:%Y%m%d-%H%M%S}.pdf"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(code_word_letters(organization, letters, current_app.config["BASE_URL"]))
     db.session.commit()  # only once the letters exist: a code word nobody can read would lock its owner out
     accounts = sum(len(accounts) for accounts, _ in letters)
-    click.echo(f"Кодовые слова выданы. Лицевых счетов: {accounts}, писем: {len(letters)}. Файл для печати: {output}")
+    click.echo(
+        _(
+            "Кодовые слова выданы. Лицевых счетов: %(accounts)s, писем: %(letters)s. Файл для печати: %(file)s",
+            accounts=accounts,
+            letters=len(letters),
+            file=output,
+        )
+    )

@@ -4,11 +4,12 @@ import sys
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from kabinet.backups import services
+from kabinet.language import CommandGroup
 
-backup_cli = AppGroup("backup", help="Backups of the database: make, restore, thin out.")
+backup_cli = CommandGroup("backup", help="Backups of the database: make, restore, thin out.")
 
 
 @backup_cli.command("create")
@@ -20,7 +21,7 @@ def create(path, prune):
         backup = services.create(path)
     except services.Refused as exc:
         _fail(exc)
-    click.echo(f"Резервная копия: {backup.path} ({backup.size} байт).")
+    click.echo(_("Резервная копия: %(path)s (%(size)s байт).", path=backup.path, size=backup.size))
     if prune:
         _report_pruned(services.prune(backup.path.parent))
 
@@ -33,7 +34,8 @@ def restore(path, yes):
     try:
         services.check(path)
         if not yes:
-            click.confirm(f"Всё содержимое базы данных будет заменено копией {path}. Продолжить?", abort=True)
+            question = _("Всё содержимое базы данных будет заменено копией %(path)s. Продолжить?", path=path)
+            click.confirm(question, abort=True)
         click.echo(services.restore(path))
     except services.Refused as exc:
         _fail(exc)
@@ -48,7 +50,7 @@ def prune(folder):
 
 def _report_pruned(removed):
     for path in removed:
-        click.echo(f"Удалена старая копия: {path}")
+        click.echo(_("Удалена старая копия: %(path)s", path=path))
 
 
 def _fail(exc):

@@ -11,6 +11,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from flask_babel import gettext as _
 from sqlalchemy.engine import URL
 
 MAGIC = b"PGDMP"
@@ -25,7 +26,7 @@ def tool(name: str) -> str:
     """The PostgreSQL program `name`: from PATH, else next to the newest server Debian installed."""
     found = shutil.which(name) or next(iter(sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))[-1:]), None)
     if not found:
-        raise ToolFailed(f"{name} не найден: установите пакет postgresql-client")
+        raise ToolFailed(_("%(tool)s не найден: установите пакет postgresql-client", tool=name))
     return str(found)
 
 
@@ -83,7 +84,9 @@ def restore(path: Path, url: URL) -> None:
         for process, errors in ((script, restore_errors), (psql, psql_errors)):
             if process.returncode:
                 errors.seek(0)
-                raise ToolFailed(errors.read().decode(errors="replace").strip() or f"код {process.returncode}")
+                raise ToolFailed(
+                    errors.read().decode(errors="replace").strip() or _("код %(code)s", code=process.returncode)
+                )
 
 
 def tables(path: Path) -> list[str]:
@@ -110,5 +113,7 @@ def _run(command: list[str], url: URL | None, stdout=subprocess.PIPE) -> str:
     env = environment(url) if url is not None else None
     done = subprocess.run(command, env=env, stdout=stdout, stderr=subprocess.PIPE, text=True, check=False)
     if done.returncode:
-        raise ToolFailed(done.stderr.strip() or f"{Path(command[0]).name}: код {done.returncode}")
+        raise ToolFailed(
+            done.stderr.strip() or _("%(tool)s: код %(code)s", tool=Path(command[0]).name, code=done.returncode)
+        )
     return done.stdout or ""

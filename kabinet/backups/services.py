@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext
 
 from kabinet import health
 from kabinet.backups import postgres, sqlite
@@ -52,7 +53,7 @@ def create(path: Path | None = None, now: datetime | None = None) -> Backup:
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = path / f"kabinet-{now.strftime(STAMP)}.{engine.SUFFIX}"
     if path.exists():
-        raise Refused(f"Файл {path} уже есть: резервная копия не записана поверх него.")
+        raise Refused(gettext("Файл %(path)s уже есть: резервная копия не записана поверх него.", path=path))
     partial = path.with_name(f".{path.name}.partial")
     try:
         os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))  # the tools keep these permissions
@@ -60,7 +61,7 @@ def create(path: Path | None = None, now: datetime | None = None) -> Backup:
         partial.rename(path)
     except (OSError, sqlite3.Error, postgres.ToolFailed) as exc:
         partial.unlink(missing_ok=True)
-        raise Refused(f"Резервная копия не сделана: {exc}") from exc
+        raise Refused(gettext("Резервная копия не сделана: %(error)s", error=exc)) from exc
     return Backup(path, now, path.stat().st_size)
 
 
@@ -75,11 +76,11 @@ def restore(path: Path) -> str:
     try:
         engine.restore(Path(path), url)
     except (sqlite3.Error, postgres.ToolFailed) as exc:  # SQLite's backup API, too, writes in one transaction
-        raise Refused(f"Восстановление не выполнено, база данных не изменена: {exc}") from exc
+        raise Refused(gettext("Восстановление не выполнено, база данных не изменена: %(error)s", error=exc)) from exc
     if revision not in health.migration_heads():
-        return (f"Восстановлено из {path}. Копия сделана прежней версией Kabinet: обновите схему базы данных "
-                "командой `flask --app wsgi db upgrade`.")  # fmt: skip
-    return f"Восстановлено из {path}."
+        return gettext("Восстановлено из %(path)s. Копия сделана прежней версией Kabinet: обновите схему базы данных "
+                       "командой `flask --app wsgi db upgrade`.", path=path)  # fmt: skip
+    return gettext("Восстановлено из %(path)s.", path=path)
 
 
 def check(path: Path) -> str:
@@ -88,19 +89,21 @@ def check(path: Path) -> str:
     kind, engine = _engine()
     made_by = backup_kind(path)
     if made_by is None:
-        raise Refused(f"{path} не является резервной копией Kabinet (ни SQLite, ни pg_dump).")
+        raise Refused(gettext("%(path)s не является резервной копией Kabinet (ни SQLite, ни pg_dump).", path=path))
     if made_by != kind:
-        raise Refused(f"{path} — резервная копия базы {_TITLES[made_by]}, а сайт работает на {_TITLES[kind]}: "
-                      "восстановить её сюда нельзя.")  # fmt: skip
+        other = gettext("%(path)s — резервная копия базы %(made_by)s, а сайт работает на %(kind)s: восстановить её "
+                        "сюда нельзя.", path=path, made_by=_TITLES[made_by], kind=_TITLES[kind])  # fmt: skip
+        raise Refused(other)
     try:
         revision = engine.revision(Path(path))
     except (sqlite.DamagedBackup, postgres.ToolFailed) as exc:
-        raise Refused(f"{path}: файл повреждён, восстановление невозможно.") from exc
+        raise Refused(gettext("%(path)s: файл повреждён, восстановление невозможно.", path=path)) from exc
     if revision not in health.known_revisions():
         heads = ", ".join(sorted(health.migration_heads()))
-        raise Refused(f"{path} сделана более новой версией Kabinet (миграция {revision}; этой версии известны "
-                      f"миграции до {heads}): установите ту версию Kabinet, которой сделана копия, "
-                      "или более новую, и восстановите копию там.")  # fmt: skip
+        newer = gettext("%(path)s сделана более новой версией Kabinet (миграция %(revision)s; этой версии известны "
+                        "миграции до %(heads)s): установите ту версию Kabinet, которой сделана копия, или более "
+                        "новую, и восстановите копию там.", path=path, revision=revision, heads=heads)  # fmt: skip
+        raise Refused(newer)
     return revision
 
 
@@ -152,7 +155,7 @@ _TITLES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 def _engine():
     kind = db.engine.dialect.name
     if kind not in ENGINES:
-        raise Refused(f"Резервные копии базы {kind} не поддерживаются: только SQLite и PostgreSQL.")
+        raise Refused(
+            gettext("Резервные копии базы %(kind)s не поддерживаются: только SQLite и PostgreSQL.", kind=kind)
+        )
     return kind, ENGINES[kind]
-
-

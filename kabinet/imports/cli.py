@@ -3,14 +3,15 @@
 import sys
 
 import click
-from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from kabinet.imports import services
 from kabinet.imports.columns import FORMATS
 from kabinet.imports.reader import FileProblem
+from kabinet.language import CommandGroup
 from kabinet.organizations import UnknownOrganization, find_organization
 
-import_cli = AppGroup("import", help="Load data exported from the company's accounting system (CSV or XLSX).")
+import_cli = CommandGroup("import", help="Load data exported from the company's accounting system (CSV or XLSX).")
 
 
 def _command(kind: str):
@@ -21,14 +22,14 @@ def _command(kind: str):
         try:
             report = services.run(kind, path, find_organization(org))
         except (FileProblem, UnknownOrganization) as exc:
-            click.echo(f"Файл не загружен: {exc}", err=True)
+            click.echo(_("Файл не загружен: %(reason)s", reason=exc), err=True)
             sys.exit(1)
         except services.ImportFailed as exc:
-            click.echo("Файл не загружен, ничего не изменено. Ошибки:", err=True)
+            click.echo(_("Файл не загружен, ничего не изменено. Ошибки:"), err=True)
             for problem in exc.problems:
                 click.echo(f"  {problem}", err=True)
             if exc.more:
-                click.echo(f"  … и ещё {exc.more}", err=True)
+                click.echo("  " + _("… и ещё %(count)s", count=exc.more), err=True)
             sys.exit(1)
         click.echo(f"{path}: {report}")
 

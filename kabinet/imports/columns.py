@@ -6,19 +6,21 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import lazy_gettext as _l
+
 from kabinet.forms import FIRST_DAY, LAST_DAY
 from kabinet.models.meter import KINDS
 
 
 class CellProblem(ValueError):
-    """A cell that cannot be read; its message says why, in Russian."""
+    """A cell that cannot be read; its message (a lazy translation) says why, in the language of whoever reads it."""
 
 
 def text(max_length: int) -> Callable[[str], str]:
     def parse(value: str) -> str:
         value = " ".join(value.split())
         if len(value) > max_length:
-            raise CellProblem(f"длиннее {max_length} символов")
+            raise CellProblem(_l("длиннее %(length)s символов", length=max_length))
         return value
 
     return parse
@@ -32,15 +34,15 @@ def number(places: int, *, positive: bool = False) -> Callable[[str], Decimal]:
         try:
             result = Decimal(cleaned)
         except InvalidOperation:
-            raise CellProblem(f"«{value}» — не число") from None
+            raise CellProblem(_l("«%(value)s» — не число", value=value)) from None
         if not result.is_finite():
-            raise CellProblem(f"«{value}» — не число")
+            raise CellProblem(_l("«%(value)s» — не число", value=value))
         if -result.as_tuple().exponent > places:
-            raise CellProblem(f"не больше {places} знаков после запятой")
+            raise CellProblem(_l("не больше %(places)s знаков после запятой", places=places))
         if abs(result) >= Decimal(10) ** 11:
-            raise CellProblem("слишком большое число")
+            raise CellProblem(_l("слишком большое число"))
         if positive and result < 0:
-            raise CellProblem("не может быть отрицательным")
+            raise CellProblem(_l("не может быть отрицательным"))
         return result.quantize(Decimal(1).scaleb(-places))
 
     return parse
@@ -50,9 +52,9 @@ def whole(value: str) -> int:
     try:
         result = int(value.strip())
     except ValueError:
-        raise CellProblem(f"«{value}» — не целое число") from None
+        raise CellProblem(_l("«%(value)s» — не целое число", value=value)) from None
     if not 0 <= result < 1000:
-        raise CellProblem("должно быть от 0 до 999")
+        raise CellProblem(_l("должно быть от 0 до 999"))
     return result
 
 
@@ -66,11 +68,11 @@ def day(value: str) -> date:
             try:
                 found_day = date(parts["y"], parts["m"], parts["d"])
             except ValueError:
-                raise CellProblem(f"«{value}» — такой даты нет") from None
+                raise CellProblem(_l("«%(value)s» — такой даты нет", value=value)) from None
             if not FIRST_DAY <= found_day <= LAST_DAY:  # the ledger's month arithmetic would overflow past 9999
-                raise CellProblem(f"«{value}» — дата должна быть с 1900 по 2100 год")
+                raise CellProblem(_l("«%(value)s» — дата должна быть с 1900 по 2100 год", value=value))
             return found_day
-    raise CellProblem(f"«{value}» — не дата (нужно ДД.ММ.ГГГГ или ГГГГ-ММ-ДД)")
+    raise CellProblem(_l("«%(value)s» — не дата (нужно ДД.ММ.ГГГГ или ГГГГ-ММ-ДД)", value=value))
 
 
 def month(value: str) -> date:
@@ -82,11 +84,11 @@ def month(value: str) -> date:
             parts = dict(zip(order, map(int, found.groups()), strict=True))
             if 1 <= parts["m"] <= 12 and FIRST_DAY.year <= parts["y"] <= LAST_DAY.year:
                 return date(parts["y"], parts["m"], 1)
-            raise CellProblem(f"«{value}» — такого месяца нет")
+            raise CellProblem(_l("«%(value)s» — такого месяца нет", value=value))
     try:
         return day(value).replace(day=1)
     except CellProblem:
-        raise CellProblem(f"«{value}» — не месяц (нужно ГГГГ-ММ)") from None
+        raise CellProblem(_l("«%(value)s» — не месяц (нужно ГГГГ-ММ)", value=value)) from None
 
 
 # How the companies' files name each kind of meter: the preview shows a kind so.
@@ -113,7 +115,9 @@ KIND_NAMES = {
 def meter_kind(value: str) -> str:
     kind = KIND_NAMES.get(" ".join(value.lower().replace("ё", "е").replace("(", " ").replace(")", " ").split()))
     if kind is None:
-        raise CellProblem(f"«{value}» — неизвестный вид счётчика (нужно одно из: {', '.join(KIND_WORDS.values())})")
+        known = ", ".join(KIND_WORDS.values())
+        raise CellProblem(_l("«%(value)s» — неизвестный вид счётчика (нужно одно из: %(known)s)", value=value,
+                             known=known))  # fmt: skip
     return kind
 
 

@@ -94,11 +94,11 @@ def read_table(path: str | Path, budget: Budget) -> tuple[list[str], Iterator[tu
     with path.open("rb") as probe:
         head = probe.read(SAMPLE)
     if not head.strip():
-        raise FileProblem("Файл пуст.")
+        raise FileProblem(_l("Файл пуст."))
     if head.startswith(b"PK\x03\x04"):
         return _read_xlsx(path, budget)
     if b"\x00" in head:
-        raise FileProblem("Это не таблица CSV или XLSX: файл двоичный.")
+        raise FileProblem(_l("Это не таблица CSV или XLSX: файл двоичный."))
     return _read_csv(path, head, budget)
 
 
@@ -129,7 +129,7 @@ def _read_csv(path: Path, head: bytes, budget: Budget):
         header = next(reader)
     except (csv.Error, UnicodeDecodeError) as exc:
         stream.close()
-        raise FileProblem(f"Не удалось прочитать заголовок: {exc}") from None
+        raise FileProblem(_l("Не удалось прочитать заголовок: %(error)s", error=exc)) from None
 
     def rows():
         try:
@@ -138,10 +138,14 @@ def _read_csv(path: Path, head: bytes, budget: Budget):
                 if any(cell.strip() for cell in cells):
                     yield reader.line_num, cells
         except csv.Error as exc:
-            raise FileProblem(f"Строка {reader.line_num + 1}: {_csv_problem(exc)}") from None
+            raise FileProblem(_csv_problem(reader.line_num + 1, exc)) from None
         except UnicodeDecodeError:
             raise FileProblem(
-                f"Строка {reader.line_num + 1}: текст не в кодировке {encoding}; сохраните файл в UTF-8."
+                _l(
+                    "Строка %(line)s: текст не в кодировке %(encoding)s; сохраните файл в UTF-8.",
+                    line=reader.line_num + 1,
+                    encoding=encoding,
+                )
             ) from None
         finally:
             stream.close()
@@ -149,10 +153,11 @@ def _read_csv(path: Path, head: bytes, budget: Budget):
     return header, rows()
 
 
-def _csv_problem(exc: csv.Error) -> str:
+def _csv_problem(line: int, exc: csv.Error):
+    """What is wrong with a line the csv module refused, in words."""
     if "field larger than field limit" in str(exc):
-        return f"ячейка длиннее {MAX_FIELD} символов — файл повреждён."
-    return f"ошибка формата CSV ({exc})."
+        return _l("Строка %(line)s: ячейка длиннее %(length)s символов — файл повреждён.", line=line, length=MAX_FIELD)
+    return _l("Строка %(line)s: ошибка формата CSV (%(error)s).", line=line, error=exc)
 
 
 def _read_xlsx(path: Path, budget: Budget):
@@ -164,7 +169,9 @@ def _read_xlsx(path: Path, budget: Budget):
         workbook = load_workbook(stream, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         stream.close()
-        raise FileProblem(f"Файл XLSX повреждён или это не таблица Excel ({type(exc).__name__}).") from None
+        raise FileProblem(
+            _l("Файл XLSX повреждён или это не таблица Excel (%(error)s).", error=type(exc).__name__)
+        ) from None
     except FileProblem:
         stream.close()
         raise
@@ -175,7 +182,7 @@ def _read_xlsx(path: Path, budget: Budget):
     except StopIteration:
         workbook.close()
         stream.close()
-        raise FileProblem("Файл пуст.") from None
+        raise FileProblem(_l("Файл пуст.")) from None
 
     def rows():
         try:

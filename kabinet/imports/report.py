@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+
 SHOWN_PROBLEMS = 200
 SHOWN_ROWS = 10  # of each outcome, for the preview
 
@@ -12,11 +14,13 @@ class Problem:
 
     line: int
     column: str
-    reason: str
+    reason: str  # or a lazy translation: said in the language of whoever reads the report
 
     def __str__(self) -> str:
-        where = f"строка {self.line}" + (f", столбец «{self.column}»" if self.column else "")
-        return f"{where}: {self.reason}"
+        if self.column:
+            return _("строка %(line)s, столбец «%(column)s»: %(reason)s", line=self.line, column=self.column,
+                     reason=self.reason)  # fmt: skip
+        return _("строка %(line)s: %(reason)s", line=self.line, reason=self.reason)
 
 
 class ImportFailed(Exception):
@@ -52,4 +56,9 @@ class Report:
             self.repeated.append((line, earlier))
 
     def __str__(self) -> str:
-        return f"создано: {self.created}, обновлено: {self.updated}, без изменений: {self.unchanged}"
+        return _(
+            "создано: %(created)s, обновлено: %(updated)s, без изменений: %(unchanged)s",
+            created=self.created,
+            updated=self.updated,
+            unchanged=self.unchanged,
+        )

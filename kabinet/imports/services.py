@@ -11,6 +11,8 @@ from itertools import islice
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select, update
 
 from kabinet.accounts import codewords
@@ -81,7 +83,7 @@ def records(kind: str, path, problems: list | None, budget: Budget) -> Iterator[
                 if column.required:
                     bad = True
                     if problems is not None:
-                        problems.append(Problem(line, column.name, "не заполнено"))
+                        problems.append(Problem(line, column.name, _l("не заполнено")))
                 record[column.name] = None
                 continue
             try:
@@ -89,9 +91,16 @@ def records(kind: str, path, problems: list | None, budget: Budget) -> Iterator[
             except CellProblem as exc:
                 bad = True
                 if problems is not None:
-                    problems.append(Problem(line, column.name, str(exc)))
+                    problems.append(Problem(line, column.name, exc.args[0]))
         if not bad:
             yield line, record
+
+
+def _column_named(column) -> str:
+    """A column as a missing one is named: «account» (или «лицевой счет»)."""
+    if not column.aliases:
+        return f"«{column.name}»"
+    return gettext("«%(name)s» (или «%(alias)s»)", name=column.name, alias=column.aliases[0])
 
 
 def _positions(columns, header) -> dict[str, int]:
@@ -101,14 +110,14 @@ def _positions(columns, header) -> dict[str, int]:
     for column in columns:
         found = [i for i, key in enumerate(keys) if key in column.names()]
         if len(found) > 1:
-            raise ImportFailed([Problem(1, column.name, "столбец встречается в заголовке дважды")])
+            raise ImportFailed([Problem(1, column.name, _l("столбец встречается в заголовке дважды"))])
         if found:
             positions[column.name] = found[0]
         elif column.required:
             missing.append(column)
     if missing:
-        known = ", ".join(f"«{c.name}»" + (f" (или «{c.aliases[0]}»)" if c.aliases else "") for c in missing)
-        raise ImportFailed([Problem(1, "", f"в заголовке нет столбцов: {known}")])
+        known = ", ".join(_column_named(c) for c in missing)
+        raise ImportFailed([Problem(1, "", _l("в заголовке нет столбцов: %(columns)s", columns=known))])
     return positions
 
 
@@ -123,7 +132,7 @@ class _Importer:
     def check(self, line: int, record: dict, problems: list) -> None:
         key = self.key(record)
         if key in self.seen:
-            problems.append(Problem(line, "", f"повторяет строку {self.seen[key]}"))
+            problems.append(Problem(line, "", _l("повторяет строку %(line)s", line=self.seen[key])))
         else:
             self.seen[key] = line
 
@@ -147,7 +156,8 @@ class _AccountRows(_Importer):
 
     def check(self, line, record, problems):
         if record["account"] not in self.account_ids:
-            problems.append(Problem(line, "account", f"лицевой счёт {record['account']} не найден: загрузите счета"))
+            unknown = _l("лицевой счёт %(number)s не найден: загрузите счета", number=record["account"])
+            problems.append(Problem(line, "account", unknown))
             return
         super().check(line, record, problems)
 
@@ -260,7 +270,7 @@ class MeterImporter(_AccountRows):
     def check(self, line, record, problems):
         if (record.get("last_reading") is None) != (record.get("last_reading_date") is None):
             missing = "last_reading_date" if record.get("last_reading_date") is None else "last_reading"
-            problems.append(Problem(line, missing, "показания и их дата указываются вместе"))
+            problems.append(Problem(line, missing, _l("показания и их дата указываются вместе")))
             return
         super().check(line, record, problems)
 

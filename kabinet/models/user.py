@@ -57,6 +57,8 @@ class User(UserMixin, db.Model):
     totp_last_step: Mapped[int | None]  # the time step of the last code accepted: a code is good once
     # Every e-mailed link and every half-done login carries a fingerprint of this; a new stamp kills them all.
     security_stamp: Mapped[str] = mapped_column(String(32), default=new_stamp)
+    # The language of their pages and of every e-mail they get (a code of LANGUAGES); None: the installation's default.
+    language: Mapped[str | None] = mapped_column(String(8))
 
     sessions: Mapped[list["UserSession"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="UserSession.last_seen_at.desc()"

@@ -4,6 +4,7 @@ from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user
 
 from kabinet.auth.forms import LoginForm
+from kabinet.language import keep_language, known
 from kabinet.organizations import current_organization
 from kabinet.pages import services
 from kabinet.pages.forms import LanguageForm
@@ -30,10 +31,13 @@ def agreement():
 
 @bp.route("/language", methods=["POST"])
 def language():
-    """Remember the chosen language for a year and return to the page."""
+    """Remember the chosen language (for a year in the browser, and for good in a logged-in user's profile) and
+    return to the page."""
     form = LanguageForm()
     response = redirect(safe_next(form.next.data))
-    if form.validate_on_submit() and form.lang.data in current_app.config["LANGUAGES"]:
+    if form.validate_on_submit() and known(form.lang.data):
+        if current_user.is_authenticated:
+            keep_language(current_user, form.lang.data)
         response.set_cookie(
             "lang",
             form.lang.data,

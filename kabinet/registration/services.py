@@ -34,8 +34,11 @@ def max_age() -> timedelta:
     return timedelta(hours=current_app.config["CONFIRM_MAX_AGE_HOURS"])
 
 
-def register(*, login, email, password, first_name, last_name, phone, middle_name="", phone_extra="") -> User:
-    """Create an inactive user and queue the confirmation e-mail in the same transaction."""
+def register(
+    *, login, email, password, first_name, last_name, phone, middle_name="", phone_extra="", language=None
+) -> User:
+    """Create an inactive user and queue the confirmation e-mail in the same transaction; `language` (the page's)
+    is kept for their pages and e-mails."""
     user = User(
         login=login,
         email=email,
@@ -44,6 +47,7 @@ def register(*, login, email, password, first_name, last_name, phone, middle_nam
         last_name=last_name,
         phone=phone,
         phone_extra=phone_extra,
+        language=language,
     )
     user.set_password(password)
     db.session.add(user)

@@ -1,6 +1,7 @@
 """Registration ("Регистрация") and its confirmation by link or by code."""
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 
 from kabinet import messages
@@ -51,7 +52,9 @@ def register():
             return render_template("registration/register.html", form=RegistrationForm()), 429
     if valid:
         try:
-            services.register(**{name: form[name].data for name in services.REGISTRATION_FIELDS})
+            services.register(
+                language=str(get_locale()), **{name: form[name].data for name in services.REGISTRATION_FIELDS}
+            )
         except services.Taken:
             form.login.errors.append(str(messages.REGISTRATION_TAKEN.text))
         else:

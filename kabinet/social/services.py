@@ -155,9 +155,12 @@ def suggest_login(email: str) -> str:
     return ""
 
 
-def register(profile: Profile, *, login, email, first_name, last_name, phone, middle_name="", phone_extra="") -> User:
+def register(
+    profile: Profile, *, login, email, first_name, last_name, phone, middle_name="", phone_extra="", language=None
+) -> User:
     """Create the user and their identity. The e-mail is confirmed at once when the provider vouched for this very
-    address; otherwise the confirmation e-mail goes out as in the ordinary registration. Raises registration.Taken."""
+    address; otherwise the confirmation e-mail goes out as in the ordinary registration. `language`: the page's,
+    kept for their pages and e-mails. Raises registration.Taken."""
     verified = profile.email_verified and email.lower() == profile.email.lower()
     user = User(
         login=login,
@@ -169,6 +172,7 @@ def register(profile: Profile, *, login, email, first_name, last_name, phone, mi
         phone_extra=phone_extra or "",
         password_hash=NO_PASSWORD + secrets.token_urlsafe(32),
         confirmed_at=utcnow() if verified else None,
+        language=language,
     )
     db.session.add(user)
     try:

@@ -1,6 +1,7 @@
 """Sign in, register and link through a social network or an OpenID Connect provider ("Войти через соцсеть")."""
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from kabinet import messages, tokens
@@ -93,7 +94,7 @@ def register():
     if form.validate_on_submit():
         fields = {key: form[key].data for key in REGISTRATION_FIELDS if key not in ("password",)}
         try:
-            user = services.register(profile, **fields)
+            user = services.register(profile, language=str(get_locale()), **fields)
         except Taken:
             form.login.errors.append(str(messages.REGISTRATION_TAKEN.text))
         else:

@@ -4,17 +4,18 @@ import sys
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from kabinet.extensions import db
+from kabinet.language import CommandGroup
 from kabinet.models import OutboxMessage, User
 from kabinet.models.user import STAFF_ROLES
 from kabinet.organizations import UnknownOrganization, find_organization
 from kabinet.outbox import deliver_due
 from kabinet.staff.team.services import invite
 
-staff_cli = AppGroup("staff", help="The company's staff users.")
+staff_cli = CommandGroup("staff", help="The company's staff users.")
 
 
 @staff_cli.command("create")
@@ -36,20 +37,22 @@ def create(email, role, login, first_name, last_name, org):
     if login:
         taken = taken.union(select(User.id).where(func.lower(User.login) == login.lower()))
     if db.session.scalars(taken).first():
-        click.echo("Пользователь с таким e-mail или логином уже есть.", err=True)
+        click.echo(_("Пользователь с таким e-mail или логином уже есть."), err=True)
         sys.exit(1)
     user, link = invite(organization, email=email, first_name=first_name, last_name=last_name, role=role, login=login)
+    said = {"login": user.login, "role": role, "email": email}
     if current_app.config["OUTBOX_COURIER"] == "worker":
         # Queued only: the worker delivers it. Sending here would race the worker, and a command killed mid-send
         # would hold the e-mail back.
-        click.echo(f"Сотрудник {user.login} ({role}) создан. Приглашение на {email} поставлено в очередь: "
-                   "его отправит обработчик очереди (`flask --app wsgi worker`).")  # fmt: skip
+        click.echo(_("Сотрудник %(login)s (%(role)s) создан. Приглашение на %(email)s поставлено в очередь: его "
+                     "отправит обработчик очереди (`flask --app wsgi worker`).", **said))  # fmt: skip
     elif _delivered_now(email):
-        click.echo(f"Сотрудник {user.login} ({role}) создан. Приглашение отправлено на {email}.")
+        click.echo(_("Сотрудник %(login)s (%(role)s) создан. Приглашение отправлено на %(email)s.", **said))
     else:
-        click.echo(f"Сотрудник {user.login} ({role}) создан. Письмо на {email} пока не отправлено: почтовый сервер "
-                   "не принял его. Оно в очереди: `flask --app wsgi mail send` повторит отправку.")  # fmt: skip
-    click.echo(f"Ссылка для установки пароля: {link}")
+        click.echo(_("Сотрудник %(login)s (%(role)s) создан. Письмо на %(email)s пока не отправлено: почтовый "
+                     "сервер не принял его. Оно в очереди: `flask --app wsgi mail send` повторит отправку.",
+                     **said))  # fmt: skip
+    click.echo(_("Ссылка для установки пароля: %(link)s", link=link))
 
 
 def _delivered_now(email: str) -> bool:

@@ -362,6 +362,12 @@ def test_the_users_language_wins_over_the_browsers_choice(compiled, app, client)
     assert '<html lang="en">' in page(client.get("/cabinet/"))
 
 
+def test_a_user_without_a_stored_language_keeps_the_one_they_log_in_with(compiled, app, client, user):
+    switch(client, "en")
+    client.post("/auth/login", data={"login": "ivan", "password": PASSWORD})
+    assert stored_user(app).language == "en"  # their e-mails follow it from now on
+
+
 def test_a_visitor_switching_stores_nothing(compiled, app, client, user):
     switch(client, "en")
     assert stored_user(app).language is None

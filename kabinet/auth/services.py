@@ -16,6 +16,7 @@ from kabinet import audit, tokens
 from kabinet.auth import totp
 from kabinet.clock import utcnow
 from kabinet.extensions import db
+from kabinet.language import known
 from kabinet.limits import check_secret, trust_this_device
 from kabinet.models import User, UserSession
 
@@ -106,6 +107,9 @@ def log_in(user: User, *, remember: bool, how: str = "") -> UserSession:
         user_agent=request.user_agent.string[:255],
     )
     db.session.add(record)
+    if user.language is None:
+        # Someone who chose a language before languages were kept: their e-mails follow it from now on.
+        user.language = known(request.cookies.get("lang"))
     audit.record(audit.LOGIN, user=user, details=how)
     db.session.commit()
     user.current_session = record

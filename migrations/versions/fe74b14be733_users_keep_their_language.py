@@ -1,7 +1,7 @@
 """users keep their language
 
 Revision ID: fe74b14be733
-Revises: 5ccee04f856c
+Revises: a7a31b745e31
 Create Date: 2026-11-30 09:16:52.788754
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'fe74b14be733'
-down_revision = '5ccee04f856c'
+down_revision = 'a7a31b745e31'
 branch_labels = None
 depends_on = None
 

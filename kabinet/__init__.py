@@ -31,6 +31,7 @@ FEATURES = (
     "staff.tenants",
     "staff.organization",
     "staff.status",
+    "platform",
 )
 
 

@@ -8,6 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from kabinet.extensions import db
 
 PHONE_SEPARATORS = re.compile(r"[,;]")
+# What kind of body runs the houses: a management company, a cooperative (Kazakhstan), an association of owners.
+KINDS = ("uk", "ksk", "osi", "tszh")
 
 
 class Organization(db.Model):
@@ -17,6 +19,7 @@ class Organization(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(8), default="uk", server_default="uk")  # one of KINDS
     inn: Mapped[str] = mapped_column(String(12), default="")
     kpp: Mapped[str] = mapped_column(String(9), default="")
     ogrn: Mapped[str] = mapped_column(String(15), default="")  # ОГРН, or ОГРНИП (15 digits) of an entrepreneur

@@ -1,4 +1,5 @@
-"""«Состояние системы» (admin): the outbox's backlog and failures with retries, the worker, backups, versions."""
+"""«Состояние системы» (the platform administrator; without one, the admin of the first organization): the
+outbox's backlog and failures with retries, the worker, backups, versions."""
 
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import format_decimal
@@ -9,21 +10,21 @@ from kabinet.extensions import db
 from kabinet.forms import ButtonForm
 from kabinet.messages import notify
 from kabinet.models import OutboxMessage
-from kabinet.organizations import default_organization
-from kabinet.staff.access import organization, staff_required
+from kabinet.staff.access import keeps_the_installation, staff_required
 from kabinet.staff.status import services
 
 bp = Blueprint("staff_status", __name__, url_prefix="/staff/status")
 
 
 def _installation_admin_only() -> None:
-    """The page is the installation's, its outbox everyone's mail: an admin of another organization gets 404."""
-    if organization().id != default_organization().id:
+    """The page is the installation's, its outbox everyone's mail: only whoever looks after the installation opens it
+    (the platform administrator, else the first organization's admin); another organization's admin gets 404."""
+    if not keeps_the_installation(current_user):
         abort(404)
 
 
 @bp.route("/")
-@staff_required("admin")
+@staff_required("admin", platform=True)
 def index():
     """The system at a glance, with a retry button per failed e-mail and one for all."""
     _installation_admin_only()
@@ -45,7 +46,7 @@ def _megabytes(size: int | None) -> str | None:
 
 
 @bp.route("/retry/<int:message_id>", methods=["POST"])
-@staff_required("admin")
+@staff_required("admin", platform=True)
 def retry(message_id):
     """Put one given-up e-mail back in the queue; the worker sends it on its next round."""
     _installation_admin_only()
@@ -58,7 +59,7 @@ def retry(message_id):
 
 
 @bp.route("/retry", methods=["POST"])
-@staff_required("admin")
+@staff_required("admin", platform=True)
 def retry_all():
     """Put every given-up e-mail back in the queue."""
     _installation_admin_only()

@@ -1,0 +1,73 @@
+"""The platform administrator's pages: the organizations with their counts, a new one, the invitation of its admin."""
+
+from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_login import current_user
+
+from kabinet import messages
+from kabinet.clock import local_today
+from kabinet.messages import notify
+from kabinet.platform import services
+from kabinet.platform.forms import AdminInviteForm, OrganizationForm
+from kabinet.staff.access import platform_required
+
+bp = Blueprint("platform", __name__, url_prefix="/platform")
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _organization_or_404(organization_id: int):
+    return services.organization_of(organization_id) or abort(404)
+
+
+@bp.route("/")
+@platform_required
+def index():
+    """Where the platform administrator lands: every organization and its counts."""
+    rows = services.counts(services.month_start(local_today()))
+    return render_template("platform/index.html", rows=rows, kinds=services.KIND_NAMES)
+
+
+@bp.route("/organizations/new", methods=["GET", "POST"])
+@platform_required
+def create():
+    """«Создать организацию»: its name, kind and INN; then on to inviting its admin."""
+    form = OrganizationForm()
+    if not form.validate_on_submit():
+        return render_template("platform/create.html", form=form), form.http_status
+    organization = services.create_organization(name=form.name.data, kind=form.kind.data, inn=form.inn.data,
+                                                by=_me())  # fmt: skip
+    notify(messages.PLATFORM_ORGANIZATION_CREATED, name=organization.name)
+    return redirect(url_for("platform.organization", organization_id=organization.id))
+
+
+def _organization_page(organization, form=None):
+    return render_template(
+        "platform/organization.html",
+        organization=organization,
+        admins=services.admins_of(organization),
+        kinds=services.KIND_NAMES,
+        form=form or AdminInviteForm(formdata=None),
+    )
+
+
+@bp.route("/organizations/<int:organization_id>")
+@platform_required
+def organization(organization_id):
+    """One organization: its admins (invited or in) and the form inviting another."""
+    return _organization_page(_organization_or_404(organization_id))
+
+
+@bp.route("/organizations/<int:organization_id>/invite", methods=["POST"])
+@platform_required
+def invite(organization_id):
+    """«Пригласить администратора»: the e-mail with the link that sets the password goes out."""
+    organization = _organization_or_404(organization_id)
+    form = AdminInviteForm()
+    if not form.validate_on_submit():
+        return _organization_page(organization, form), form.http_status
+    services.invite_admin(organization, email=form.email.data, first_name=form.first_name.data,
+                          last_name=form.last_name.data, by=_me())  # fmt: skip
+    notify(messages.TEAM_INVITED, email=form.email.data)
+    return redirect(url_for("platform.organization", organization_id=organization.id))

@@ -10,22 +10,18 @@ import pytest
 
 from kabinet.extensions import db
 from kabinet.models import Organization
+from tests import test_staff_matrix as matrix
 from tests.conftest import PASSWORD, make_user, page
 from tests.factories import make_account, other_organization
-from tests.test_staff_matrix import (  # noqa: F401 -- ids: the fixture
-    NOT_THERE_FOR,
-    ROLES,
-    allowed,
-    call,
-    ids,
-    staff_rules,
-    url_for_rule,
-)
+from tests.test_staff_matrix import NOT_THERE_FOR, ROLES, allowed, call, staff_rules, url_for_rule
 
 # What of A's would betray a leak (no page's help text holds them): a tenant's e-mail, surname and phone, an
 # account's number, owner and house, a request's words, an executor.
 A_ROWS = ("secret-tenant@a.example.org", "Засекреченный", "+79990001122", "987654", "Засекречено Аркадий",
           "ул. Тайная", "Течёт кран", "Слесарь")  # fmt: skip
+
+
+ids = matrix.ids  # the role matrix's rows, all in A: one of everything a URL names, its staff, a tenant, the platform's
 
 
 @pytest.fixture
@@ -113,6 +109,6 @@ def test_the_first_organizations_audit_log_keeps_none_of_the_platform_administra
     client = logged_in_as(app, "platform")  # the matrix's `ids` made them
     with app.app_context():
         b = db.session.get(Organization, b_staff).id
-    client.post(f"/platform/organizations/{b}/invite",
-                data={"email": "second-admin@klen.example.org", "first_name": "Вера", "last_name": "Клёнова"})  # fmt: skip
+    second_admin = {"email": "second-admin@klen.example.org", "first_name": "Вера", "last_name": "Клёнова"}
+    assert client.post(f"/platform/organizations/{b}/invite", data=second_admin).status_code == 302
     assert "second-admin@klen.example.org" not in page(logged_in_as(app, "admin").get("/staff/audit"))

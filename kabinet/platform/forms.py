@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, StringField
-from wtforms.validators import DataRequired
+from wtforms.validators import AnyOf, DataRequired
 
 from kabinet import requisites
 from kabinet.forms import Form, at_most, strip
@@ -19,7 +19,13 @@ class OrganizationForm(Form):
         filters=[strip],
         validators=[DataRequired(_l("Укажите наименование организации.")), at_most(255)],
     )
-    kind = RadioField(_l("Вид организации"), choices=list(KIND_NAMES.items()), default="uk")
+    kind = RadioField(
+        _l("Вид организации"),
+        choices=list(KIND_NAMES.items()),
+        default="uk",
+        validate_choice=False,  # refused by AnyOf below, in words that say what to pick
+        validators=[AnyOf(list(KIND_NAMES), message=_l("Выберите вид организации: УК, КСК, ОСИ или ТСЖ."))],
+    )
     # As on the organization's own settings page: checked when typed; its admin may fill it in later.
     inn = number_field("inn", requisites.check_inn)
 

@@ -48,8 +48,10 @@ def counts(since: datetime) -> list[Counts]:
         .join(Account, Account.id == AccountBinding.account_id)
         .where(Account.organization_id == org)
         .scalar_subquery(),
-        _count(func.count(DispatchRequest.id),
-               where=(DispatchRequest.organization_id == org) & (DispatchRequest.created_at >= since)),  # fmt: skip
+        _count(
+            func.count(DispatchRequest.id),
+            where=(DispatchRequest.organization_id == org) & (DispatchRequest.created_at >= since),
+        ),  # fmt: skip
         _count(func.count(User.id), where=(User.organization_id == org) & User.role.is_not(None)),
     ).order_by(Organization.name, Organization.id)
     return [Counts(*row) for row in db.session.execute(query)]

@@ -225,3 +225,26 @@ def test_the_home_page_counters_are_read_once_a_minute(app, client):
         client.get("/")
     assert [sql for sql in first.statements if "dispatch_requests" in sql]
     assert not [sql for sql in again.statements if "dispatch_requests" in sql]
+
+
+def test_the_invitation_of_an_admin_is_sent_again_and_the_earlier_link_dies(app, platform, mailbox, deliver):
+    organization = other_organization(app)
+    chair = {"email": "chair@klen.example.org", "first_name": "Вера", "last_name": "Клёнова"}
+    platform.post(f"/platform/organizations/{organization}/invite", data=chair)
+    first = invitation_link(mailbox, deliver, "chair@klen.example.org")
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.email == "chair@klen.example.org")).id
+    response = platform.post(f"/platform/organizations/{organization}/admins/{admin}/resend")
+    assert shows(platform.get(response.location), "Новое приглашение отправлено на chair@klen.example.org")
+    second = invitation_link(mailbox, deliver, "chair@klen.example.org")
+    assert second != first
+    assert app.test_client().post(first).location == "/auth/login"  # the earlier link no longer opens the form
+    accept(app, second, "chair")
+    again = platform.post(f"/platform/organizations/{organization}/admins/{admin}/resend")
+    assert shows(platform.get(again.location), messages.TEAM_INVITATION_ACCEPTED)
+
+
+def test_only_an_admin_of_that_organization_is_invited_again(app, platform):
+    organization = other_organization(app)
+    dispatcher = make_staff(app, "dispatcher")  # the installation's organization's
+    assert platform.post(f"/platform/organizations/{organization}/admins/{dispatcher}/resend").status_code == 404

@@ -76,8 +76,7 @@ def ids(app):
     account = make_account(app, "100101", user_id=tenant)
     second = make_account(app, "100102", premises="2", user_id=tenant)  # for the tenants page's own unbind
     meter = make_meter(app, account, readings=[(date(2026, 10, 20), "12.5")])
-    for role in ROLES:
-        make_staff(app, role)
+    staff = {role: make_staff(app, role) for role in ROLES}
     make_user(app, login=PLATFORM, email="platform@example.org", role=PLATFORM)
     clerk = make_staff(app, "dispatcher", login="clerk")  # whom the team pages act on
     with app.app_context():
@@ -104,7 +103,8 @@ def ids(app):
         found["binding"] = db.session.scalar(select(AccountBinding.id).where(AccountBinding.account_id == account))
         found["building"] = db.session.scalar(select(Building.id))
         found["organization"] = organization
-    return {**found, "account": account, "second_account": second, "meter": meter, "tenant": tenant, "clerk": clerk}
+    return {**found, "account": account, "second_account": second, "meter": meter, "tenant": tenant, "clerk": clerk,
+            "admin": staff["admin"]}  # fmt: skip
 
 
 # What an argument names, where its name alone is ambiguous: (blueprint, argument) -> key of the ids fixture.
@@ -113,6 +113,7 @@ MEANING = {
     ("staff_tenants", "user_id"): "tenant",
     ("staff_tenants", "account_id"): "second_account",
     ("staff_accounts", "request_id"): "binding_request",
+    ("platform", "user_id"): "admin",  # an organization's admin, whom the platform invites
 }
 
 

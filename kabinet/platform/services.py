@@ -34,6 +34,7 @@ def month_start(today: date) -> datetime:
 
 
 def _count(*columns, where):
+    """A correlated count of one organization's rows, as a column of the organizations' query."""
     return select(*columns).where(where).scalar_subquery()
 
 
@@ -82,3 +83,13 @@ def invite_admin(organization: Organization, *, email: str, first_name: str, las
     user, _link = team.invite(organization, email=email, first_name=first_name, last_name=last_name, role="admin",
                               by=by)  # fmt: skip
     return user
+
+
+def resend_invitation(organization: Organization, user_id: int, *, by: User) -> User | None:
+    """A new invitation for one of the organization's admins who has not accepted it (the earlier link dies); None
+    when no such admin is the organization's. Raises team.Refused once it is accepted."""
+    admin = team.member(organization, user_id)
+    if admin is None or admin.role != "admin":
+        return None
+    team.resend_invitation(admin, organization, by=by)
+    return admin

@@ -61,7 +61,6 @@ def staff_required(*roles: str, before_second_factor: bool = False, platform: bo
             return view(*args, **kwargs)
 
         checked.staff_roles = roles  # read by the role-matrix test, which lists every staff route
-        checked.platform = platform
         return checked
 
     return decorate
@@ -79,8 +78,6 @@ def platform_required(view):
             abort(403)
         return view(*args, **kwargs)
 
-    checked.staff_roles = (PLATFORM_ROLE,)
-    checked.platform = True
     return checked
 
 

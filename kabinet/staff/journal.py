@@ -80,6 +80,7 @@ ACTION_LABELS = {
     "house.rename": _l("Адрес дома изменён"),
     "status.retry": _l("Письмо снова поставлено в очередь"),
     "status.retry_all": _l("Все неотправленные письма снова поставлены в очередь"),
+    "platform.create": _l("Организация создана на платформе"),
 }
 
 # What a recorded row ("users:6", see kabinet.audit) is called in the log: «пользователь № 6».

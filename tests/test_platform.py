@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from kabinet import messages
+from kabinet.clock import utcnow
 from kabinet.extensions import db
-from kabinet.models import DispatchRequest, Organization, User
+from kabinet.models import DispatchRequest, Organization, OutboxMessage, User
 from kabinet.organizations import default_organization
 from kabinet.platform import services
 from tests.conftest import audited, continue_from, links_in, logged_in, make_user, page, queries, shows
@@ -184,6 +185,24 @@ def test_the_status_page_passes_to_the_platform_administrator(app):
     root = logged_in(app, "root")
     status = root.get("/staff/status/")
     assert status.status_code == 200 and 'data-test="platform-menu"' in page(status)
+
+
+def test_the_platform_administrator_reads_a_failed_emails_domain_not_its_recipient(app):
+    make_staff(app, "admin")
+    with app.app_context():
+        refused = "SMTPRecipientsRefused: <secret-tenant@example.org> 550 no such user"
+        failed = OutboxMessage(recipient="secret-tenant@example.org", subject="Т", body_text="…", body_html="…",
+                               attempts=12, failed_at=utcnow(), last_error=refused)  # fmt: skip
+        db.session.add(failed)
+        db.session.commit()
+        failed = failed.id
+    assert "secret-tenant@example.org" in page(logged_in(app, "admin").get("/staff/status/"))  # the company's own
+    make_user(app, login="root", email="root@platform.example.org", role="platform")
+    root = logged_in(app, "root")
+    status = page(root.get("/staff/status/"))
+    assert "secret-tenant" not in status and "s…@example.org" in status
+    retried = root.post(f"/staff/status/retry/{failed}")
+    assert "secret-tenant" not in page(root.get(retried.location))
 
 
 def test_an_organizations_admin_cannot_open_the_platform(app):

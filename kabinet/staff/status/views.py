@@ -10,7 +10,7 @@ from kabinet.extensions import db
 from kabinet.forms import ButtonForm
 from kabinet.messages import notify
 from kabinet.models import OutboxMessage
-from kabinet.staff.access import keeps_the_installation, staff_required
+from kabinet.staff.access import is_platform, keeps_the_installation, staff_required
 from kabinet.staff.status import services
 
 bp = Blueprint("staff_status", __name__, url_prefix="/staff/status")
@@ -37,6 +37,8 @@ def index():
         database_size=_megabytes(services.database_size()),
         versions=services.versions(),
         form=ButtonForm(),
+        mask=is_platform(current_user),
+        masked=services.masked,
     )
 
 
@@ -54,7 +56,8 @@ def retry(message_id):
     if ButtonForm().validate_on_submit():
         # Not retried: sent or queued again meanwhile (another admin's click, or «все»).
         retried = services.retry(message, by=current_user._get_current_object())
-        notify(messages.OUTBOX_RETRIED if retried else messages.OUTBOX_NOTHING_TO_RETRY, recipient=message.recipient)
+        recipient = services.masked(message.recipient) if is_platform(current_user) else message.recipient
+        notify(messages.OUTBOX_RETRIED if retried else messages.OUTBOX_NOTHING_TO_RETRY, recipient=recipient)
     return redirect(url_for("staff_status.index"))
 
 

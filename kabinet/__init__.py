@@ -35,6 +35,7 @@ FEATURES = (
     "staff.tenants",
     "staff.organization",
     "staff.status",
+    "platform",
 )
 
 

@@ -332,3 +332,8 @@ STAFF_DOCUMENT_WITHDRAWN = Message(
 ORGANIZATION_COUNTRY_CHANGED = Message(
     _l("Страна организации изменена. Заполните реквизиты её банка и проверьте часовой пояс."), "success"
 )
+
+# issue 12: platform
+PLATFORM_ORGANIZATION_CREATED = Message(
+    _l("Организация «%(name)s» создана. Пригласите её администратора: остальное он настроит сам."), "success"
+)

@@ -199,7 +199,7 @@ def crash(records) -> str:
     return repr(errors[0].exc_info[1])[:300] if errors[0].exc_info else errors[0].getMessage()
 
 
-@pytest.mark.parametrize("who", [None, "tenant", *matrix.ROLES])
+@pytest.mark.parametrize("who", [None, "tenant", *matrix.ROLES, matrix.PLATFORM])
 @WALK
 @given(data=st.data())
 def test_no_route_answers_500_to_hostile_input(app, rows, caplog, who, data):
@@ -220,12 +220,17 @@ def test_no_route_answers_500_to_hostile_input(app, rows, caplog, who, data):
     assert not crashes, "\n".join(crashes)
 
 
-@pytest.mark.parametrize("who", ["admin", "tenant"])
+def area(endpoint: str) -> str:
+    """Who opens the pages of an endpoint: the admin the back office's, the platform administrator the platform's."""
+    return {"staff": "admin", "platform": matrix.PLATFORM}.get(endpoint.split(".")[0].split("_")[0], "tenant")
+
+
+@pytest.mark.parametrize("who", ["admin", "tenant", matrix.PLATFORM])
 def test_the_walks_right_values_open_the_pages(app, rows, who):
     """Half the walk's path values are right ones: they open real pages, so its hostile queries reach the views."""
     client = logged_in(app, who)
     for rule in walked_rules(app):
         named = all(f"<int:{argument}>" in rule.rule or argument == "month" for argument in rule.arguments)
-        if "GET" in rule.methods and rule.arguments and named and rule.endpoint.startswith("staff") == (who == "admin"):
+        if "GET" in rule.methods and rule.arguments and named and area(rule.endpoint) == who:
             path = ARGUMENT.sub(lambda found, rule=rule: real_value(rule, found[1], rows), rule.rule)
             assert client.get(path).status_code == 200, path

@@ -1,4 +1,5 @@
-"""The role matrix: every staff route × admin, dispatcher, accountant, tenant and anonymous, with the answer for each.
+"""The role matrix: every staff route × admin, dispatcher, accountant, the platform administrator, tenant and
+anonymous, with the answer for each.
 
 The routes come from the app's URL map, so a new staff route is walked without being listed here; who may open it
 comes from ALLOWED below, written by hand, so a route whose decorator names the wrong roles fails.
@@ -35,6 +36,7 @@ from tests.factories import make_account, make_meter, make_staff
 
 ROLES = ("admin", "dispatcher", "accountant")
 EVERYONE = set(ROLES)
+PLATFORM = "platform"  # of no organization: an organization's page not opened to them answers 404, as to a tenant
 # Who may open each staff endpoint (by endpoint, or by its blueprint when not listed); the admin may open everything.
 ALLOWED = {
     "staff": EVERYONE,
@@ -49,10 +51,16 @@ ALLOWED = {
     "staff_content": {"admin", "dispatcher"},
     "staff_documents": {"admin", "accountant"},  # the reports and tariffs come from the accounting
     "staff_organization": {"admin"},
-    "staff_status": {"admin"},  # the installation's mail, worker and versions
+    # The installation's mail, worker and versions: the platform administrator's once there is one, as here (without
+    # one, the admin's: tests/test_status.py).
+    "staff_status": {PLATFORM},
+    "platform": {PLATFORM},  # the organizations and their counts: no organization's admin opens them
 }
+# Refused with 404 rather than 403: the installation's page is not there for an admin who does not look after it, as
+# it is not for another organization's admin.
+NOT_THERE_FOR = {"staff_status": {"admin"}}
 # Exceptions within an area: every staff user sets up their own second factor and may post announcements.
-ALLOWED_BY_ENDPOINT_PREFIX = {"staff_team.two_factor": EVERYONE, "staff_content.announcement": EVERYONE}
+ALLOWED_BY_ENDPOINT_PREFIX = {"staff_team.two_factor": EVERYONE | {PLATFORM}, "staff_content.announcement": EVERYONE}
 # Public on purpose: the invited person has no password yet (its token is the check; tests/test_staff_team.py).
 PUBLIC = {"staff_team.invitation_link", "staff_team.invitation"}
 
@@ -71,8 +79,8 @@ def ids(app):
     account = make_account(app, "100101", user_id=tenant)
     second = make_account(app, "100102", premises="2", user_id=tenant)  # for the tenants page's own unbind
     meter = make_meter(app, account, readings=[(date(2026, 10, 20), "12.5")])
-    for role in ROLES:
-        make_staff(app, role)
+    staff = {role: make_staff(app, role) for role in ROLES}
+    make_user(app, login=PLATFORM, email="platform@example.org", role=PLATFORM)
     clerk = make_staff(app, "dispatcher", login="clerk")  # whom the team pages act on
     with app.app_context():
         organization = default_organization().id
@@ -100,7 +108,9 @@ def ids(app):
         found["reading"] = db.session.scalar(select(Reading.id))
         found["binding"] = db.session.scalar(select(AccountBinding.id).where(AccountBinding.account_id == account))
         found["building"] = db.session.scalar(select(Building.id))
-    return {**found, "account": account, "second_account": second, "meter": meter, "tenant": tenant, "clerk": clerk}
+        found["organization"] = organization
+    return {**found, "account": account, "second_account": second, "meter": meter, "tenant": tenant, "clerk": clerk,
+            "admin": staff["admin"]}  # fmt: skip
 
 
 # What an argument names, where its name alone is ambiguous: (blueprint, argument) -> key of the ids fixture.
@@ -109,6 +119,7 @@ MEANING = {
     ("staff_tenants", "user_id"): "tenant",
     ("staff_tenants", "account_id"): "second_account",
     ("staff_accounts", "request_id"): "binding_request",
+    ("platform", "user_id"): "admin",  # an organization's admin, whom the platform invites
 }
 
 
@@ -144,9 +155,10 @@ def call(client, rule, url):
     return client.post(url, data={})
 
 
-@pytest.mark.parametrize("who", [*ROLES, "tenant", None])
+@pytest.mark.parametrize("who", [*ROLES, PLATFORM, "tenant", None])
 def test_every_staff_route_answers_each_role_as_the_matrix_says(app, ids, who):
-    """Allowed: the page or the action's answer (never 403/404); other staff: 403; a tenant: 404; anonymous: login."""
+    """Allowed: the page or the action's answer (never 403/404); other staff: 403; the platform administrator and a
+    tenant: 404; anonymous: login."""
     rules = staff_rules(app)
     assert len(rules) > 30, "the staff routes were not found"
     client = app.test_client()
@@ -163,7 +175,8 @@ def test_every_staff_route_answers_each_role_as_the_matrix_says(app, ids, who):
         elif who in allowed(rule.endpoint):
             expected_ok = status not in (401, 403, 404, 405, 500)
         else:
-            expected_ok = status == 403
+            hidden = who == PLATFORM or who in NOT_THERE_FOR.get(rule.endpoint.split(".")[0], ())
+            expected_ok = status == (404 if hidden else 403)
         if not expected_ok:
             wrong.append(f"{who or 'anonymous'} {sorted(rule.methods - {'HEAD', 'OPTIONS'})} {url}: {status}")
     assert not wrong, "\n".join(wrong)

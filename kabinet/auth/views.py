@@ -10,6 +10,7 @@ from kabinet.auth.services import Admission
 from kabinet.extensions import db, limiter, login_manager
 from kabinet.limits import TooManyAttempts, per_address
 from kabinet.messages import notify
+from kabinet.staff.access import landing
 from kabinet.urls import safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -26,7 +27,7 @@ def _sessions_name_users(state):
 def login():
     """Log a tenant in by login or e-mail and send them where they were going."""
     if current_user.is_authenticated:
-        return redirect(url_for("staff.home" if current_user.is_staff else "cabinet.home"))
+        return redirect(url_for(landing(current_user) if current_user.is_staff else "cabinet.home"))
     form = LoginForm(next=request.args.get("next", ""))
     if not form.validate_on_submit():
         return _login_page(form)
@@ -60,7 +61,7 @@ def _log_in(user, *, remember: bool, next_url: str):
     """Start the user's session and send them on: staff to the back office, tenants where they were going."""
     services.log_in(user, remember=remember)
     if user.is_staff and not next_url:
-        return redirect(url_for("staff.home"))
+        return redirect(url_for(landing(user)))
     return redirect(safe_next(next_url))
 
 

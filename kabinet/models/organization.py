@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from kabinet.extensions import db
 
 PHONE_SEPARATORS = re.compile(r"[,;]")
+# What kind of body runs the houses: a management company, a cooperative (Kazakhstan), an association of owners.
+KINDS = ("uk", "ksk", "osi", "tszh")
 
 
 class Country(NamedTuple):
@@ -37,6 +39,7 @@ class Organization(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(8), default="uk", server_default="uk")  # one of KINDS
     country: Mapped[str] = mapped_column(String(2), default="RU", server_default="RU")  # a key of COUNTRIES
     # Where the organization's day turns: its readings window, its requests' deadlines (an IANA name, zoneinfo's).
     timezone: Mapped[str] = mapped_column(String(64), default=_country_zone, server_default="Europe/Moscow")

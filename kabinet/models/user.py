@@ -13,6 +13,8 @@ from kabinet.clock import utcnow
 from kabinet.extensions import db
 
 STAFF_ROLES = ("admin", "dispatcher", "accountant")
+# The installation's own administrator: belongs to no organization, creates them, sees their counts only.
+PLATFORM_ROLE = "platform"
 # A change of any of these ends every secret the user was sent before it (see User._credentials_changed).
 CREDENTIALS = ("password_hash", "email", "blocked_at", "role")
 

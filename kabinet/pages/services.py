@@ -1,6 +1,7 @@
-"""The public pages' content: the home page's counters (requests filed, houses and accounts connected) and the
-user agreement's text."""
+"""The public pages' content: the home page's counters (requests filed, houses and accounts connected, organizations
+on the platform) and the user agreement's text."""
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,18 +19,28 @@ class Counters:
     requests: int
     buildings: int
     accounts: int
+    organizations: int  # shown only when there are several: a single company's site does not advertise "1 КСК"
+
+
+COUNTERS_FOR_SECONDS = 60  # every visitor's home page asks; a minute-old figure is as good
 
 
 def counters() -> Counters:
-    """The three counters in one query."""
+    """The counters, across every organization: one query at most once a minute per app process."""
+    cached = current_app.extensions.get("home_counters")
+    if cached is not None and time.monotonic() < cached[0]:
+        return cached[1]
     row = db.session.execute(
         select(
             select(func.count(DispatchRequest.id)).scalar_subquery(),
             select(func.count(Building.id)).scalar_subquery(),
             select(func.count(distinct(AccountBinding.account_id))).scalar_subquery(),
+            select(func.count(Organization.id)).scalar_subquery(),
         )
     ).one()
-    return Counters(*row)
+    found = Counters(*row)
+    current_app.extensions["home_counters"] = (time.monotonic() + COUNTERS_FOR_SECONDS, found)
+    return found
 
 
 def agreement_text(organization: Organization) -> str | None:

@@ -16,6 +16,7 @@ from sqlalchemy import and_, func, or_, select
 from kabinet import audit
 from kabinet.extensions import db
 from kabinet.models import AuditEvent, Organization, User
+from kabinet.models.user import PLATFORM_ROLE
 from kabinet.organizations import default_organization
 from kabinet.staff.tenants.services import in_organization
 
@@ -82,6 +83,7 @@ ACTION_LABELS = {
     "house.rename": _l("Адрес дома изменён"),
     "status.retry": _l("Письмо снова поставлено в очередь"),
     "status.retry_all": _l("Все неотправленные письма снова поставлены в очередь"),
+    "platform.create": _l("Организация создана на платформе"),
 }
 
 # What a recorded row ("users:6", see kabinet.audit) is called in the log: «пользователь № 6».
@@ -131,8 +133,9 @@ def in_organization_log(organization: Organization):
     """A condition on AuditEvent: the event belongs to the organization (see the module's docstring)."""
     installation = organization.id == default_organization().id
     works_here = User.organization_id == organization.id
-    if installation:  # staff without an organization work for the installation's (kabinet.staff.access)
-        works_here = or_(works_here, User.organization_id.is_(None))
+    if installation:  # staff without an organization work for the installation's (kabinet.staff.access)...
+        # ...but the platform administrator's events are about every organization: no organization's to read
+        works_here = or_(works_here, User.organization_id.is_(None) & (User.role != PLATFORM_ROLE))
     staff_here = and_(User.role.is_not(None), works_here)
     mine = AuditEvent.user_id.in_(select(User.id).where(or_(staff_here, in_organization(organization))))
     return or_(mine, AuditEvent.user_id.is_(None)) if installation else mine

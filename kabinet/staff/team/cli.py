@@ -1,4 +1,5 @@
-"""`flask --app wsgi staff create --email E --role admin [...]`: the first admin, before anyone can invite."""
+"""`flask --app wsgi staff create --email E --role admin|platform [...]`: the first admin, before anyone can invite;
+or the platform administrator, who belongs to no organization and creates them."""
 
 import sys
 
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 from kabinet.extensions import db
 from kabinet.language import CommandGroup
 from kabinet.models import OutboxMessage, User
-from kabinet.models.user import STAFF_ROLES
+from kabinet.models.user import PLATFORM_ROLE, STAFF_ROLES
 from kabinet.organizations import UnknownOrganization, find_organization
 from kabinet.outbox import deliver_due
 from kabinet.staff.team.services import invite
@@ -20,15 +21,18 @@ staff_cli = CommandGroup("staff", help="The company's staff users.")
 
 @staff_cli.command("create")
 @click.option("--email", required=True, help="Where the invitation goes.")
-@click.option("--role", type=click.Choice(STAFF_ROLES), required=True)
+@click.option("--role", type=click.Choice((*STAFF_ROLES, PLATFORM_ROLE)), required=True)
 @click.option("--login", default="", help="The login; made of the e-mail when left out.")
 @click.option("--first-name", default="Администратор")
 @click.option("--last-name", default="")
 @click.option("--org", "org", default=None, help="The organization's id or INN, where there are several.")
 def create(email, role, login, first_name, last_name, org):
     """Create a staff user and e-mail (and print) the link that sets their password."""
+    if role == PLATFORM_ROLE and org is not None:
+        click.echo(_("Администратор платформы не принадлежит организации: --org для него не указывают."), err=True)
+        sys.exit(1)
     try:
-        organization = find_organization(org)
+        organization = None if role == PLATFORM_ROLE else find_organization(org)
     except UnknownOrganization as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)

@@ -59,9 +59,10 @@ def free_login(email: str) -> str:
     return login
 
 
-def invite(organization: Organization, *, email: str, first_name: str, last_name: str, role: str,
+def invite(organization: Organization | None, *, email: str, first_name: str, last_name: str, role: str,
            login: str = "", by: User | None = None) -> tuple[User, str]:  # fmt: skip
-    """Create a confirmed staff user with no usable password and e-mail them the link that sets one; both returned."""
+    """Create a confirmed staff user with no usable password and e-mail them the link that sets one; both returned.
+    The platform administrator is invited to no organization."""
     user = User(
         login=login or free_login(email),
         email=email,
@@ -69,7 +70,7 @@ def invite(organization: Organization, *, email: str, first_name: str, last_name
         last_name=last_name,
         phone="",
         role=role,
-        organization_id=organization.id,
+        organization_id=organization.id if organization else None,
         confirmed_at=utcnow(),  # the admin vouches for the address, and only its owner can follow the link
     )
     user.set_password(secrets.token_urlsafe(32))  # nobody knows it: the invitation sets the real one
@@ -82,7 +83,7 @@ def invite(organization: Organization, *, email: str, first_name: str, last_name
     return user, link
 
 
-def _send_invitation(user: User, organization: Organization) -> str:
+def _send_invitation(user: User, organization: Organization | None) -> str:
     """Queue the e-mail with a link that sets the first password, and note when it was sent; the link returned."""
     user.invited_at = utcnow()
     link = external_url("staff_team.invitation_link", token=tokens.dump_for("invitation", user, *_link_secret(user)))

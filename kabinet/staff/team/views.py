@@ -9,7 +9,8 @@ from kabinet.auth import totp
 from kabinet.forms import ButtonForm
 from kabinet.limits import TooManyAttempts
 from kabinet.messages import notify
-from kabinet.staff.access import ROLE_NAMES, organization, staff_required
+from kabinet.models.user import STAFF_ROLES
+from kabinet.staff.access import ROLE_NAMES, organization, second_factor_required, staff_required
 from kabinet.staff.team import services
 from kabinet.staff.team.forms import (
     ActionForm,
@@ -35,7 +36,7 @@ def _page(invite=None):
         "staff/team/index.html",
         staff=services.staff_of(company),
         invite=invite or InviteForm(formdata=None),
-        role_names=ROLE_NAMES,
+        role_names={role: ROLE_NAMES[role] for role in STAFF_ROLES},
         action=ActionForm(formdata=None),
         rule=RequireSecondFactorForm(required=company.staff_totp_required, formdata=None),
         invitation_expired=services.invitation_expired,
@@ -250,7 +251,7 @@ def toggle_executor(executor_id):
 
 
 @bp.route("/2fa", methods=["GET", "POST"])
-@staff_required(before_second_factor=True)
+@staff_required(before_second_factor=True, platform=True)
 def two_factor():
     """Turn the second factor on: scan the QR code, confirm with a first code, keep the recovery codes."""
     user = _me()
@@ -275,11 +276,11 @@ def two_factor():
 
 
 @bp.route("/2fa/off", methods=["POST"])
-@staff_required(before_second_factor=True)
+@staff_required(before_second_factor=True, platform=True)
 def two_factor_off():
     """Turn the second factor off with a current code, unless the organization requires it."""
     user = _me()
-    if organization().staff_totp_required:
+    if second_factor_required(user):
         notify(messages.TOTP_STILL_REQUIRED)
         return redirect(url_for("staff_team.two_factor"))
     form = CodeForm()

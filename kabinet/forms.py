@@ -104,12 +104,13 @@ class PhoneNumber:
         field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def login_field(label=_l("Логин")):
+def login_field(label=_l("Логин"), required=True):
+    """A login of the house's format; `required=False` lets it be left empty (the e-mail is the login then)."""
     return StringField(
         label,
         filters=[strip],
         validators=[
-            DataRequired(_l("Укажите логин.")),
+            DataRequired(_l("Укажите логин.")) if required else Optional(),
             Length(min=3, max=32, message=_l("Логин должен содержать от 3 до 32 символов.")),
             Regexp(
                 LOGIN_PATTERN, message=_l("Логин может содержать только латинские буквы, цифры, точку, дефис и «_».")

@@ -1,0 +1,49 @@
+"""waiting list, e-mail as login
+
+Revision ID: 60a073f5f689
+Revises: 5ccee04f856c
+Create Date: 2026-11-30 09:16:42.347711
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '60a073f5f689'
+down_revision = '5ccee04f856c'
+branch_labels = None
+depends_on = None
+
+
+def _login_length(old, new):
+    # SQLite does not enforce VARCHAR lengths, and its batch mode would rebuild users without the lower(login) and
+    # lower(email) unique indexes (it cannot reflect them): the column is widened only where the length counts.
+    if op.get_bind().dialect.name != "sqlite":
+        op.alter_column('users', 'login', existing_type=sa.String(length=old), type_=sa.String(length=new),
+                        existing_nullable=False)
+
+
+def upgrade():
+    op.create_table('waiting_addresses',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('city', sa.String(length=64), nullable=False),
+    sa.Column('street', sa.String(length=128), nullable=False),
+    sa.Column('house', sa.String(length=16), nullable=False),
+    sa.Column('premises', sa.String(length=16), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('notified_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_waiting_addresses'))
+    )
+    with op.batch_alter_table('waiting_addresses', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_waiting_addresses_notified_at'), ['notified_at'], unique=False)
+    _login_length(32, 254)
+
+
+def downgrade():
+    _login_length(254, 32)
+    with op.batch_alter_table('waiting_addresses', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_waiting_addresses_notified_at'))
+
+    op.drop_table('waiting_addresses')

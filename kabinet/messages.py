@@ -319,3 +319,8 @@ OUTBOX_RETRIED_ALL = Message(
     _l("Снова в очереди писем: %(count)s. Обработчик отправит их в ближайшие секунды."), "success"
 )
 OUTBOX_NOTHING_TO_RETRY = Message(_l("Повторять нечего: писем с исчерпанными попытками нет."), "info")
+
+# issue 12: tenant
+ADDRESS_WAITING = Message(
+    _l("Мы напишем на %(email)s, как только ваш КСК подключится к платформе."), "success"
+)

@@ -315,5 +315,6 @@ def test_an_email_that_is_another_users_login_is_refused(client, app):
 
 
 def test_a_password_made_of_the_email_login_is_refused(client, app):
-    response = register(client, login="", password="Ivan.Petrov@example.org", password_confirm="Ivan.Petrov@example.org")
+    email = "Ivan.Petrov@example.org"
+    response = register(client, login="", password=email, password_confirm=email)
     assert response.status_code == 200 and stored_user(app, login="Ivan.Petrov@example.org") is None

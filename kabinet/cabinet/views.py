@@ -1,6 +1,6 @@
 """The cabinet ("Личный кабинет"): where a tenant lands after login."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from kabinet.accounts import services as accounts
@@ -13,11 +13,15 @@ bp = Blueprint("cabinet", __name__, url_prefix="/cabinet")
 @bp.route("/")
 @login_required
 def home():
-    """A card per account (balance, charges, readings due, requests), their houses' news; else the way to bind one."""
+    """A card per account (balance, charges, readings due, requests) grouped by organization, their houses' news; a
+    tenant with neither an account nor a request starts at the address form, as at the first login."""
     bindings, today = accounts.bindings(current_user), local_today()
+    pending = accounts.requests_to_show(current_user)
+    if not bindings and not pending and not current_user.is_staff:
+        return redirect(url_for("accounts.address"))
     return render_template(
         "cabinet/home.html",
-        cards=services.cards(bindings, today),
+        groups=services.by_organization(services.cards(bindings, today)),
         announcements=services.announcements({binding.account.building_id for binding in bindings}, today),
-        pending=accounts.requests_to_show(current_user),
+        pending=pending,
     )

@@ -46,7 +46,8 @@ class RegistrationForm(Form):
     def validate_email(self, field):
         # Another user's login may be an e-mail too (theirs before they changed it): it cannot be this one's login.
         email = field.data.lower()
-        if db.session.scalar(select(User.id).where(or_(func.lower(User.email) == email, func.lower(User.login) == email))):
+        taken = or_(func.lower(User.email) == email, func.lower(User.login) == email)
+        if db.session.scalar(select(User.id).where(taken)):
             self.names_taken = True
             raise ValidationError(_l("Пользователь с таким e-mail уже зарегистрирован. Восстановите пароль."))
 

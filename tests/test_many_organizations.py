@@ -84,8 +84,9 @@ def test_the_requests_page_shows_the_dispatch_phone_of_each_organization(tenant)
 def test_a_request_for_the_second_account_reaches_the_second_organizations_queue_only(app, tenant, two):
     form = page(tenant.get(f"/dispatch/new?account_id={two['garage']}"))
     assert "+7 (3952) 700-701" in form  # the phone of the service the request goes to
-    answer = tenant.post("/dispatch/new", data={"account": two["garage"], "category": "leak",
-                                                "description": "Течёт крыша гаража", "contact_phone": "+79123456789"})  # fmt: skip
+    filing = {"account": two["garage"], "category": "leak", "description": "Течёт крыша гаража",
+              "contact_phone": "+79123456789"}  # fmt: skip
+    answer = tenant.post("/dispatch/new", data=filing)
     assert answer.status_code == 302
     with app.app_context():
         filed = db.session.scalar(select(DispatchRequest))

@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from kabinet.accounts.addresses import Typed
-from kabinet.forms import Form, at_most, code_field, email_field, strip
+from kabinet.forms import Form, at_most, code_field, email_field, number_or_none, strip
 
 WAYS = [SelectChoice("number", _l("По лицевому счету")), SelectChoice("address", _l("По адресу"))]
 ROLES = [SelectChoice("owner", _l("Собственник")), SelectChoice("resident", _l("Житель"))]
@@ -95,8 +95,17 @@ class NewAddressForm(Form):
 class ContinueForm(NewAddressForm):
     """The typed address again (hidden), the house found for it, and how to bind: by code word or by address."""
 
-    building = RadioField(_l("Дом"), coerce=int, validators=[InputRequired(_l("Выберите дом."))])
+    building = RadioField(
+        _l("Дом"),
+        coerce=number_or_none,
+        validators=[InputRequired(_l("Выберите дом."))],
+        validate_choice=False,  # checked below, with a message a tenant understands
+    )
     way = RadioField(_l("Способ привязки"), choices=WAYS, validators=[InputRequired(_l("Выберите способ."))])
+
+    def validate_building(self, field):
+        if field.data not in {choice.value for choice in field.choices}:
+            raise ValidationError(_l("Выберите дом из найденных по вашему адресу."))
 
 
 class WaitForm(NewAddressForm):

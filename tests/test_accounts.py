@@ -52,7 +52,7 @@ def by_code_word(client, number="100101", code_word=CODE_WORD):
 
 
 def test_first_login_lands_on_the_address_form_that_also_starts_the_wizard(tenant):
-    html = page(tenant.get("/cabinet/", follow_redirects=True))
+    html = page(tenant.get("/cabinet/"))
     assert "Мой адрес" in html and "Создать" in html
     assert 'href="/accounts/bind"' in html
 

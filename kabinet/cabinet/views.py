@@ -1,9 +1,10 @@
 """The cabinet ("Личный кабинет"): where a tenant lands after login."""
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from kabinet.accounts import services as accounts
+from kabinet.accounts.forms import NewAddressForm
 from kabinet.cabinet import services
 from kabinet.clock import local_today
 
@@ -14,14 +15,14 @@ bp = Blueprint("cabinet", __name__, url_prefix="/cabinet")
 @login_required
 def home():
     """A card per account (balance, charges, readings due, requests) grouped by organization, their houses' news; a
-    tenant with neither an account nor a request starts at the address form, as at the first login."""
+    tenant with neither an account nor a request finds the address form, as at the first login."""
     bindings, today = accounts.bindings(current_user), local_today()
     pending = accounts.requests_to_show(current_user)
-    if not bindings and not pending and not current_user.is_staff:
-        return redirect(url_for("accounts.address"))
+    first_login = not bindings and not pending and not current_user.is_staff
     return render_template(
         "cabinet/home.html",
         groups=services.by_organization(services.cards(bindings, today)),
         announcements=services.announcements({binding.account.building_id for binding in bindings}, today),
         pending=pending,
+        address_form=NewAddressForm(formdata=None, role="owner") if first_login else None,
     )

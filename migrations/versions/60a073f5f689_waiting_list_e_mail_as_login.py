@@ -17,11 +17,18 @@ depends_on = None
 
 
 def _login_length(old, new):
-    # SQLite does not enforce VARCHAR lengths, and its batch mode would rebuild users without the lower(login) and
-    # lower(email) unique indexes (it cannot reflect them): the column is widened only where the length counts.
-    if op.get_bind().dialect.name != "sqlite":
-        op.alter_column('users', 'login', existing_type=sa.String(length=old), type_=sa.String(length=new),
-                        existing_nullable=False)
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.alter_column('login', existing_type=sa.String(length=old), type_=sa.String(length=new),
+                              existing_nullable=False)
+    _restore_case_insensitive_indexes()
+
+
+def _restore_case_insensitive_indexes():
+    """SQLite's batch mode rebuilds "users" and cannot carry over its expression indexes: make them again."""
+    if op.get_bind().dialect.name != 'sqlite':
+        return
+    for column in ('login', 'email'):
+        op.execute(f'CREATE UNIQUE INDEX IF NOT EXISTS uq_users_{column}_lower ON users (lower({column}))')
 
 
 def upgrade():

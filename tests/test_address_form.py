@@ -12,7 +12,7 @@ from kabinet.extensions import db
 from kabinet.models import Account, BindingRequest, Building, Organization, OutboxMessage, User, WaitingAddress
 from kabinet.staff.organization.services import add_house
 from tests.conftest import logged_in, make_user, page, shows
-from tests.factories import make_account, other_organization
+from tests.factories import make_account, make_staff, other_organization
 
 LENINA = {"city": "Иркутск", "street": "Ленина", "house": "5", "premises": "12", "role": "resident"}
 KLENOVAYA = {**LENINA, "street": "ул. Кленовая", "house": "д. 2"}
@@ -77,6 +77,11 @@ def test_by_address_the_request_goes_to_the_house_of_the_organization_found(app,
         assert (request.user_id, request.building_id, request.premises, request.role) == (
             user, building_id, "12", "resident"
         )
+        request_id = request.id
+    make_staff(app, "admin")
+    make_user(app, login="klen", email="klen@staff.example.org", role="admin", organization_id=houses)
+    assert logged_in(app, "klen").get(f"/staff/accounts/bindings/{request_id}").status_code == 200
+    assert logged_in(app, "admin").get(f"/staff/accounts/bindings/{request_id}").status_code == 404
 
 
 def test_by_code_word_the_wizard_goes_on_with_the_organization_found(app, tenant, user, houses):

@@ -297,7 +297,7 @@ def test_the_code_page_reached_from_the_sent_page_keeps_the_login(client):
 
 
 def test_without_a_login_the_email_is_the_login_and_logs_in(client, app, auth, mailbox, deliver):
-    assert "Без него входите по e-mail" in page(client.get("/registration/"))
+    assert "Необязательно: без него входите по e-mail." in page(client.get("/registration/"))
     response = register(client, login="")
     assert response.location.endswith("/registration/sent")
     user = stored_user(app, login="Ivan.Petrov@example.org")

@@ -23,7 +23,9 @@ from kabinet.models import User
 class RegistrationForm(Form):
     """A new tenant's login, password, name, e-mail and phones, and their consent to the agreement."""
 
-    login = login_field(_l("Логин (необязательно)"), required=False)
+    # Optional, as the manual's e-mail-as-login: the label stays «Логин» (what the login form and password managers
+    # know it by), the help says it may be left empty.
+    login = login_field(_l("Логин"), required=False)
     password, password_confirm = new_password_fields()
     first_name = name_field(_l("Имя"), required=True)
     middle_name = name_field(_l("Отчество"), required=False)

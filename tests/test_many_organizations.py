@@ -141,3 +141,14 @@ def test_another_tenants_account_in_another_organization_is_not_found(app, clien
     stranger = logged_in(app, "olga")
     for route in ("/balance/{id}", "/readings/{id}", "/receipts/{id}", "/dispatch/new?account_id={id}"):
         assert stranger.get(route.format(id=two["garage"])).status_code == 404
+
+
+def test_a_request_and_a_book_entry_speak_for_the_organization_they_went_to(app, tenant, two):
+    filing = {"account": two["garage"], "category": "leak", "description": "Течёт крыша гаража",
+              "contact_phone": "+79123456789"}  # fmt: skip
+    request_page = tenant.get(tenant.post("/dispatch/new", data=filing).location)
+    entry = {"organization": two["klen"], "kind": "complaint", "subject": "Ворота", "text": "Не закрываются"}
+    entry_page = tenant.get(tenant.post("/book/new", data=entry).location)
+    for html in (page(request_page), page(entry_page)):
+        header = html.split("<main")[0]
+        assert "ТСЖ «Клён»" in header and "УК «Наш дом»" not in header

@@ -7,8 +7,11 @@ from kabinet import messages
 from kabinet.book import services
 from kabinet.book.forms import KINDS, EntryForm
 from kabinet.contacts.services import card, home_organization, organizations_of
+from kabinet.extensions import db
 from kabinet.limits import filed_too_often
 from kabinet.messages import notify
+from kabinet.models import Organization
+from kabinet.organizations import speak_for
 from kabinet.urls import id_argument, page_number
 
 bp = Blueprint("book", __name__, url_prefix="/book")
@@ -59,4 +62,5 @@ def show(entry_id):
     entry = services.visible_entry(current_user, entry_id, organizations_of(current_user))
     if entry is None:
         abort(404)
+    speak_for(db.session.get(Organization, entry.organization_id))
     return render_template("book/show.html", entry=entry, kinds=KINDS, own=entry.user_id == current_user.id)

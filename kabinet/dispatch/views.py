@@ -10,9 +10,11 @@ from kabinet.cabinet.access import account_or_404, remembered
 from kabinet.dispatch import services
 from kabinet.dispatch.deadlines import deadlines_of
 from kabinet.dispatch.forms import CancelForm, CommentForm, RateForm, ReopenForm, RequestForm
+from kabinet.extensions import db
 from kabinet.limits import filed_too_often
 from kabinet.messages import notify
-from kabinet.organizations import organizations_of
+from kabinet.models import Organization
+from kabinet.organizations import organizations_of, speak_for
 from kabinet.urls import id_argument, page_number
 
 bp = Blueprint("dispatch", __name__, url_prefix="/dispatch")
@@ -74,6 +76,7 @@ def _request_or_404(request_id: int):
     found = services.request_for(current_user, request_id)
     if found is None:
         abort(404)
+    speak_for(db.session.get(Organization, found.organization_id))  # the service that handles it, not the first one
     return found
 
 

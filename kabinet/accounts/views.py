@@ -1,4 +1,5 @@
-"""The four-step wizard that binds personal accounts ("Привязать лицевой счет"), and unbinding.
+"""The four-step wizard that binds personal accounts ("Привязать лицевой счет"), the first-login address form that
+leads into it («Создать»), and unbinding.
 
 The answers live on the server (kabinet.accounts.wizard), the session holding the draft's id; a step reached out of
 order sends the tenant back to the first one not done.
@@ -214,6 +215,7 @@ def address_continue():
 
 
 @bp.route("/address/wait", methods=["POST"])
+@per_address("RATELIMIT_FEEDBACK")  # each row is an e-mail to come: not a way to mail strangers in bulk
 def address_wait():
     """Leave an e-mail to be told when the house's organization joins the platform."""
     form = WaitForm()

@@ -146,17 +146,21 @@ def test_the_waiting_person_is_told_once_when_an_organization_adds_the_house(app
     assert "ТСЖ «Клён»" in message["Subject"] and "/accounts/address" in message.get_body(("plain",)).get_content()
 
 
-def test_an_import_that_brings_the_house_tells_the_waiting_person(app, houses):
+def test_an_import_that_brings_the_house_tells_the_waiting_person_and_its_preview_nobody(app, houses, tmp_path):
     from kabinet.accounts import addresses
+    from kabinet.imports import services as imports
 
+    export = tmp_path / "accounts.csv"
+    export.write_text("Лицевой счет;Адрес;Квартира;Собственник\n200200;г. Иркутск, ул. Кленовая, д. 4;1;Анна\n")
     with app.app_context():
         addresses.wait("anna@example.org", Typed("Иркутск", "Кленовая", "4"), "1")
-        building = Building(organization_id=houses, address="г. Иркутск, ул. Кленовая, д. 4")
-        db.session.add(building)
-        db.session.flush()
-        assert addresses.house_added(building) == 1
-        db.session.commit()
+        klen = db.session.get(Organization, houses)
+        imports.preview("accounts", export, klen)
+        assert db.session.scalar(select(OutboxMessage)) is None
+        assert db.session.scalar(select(WaitingAddress.notified_at)) is None
+        imports.run("accounts", export, klen)
         assert db.session.scalar(select(OutboxMessage.recipient)) == "anna@example.org"
+        assert db.session.scalar(select(WaitingAddress.notified_at)) is not None
 
 
 @pytest.mark.parametrize(
@@ -222,3 +226,16 @@ def test_the_email_offered_is_the_logged_in_tenants_own(app, houses):
     make_user(app, login="olga", email="olga@example.org")
     olga = logged_in(app, "olga")
     assert 'value="olga@example.org"' in page(olga.post("/accounts/address", data=NOWHERE))
+
+
+def test_the_waiting_list_is_rate_limited_per_address(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_FEEDBACK="2/minute")
+    make_user(app)
+    client = logged_in(app, "ivan")
+    codes = [
+        client.post("/accounts/address/wait", data={**NOWHERE, "email": f"n{n}@example.org"}).status_code
+        for n in range(3)
+    ]
+    assert codes == [302, 302, 429]
+    with app.app_context():
+        assert len(db.session.scalars(select(WaitingAddress)).all()) == 2

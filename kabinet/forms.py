@@ -8,7 +8,7 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, PasswordField, StringField
+from wtforms import DateField, PasswordField, SelectChoice, StringField
 from wtforms.i18n import get_translations as wtforms_translations
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
 
@@ -23,6 +23,14 @@ CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")
 def at_most(length: int) -> Length:
     """The validator of a text's length, with the one message every form says it in."""
     return Length(max=length, message=_l("Не длиннее %(max)d символов.", max=length))
+
+
+def number_or_none(value):
+    """A number picked in the form; None for anything else, so that the form's own check explains it."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def strip(value):
@@ -104,12 +112,13 @@ class PhoneNumber:
         field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def login_field(label=_l("Логин")):
+def login_field(label=_l("Логин"), required=True):
+    """A login of the house's format; `required=False` lets it be left empty (the e-mail is the login then)."""
     return StringField(
         label,
         filters=[strip],
         validators=[
-            DataRequired(_l("Укажите логин.")),
+            DataRequired(_l("Укажите логин.")) if required else Optional(),
             Length(min=3, max=32, message=_l("Логин должен содержать от 3 до 32 символов.")),
             Regexp(
                 LOGIN_PATTERN, message=_l("Логин может содержать только латинские буквы, цифры, точку, дефис и «_».")
@@ -233,3 +242,21 @@ def check_new_password(field, *, login="", email="", names=(), min_length=None) 
     verdict = passwords.check(field.data, login=login, email=email, names=names, min_length=min_length)
     field.errors = [*field.errors, *verdict.problems]
     return verdict.ok
+
+
+class ChoosesOrganization:
+    """The part of a form whose `organization` field picks one of the organizations offered (a tenant's own, when
+    their accounts are in several)."""
+
+    def offer(self, organizations, wanted: int | None) -> None:
+        """Offer these organizations, `wanted` picked when it is one of them, else the first."""
+        self.organization.choices = [SelectChoice(o.id, o.name) for o in organizations]
+        offered = [choice.value for choice in self.organization.choices]
+        if len(offered) == 1:  # not shown: there is nobody else to write to
+            self.organization.data = offered[0]
+        elif self.organization.data is None:
+            self.organization.data = wanted if wanted in offered else offered[0]
+
+    def validate_organization(self, field):
+        if field.data not in {choice.value for choice in field.choices}:
+            raise ValidationError(_l("Выберите организацию из предложенных."))

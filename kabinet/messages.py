@@ -337,3 +337,8 @@ ORGANIZATION_COUNTRY_CHANGED = Message(
 PLATFORM_ORGANIZATION_CREATED = Message(
     _l("Организация «%(name)s» создана. Пригласите её администратора: остальное он настроит сам."), "success"
 )
+
+# issue 12: tenant
+ADDRESS_WAITING = Message(
+    _l("Мы напишем на %(email)s, как только ваш КСК подключится к платформе."), "success"
+)

@@ -3,7 +3,7 @@ a page or an e-mail speaks for (its name in the header and the e-mail's From, it
 
 from functools import cache
 
-from flask import current_app, has_request_context
+from flask import current_app, g, has_request_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -11,6 +11,8 @@ from sqlalchemy import bindparam, func, or_, select
 
 from kabinet.extensions import db
 from kabinet.models import Account, AccountBinding, Organization, User
+
+SPEAKING_FOR = "speaking_for"  # flask.g's name for the organization speak_for() chose
 
 
 class UnknownOrganization(Exception):
@@ -106,15 +108,24 @@ def organizations_of(user: User) -> list[Organization]:
 
 
 def current_organization() -> Organization:
-    """The organization the page or e-mail being made speaks for: a staff user's own, a tenant's first account's,
-    else the installation's. It writes nothing: before the installation has one, the COMPANY_* settings stand in."""
+    """The organization the page or e-mail being made speaks for: a staff user's own; for a tenant, the one of the
+    account the page is about (speaking_for), else of their first account; else the installation's. It writes
+    nothing: before the installation has one, the COMPANY_* settings stand in."""
     user = current_user if has_request_context() else None
+    if user is not None and (chosen := g.get(SPEAKING_FOR)) is not None:
+        return chosen
     if user is not None and user.is_authenticated:
         if user.organization_id:  # a staff user; db.session.get finds the one the staff view loaded without a query
             return db.session.get(Organization, user.organization_id)
         if own := organizations_of(user):
             return own[0]
     return _installation() or _first_run()
+
+
+def speak_for(organization: Organization) -> None:
+    """Make the rest of this request (the header, the contacts, the e-mails it queues) speak for this organization:
+    a page about one of a tenant's accounts speaks for that account's organization, not for their first one."""
+    setattr(g, SPEAKING_FOR, organization)
 
 
 def find_organization(reference: str | None) -> Organization:

@@ -51,9 +51,9 @@ def by_code_word(client, number="100101", code_word=CODE_WORD):
     return client.post("/accounts/bind/number", data={"number": number, "code_word": code_word})
 
 
-def test_first_login_lands_on_a_page_that_explains_and_starts_the_wizard(tenant):
+def test_first_login_lands_on_the_address_form_that_also_starts_the_wizard(tenant):
     html = page(tenant.get("/cabinet/"))
-    assert "Привяжите лицевой счет" in html
+    assert "Мой адрес" in html and "Создать" in html
     assert 'href="/accounts/bind"' in html
 
 

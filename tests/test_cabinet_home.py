@@ -74,9 +74,9 @@ def test_anonymous_is_sent_to_login(client):
     assert response.status_code == 302 and "/auth/login" in response.location
 
 
-def test_without_accounts_the_welcome_and_the_wizard_stay(tenant):
+def test_without_accounts_the_address_form_and_the_wizard_stay(tenant):
     html = page(tenant.get("/cabinet/"))
-    assert "Привяжите лицевой счет" in html and 'href="/accounts/bind"' in html
+    assert 'data-test="address-form"' in html and "Создать" in html and 'href="/accounts/bind"' in html
     assert 'data-test="account"' not in html
 
 
@@ -170,6 +170,8 @@ def test_open_requests_are_counted_with_a_link(app, tenant, user):
 
 def test_the_seven_services_of_the_account(app, tenant, user):
     account = make_account(app, "100101", user_id=user)
+    with app.app_context():
+        organization = db.session.get(Account, account).organization_id
     (card,) = cards(page(tenant.get("/cabinet/")))
     links = re.findall(r'<li><a href="([^"]+)">([^<]+)</a></li>', card.split('data-test="services"')[1])
     assert links == [
@@ -177,9 +179,9 @@ def test_the_seven_services_of_the_account(app, tenant, user):
         (f"/readings/{account}", "Передать показания"),
         (f"/receipts/{account}", "Распечатать квитанцию"),
         (f"/dispatch/new?account_id={account}", "Отправить заявку в аварийно-диспетчерскую службу"),
-        ("/book/new", "Написать в книгу жалоб и предложений"),
+        (f"/book/new?organization_id={organization}", "Написать в книгу жалоб и предложений"),
         ("/contacts/", "Контакты"),
-        ("/contacts/feedback", "Обратная связь"),
+        (f"/contacts/feedback?organization_id={organization}", "Обратная связь"),
     ]
 
 

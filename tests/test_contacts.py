@@ -172,7 +172,7 @@ def test_an_email_or_a_phone_is_accepted_and_normalized(app, client, typed, kept
         ({"contact": "a" * 250 + "@x.ru"}, "Не длиннее 254 символов."),
         ({"message": ""}, "Напишите сообщение."),
         ({"message": "Я" * 5001}, "Не длиннее 5000 символов."),
-        ({"organization": "999"}, "Неверный вариант"),
+        ({"organization": "999"}, "Выберите организацию из предложенных."),
     ],
 )
 def test_bad_input_is_explained_beside_the_field_and_kept(app, client, changes, error):

@@ -182,7 +182,6 @@ def test_login_before_confirming_is_told_why_and_offered_a_new_email(client, aut
         ({"login": "x" * 33}, "Логин должен содержать от 3 до 32 символов."),
         ({"login": "иван"}, "Логин может содержать только латинские буквы"),
         ({"login": "ivan petrov"}, "Логин может содержать только латинские буквы"),
-        ({"login": ""}, "Укажите логин."),
         ({"email": "not-an-email"}, "Введите адрес электронной почты"),
         ({"phone": "12345"}, "Неверный номер телефона"),
         ({"phone": ""}, "Укажите телефон."),
@@ -295,3 +294,27 @@ def test_the_code_page_reached_from_the_sent_page_keeps_the_login(client):
     assert 'href="/registration/resend?login=Ivan.Petrov"' in page(sent)
     elsewhere = client.application.test_client().get("/registration/sent")  # a browser that registered nobody
     assert 'href="/registration/confirm">' in page(elsewhere)
+
+
+def test_without_a_login_the_email_is_the_login_and_logs_in(client, app, auth, mailbox, deliver):
+    assert "Необязательно: без него входите по e-mail." in page(client.get("/registration/"))
+    response = register(client, login="")
+    assert response.location.endswith("/registration/sent")
+    user = stored_user(app, login="Ivan.Petrov@example.org")
+    assert user is not None and user.email == "Ivan.Petrov@example.org"
+    deliver()
+    client.get(links_in(mailbox.last("Ivan.Petrov@example.org"))[0].removeprefix("http://localhost"))
+    assert auth.login("IVAN.PETROV@EXAMPLE.ORG").location.endswith("/cabinet/")
+
+
+def test_an_email_that_is_another_users_login_is_refused(client, app):
+    make_user(app, login="ivan.petrov@example.org", email="new.address@example.org")
+    response = register(client, login="")
+    assert "Пользователь с таким e-mail уже зарегистрирован" in page(response)
+    assert stored_user(app, login="ivan.petrov@example.org").email == "new.address@example.org"
+
+
+def test_a_password_made_of_the_email_login_is_refused(client, app):
+    email = "Ivan.Petrov@example.org"
+    response = register(client, login="", password=email, password_confirm=email)
+    assert response.status_code == 200 and stored_user(app, login="Ivan.Petrov@example.org") is None

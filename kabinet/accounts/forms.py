@@ -5,7 +5,8 @@ from wtforms import RadioField, SelectChoice, SelectField, SelectMultipleField, 
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from kabinet.forms import Form, code_field, strip
+from kabinet.accounts.addresses import Typed
+from kabinet.forms import Form, at_most, code_field, email_field, number_or_none, strip
 
 WAYS = [SelectChoice("number", _l("По лицевому счету")), SelectChoice("address", _l("По адресу"))]
 ROLES = [SelectChoice("owner", _l("Собственник")), SelectChoice("resident", _l("Житель"))]
@@ -62,3 +63,52 @@ class ChooseForm(Form):
 
 class ConfirmForm(Form):
     """Step 4 and unbinding: an empty form, a POST with the CSRF token."""
+
+
+class NewAddressForm(Form):
+    """The first-login address form («Создать»): city, street, house, apartment, and owner or resident."""
+
+    city = StringField(
+        _l("Город"), filters=[strip], validators=[DataRequired(_l("Укажите город.")), at_most(64)]
+    )
+    street = StringField(
+        _l("Улица"),
+        filters=[strip],
+        validators=[DataRequired(_l("Укажите улицу или микрорайон.")), at_most(128)],
+    )
+    house = StringField(
+        _l("Дом"), filters=[strip], validators=[DataRequired(_l("Укажите номер дома.")), at_most(16)]
+    )
+    premises = StringField(
+        _l("Квартира или помещение"),
+        filters=[strip],
+        validators=[DataRequired(_l("Укажите номер квартиры или помещения.")), at_most(16)],
+    )
+    role = RadioField(_l("Кем вы приходитесь"), choices=ROLES, validators=[InputRequired(_l("Выберите роль."))])
+
+    @property
+    def typed(self):
+        """The address as typed, for kabinet.accounts.addresses."""
+        return Typed(self.city.data, self.street.data, self.house.data)
+
+
+class ContinueForm(NewAddressForm):
+    """The typed address again (hidden), the house found for it, and how to bind: by code word or by address."""
+
+    building = RadioField(
+        _l("Дом"),
+        coerce=number_or_none,
+        validators=[InputRequired(_l("Выберите дом."))],
+        validate_choice=False,  # checked below, with a message a tenant understands
+    )
+    way = RadioField(_l("Способ привязки"), choices=WAYS, validators=[InputRequired(_l("Выберите способ."))])
+
+    def validate_building(self, field):
+        if field.data not in {choice.value for choice in field.choices}:
+            raise ValidationError(_l("Выберите дом из найденных по вашему адресу."))
+
+
+class WaitForm(NewAddressForm):
+    """The typed address again (hidden) and the e-mail to tell when the house's organization joins."""
+
+    email = email_field()

@@ -23,13 +23,16 @@ def _bindings():
     return (
         select(AccountBinding)
         .where(AccountBinding.user_id == bindparam("user_id"))
-        .options(joinedload(AccountBinding.account).joinedload(Account.building))
+        .options(
+            joinedload(AccountBinding.account).joinedload(Account.building),
+            joinedload(AccountBinding.account).joinedload(Account.organization),
+        )
         .order_by(AccountBinding.created_at, AccountBinding.id)
     )
 
 
 def bindings(user: User) -> list[AccountBinding]:
-    """The user's accounts with their address, in the order they were bound."""
+    """The user's accounts with their address and organization, in the order they were bound."""
     return db.session.scalars(_bindings(), {"user_id": user.id}).all()
 
 

@@ -1,4 +1,5 @@
-"""The four-step wizard that binds personal accounts ("Привязать лицевой счет"), and unbinding.
+"""The four-step wizard that binds personal accounts ("Привязать лицевой счет"), the first-login address form that
+leads into it («Создать»), and unbinding.
 
 The answers live on the server (kabinet.accounts.wizard), the session holding the draft's id; a step reached out of
 order sends the tenant back to the first one not done.
@@ -9,11 +10,22 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from kabinet import messages
-from kabinet.accounts import services, wizard
-from kabinet.accounts.forms import AddressForm, ChooseForm, CodeWordForm, ConfirmForm, WayForm
+from kabinet.accounts import addresses, services, wizard
+from kabinet.accounts.forms import (
+    AddressForm,
+    ChooseForm,
+    CodeWordForm,
+    ConfirmForm,
+    ContinueForm,
+    NewAddressForm,
+    WaitForm,
+    WayForm,
+)
+from kabinet.extensions import db
 from kabinet.limits import TooManyAttempts, per_address
 from kabinet.messages import notify
-from kabinet.organizations import default_organization, organizations
+from kabinet.models import Organization
+from kabinet.organizations import default_organization, organizations, speak_for
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 DRAFT = "binding_draft"  # the session's key: the id of the tenant's draft, nothing more
@@ -83,6 +95,7 @@ def bind_number():
                 form.code_word.errors.append(str(messages.CODE_WORD_WRONG.text))
             else:
                 form.number.errors.append(str(messages.ALREADY_BOUND.text))
+    speak_for(db.session.get(Organization, draft.organization_id))  # «кодовое слово, которое вам сообщили в …»
     return render_template("accounts/step2_number.html", form=form, step=2), form.http_status
 
 
@@ -158,3 +171,56 @@ def unbind(account_id):
         abort(404)
     notify(messages.ACCOUNT_UNBOUND)
     return redirect(url_for("profile.index"))
+
+
+def _address_page(form, houses=None):
+    """The address form as typed and, once looked up, the houses found to continue with (ContinueForm) or, with
+    none, the waiting list (WaitForm); a form of either kind that failed is shown with its own errors."""
+    proceed = wait = None
+    carried = {"formdata": None, "obj": form.typed, "premises": form.premises.data, "role": form.role.data}
+    if houses:
+        proceed = form if isinstance(form, ContinueForm) else ContinueForm(**carried)
+        proceed.building.choices = [SelectChoice(b.id, f"{b.address} — {b.organization.name}") for b in houses]
+        if proceed.building.data not in {b.id for b in houses}:
+            proceed.building.data = houses[0].id
+    elif houses is not None:
+        wait = form if isinstance(form, WaitForm) else WaitForm(**carried, email=current_user.email)
+    return render_template("accounts/address.html", form=form, houses=houses, proceed=proceed, wait=wait)
+
+
+@bp.route("/address", methods=["GET", "POST"])
+def address():
+    """The first-login address form («Создать»): the house is looked up among the organizations' houses."""
+    form = NewAddressForm(role="owner")
+    if form.validate_on_submit():
+        return _address_page(form, addresses.find_houses(form.typed))
+    return _address_page(form)
+
+
+@bp.route("/address/continue", methods=["POST"])
+def address_continue():
+    """Go on with the house found: to the code word with its organization, or a request to its staff."""
+    form = ContinueForm()
+    houses = {b.id: b for b in addresses.find_houses(form.typed)}
+    form.building.choices = [SelectChoice(i, b.address) for i, b in houses.items()]
+    if not form.validate_on_submit():
+        return _address_page(form, list(houses.values()) if set(form.errors) <= {"building", "way"} else None)
+    building = houses[form.building.data]
+    if form.way.data == "number":
+        session[DRAFT] = wizard.start_with(_me(), building.organization_id, form.role.data).id
+        return redirect(url_for("accounts.bind_number"))
+    services.request_by_address(_me(), building.id, form.premises.data, form.role.data)
+    notify(messages.BINDING_REQUESTED)
+    return redirect(url_for("cabinet.home"))
+
+
+@bp.route("/address/wait", methods=["POST"])
+@per_address("RATELIMIT_FEEDBACK")  # each row is an e-mail to come: not a way to mail strangers in bulk
+def address_wait():
+    """Leave an e-mail to be told when the house's organization joins the platform."""
+    form = WaitForm()
+    if not form.validate_on_submit():
+        return _address_page(form, [] if set(form.errors) <= {"email"} else None)
+    addresses.wait(form.email.data, form.typed, form.premises.data)
+    notify(messages.ADDRESS_WAITING, email=form.email.data)
+    return redirect(url_for("accounts.address"))

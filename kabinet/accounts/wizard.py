@@ -61,6 +61,15 @@ def choose_way(user: User, draft: BindingDraft | None, way: str, organization_id
     return draft
 
 
+def start_with(user: User, organization_id: int, role: str) -> BindingDraft:
+    """Step 1 answered by the first-login address form: by code word, with the organization of the house found; the
+    role chosen there waits for step 3."""
+    draft = choose_way(user, None, "number", organization_id)
+    draft.role = role
+    db.session.commit()
+    return draft
+
+
 def open_accounts(draft: BindingDraft, user: User, number: str, code_word: str) -> Opened:
     """Step 2 by account: keep the accounts the number and code word open, each with a fingerprint of its code word
     as it is now (the proof the finish checks). Raises TooManyAttempts."""

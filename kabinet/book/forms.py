@@ -1,18 +1,20 @@
 """The form of an entry in the complaints and suggestions book."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import RadioField, SelectChoice, StringField, TextAreaField
+from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired
 
-from kabinet.forms import Form, at_most, strip
+from kabinet.forms import ChoosesOrganization, Form, at_most, number_or_none, strip
 from kabinet.models.book import BOOK_KINDS
 
 KINDS = dict(zip(BOOK_KINDS, (_l("Жалоба"), _l("Предложение"), _l("Благодарность")), strict=True))
 TEXT_MAX = 5000
 
 
-class EntryForm(Form):
-    """A complaint, a suggestion or a gratitude: its subject and its text."""
+class EntryForm(ChoosesOrganization, Form):
+    """A complaint, a suggestion or a gratitude: to which of the tenant's organizations, its subject and its text."""
+
+    organization = SelectField(_l("Кому"), coerce=number_or_none, validate_choice=False)
 
     kind = RadioField(
         _l("Вид записи"),
@@ -37,3 +39,4 @@ class EntryForm(Form):
         ],
         render_kw={"rows": 8},
     )
+

@@ -7,9 +7,12 @@ from kabinet import messages
 from kabinet.book import services
 from kabinet.book.forms import KINDS, EntryForm
 from kabinet.contacts.services import card, home_organization, organizations_of
+from kabinet.extensions import db
 from kabinet.limits import filed_too_often
 from kabinet.messages import notify
-from kabinet.urls import page_number
+from kabinet.models import Organization
+from kabinet.organizations import speak_for
+from kabinet.urls import id_argument, page_number
 
 bp = Blueprint("book", __name__, url_prefix="/book")
 
@@ -33,9 +36,12 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 def new():
-    """Write a complaint, a suggestion or a gratitude to the tenant's organization."""
-    organization = home_organization(current_user)
+    """Write a complaint, a suggestion or a gratitude to one of the tenant's organizations (?organization_id= picks
+    it)."""
+    own = {o.id: o for o in organizations_of(current_user) or [home_organization(current_user)]}
     form = EntryForm()
+    form.offer(own.values(), id_argument("organization_id"))
+    organization = own.get(form.organization.data) or next(iter(own.values()))
     wait = form.is_submitted() and filed_too_often()
     if wait:
         notify(messages.SUBMISSIONS_TOO_OFTEN, wait=wait)
@@ -56,4 +62,5 @@ def show(entry_id):
     entry = services.visible_entry(current_user, entry_id, organizations_of(current_user))
     if entry is None:
         abort(404)
+    speak_for(db.session.get(Organization, entry.organization_id))
     return render_template("book/show.html", entry=entry, kinds=KINDS, own=entry.user_id == current_user.id)

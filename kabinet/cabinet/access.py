@@ -9,15 +9,18 @@ from flask_login import current_user
 
 from kabinet.accounts import services as accounts
 from kabinet.models import Account, AccountBinding
+from kabinet.organizations import speak_for
 
 REMEMBERED = "account_id"
 
 
 def account_or_404(account_id: int) -> Account:
-    """The logged-in tenant's account, remembered as the one they are looking at; 404 for an account not theirs."""
+    """The logged-in tenant's account, remembered as the one they are looking at, its organization the one the page
+    speaks for; 404 for an account not theirs."""
     account = accounts.bound_account(current_user, account_id)
     if account is None:
         abort(404)
+    speak_for(account.organization)
     if session.get(REMEMBERED) != account.id:  # writing the same value again would resend the cookie every time
         session[REMEMBERED] = account.id
     return account

@@ -10,7 +10,16 @@ from sqlalchemy import bindparam, exists, func, literal_column, or_, select
 
 from kabinet.balance import ledger
 from kabinet.extensions import db
-from kabinet.models import AccountBinding, Announcement, Building, DispatchRequest, Meter, Payment, Reading
+from kabinet.models import (
+    AccountBinding,
+    Announcement,
+    Building,
+    DispatchRequest,
+    Meter,
+    Organization,
+    Payment,
+    Reading,
+)
 from kabinet.models.book import announcement_buildings
 from kabinet.models.dispatch import OPEN_STATUSES
 
@@ -54,6 +63,16 @@ def cards(bindings: list[AccountBinding], day: date) -> list[Card]:
         )
         for binding in bindings
     ]
+
+
+def by_organization(cards: list[Card]) -> list[tuple[Organization, list[Card]]]:
+    """The cards grouped by their account's organization, in the order the tenant bound them (a flat in one КСК and
+    a garage in another are two groups)."""
+    groups: dict[int, tuple[Organization, list[Card]]] = {}
+    for card in cards:
+        organization = card.account.organization
+        groups.setdefault(organization.id, (organization, []))[1].append(card)
+    return list(groups.values())
 
 
 @cache

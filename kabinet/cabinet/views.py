@@ -4,6 +4,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from kabinet.accounts import services as accounts
+from kabinet.accounts.forms import NewAddressForm
 from kabinet.cabinet import services
 from kabinet.clock import local_today
 from kabinet.documents.services import KIND_LABELS, latest_for
@@ -14,13 +15,17 @@ bp = Blueprint("cabinet", __name__, url_prefix="/cabinet")
 @bp.route("/")
 @login_required
 def home():
-    """A card per account (balance, charges, readings due, requests), their houses' news; else the way to bind one."""
+    """A card per account (balance, charges, readings due, requests) grouped by organization, their houses' news; a
+    tenant with neither an account nor a request finds the address form, as at the first login."""
     bindings, today = accounts.bindings(current_user), local_today()
+    pending = accounts.requests_to_show(current_user)
+    first_login = not bindings and not pending and not current_user.is_staff
     return render_template(
         "cabinet/home.html",
-        cards=services.cards(bindings, today),
+        groups=services.by_organization(services.cards(bindings, today)),
         announcements=services.announcements({binding.account.building_id for binding in bindings}, today),
-        pending=accounts.requests_to_show(current_user),
+        pending=pending,
         document=latest_for(bindings),
         document_kinds=KIND_LABELS,
+        address_form=NewAddressForm(formdata=None, role="owner") if first_login else None,
     )

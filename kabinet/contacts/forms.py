@@ -4,7 +4,16 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, ValidationError
 
-from kabinet.forms import Form, NormalizedEmail, PhoneNumber, at_most, name_field, strip
+from kabinet.forms import (
+    ChoosesOrganization,
+    Form,
+    NormalizedEmail,
+    PhoneNumber,
+    at_most,
+    name_field,
+    number_or_none,
+    strip,
+)
 
 MESSAGE_MAX = 5000
 
@@ -22,10 +31,10 @@ class EmailOrPhone:
             ) from None
 
 
-class FeedbackForm(Form):
+class FeedbackForm(ChoosesOrganization, Form):
     """A message to the company from a tenant or from a visitor who is not logged in."""
 
-    organization = SelectField(_l("Управляющая компания"), coerce=int)
+    organization = SelectField(_l("Управляющая компания"), coerce=number_or_none, validate_choice=False)
     name = name_field(_l("Ваше имя"), required=True)
     contact = StringField(
         _l("E-mail или телефон"),

@@ -38,6 +38,12 @@ def home_organization(user: User) -> Organization:
     return next(iter(organizations_of(user)), None) or default_organization()
 
 
+def recipients(user: User) -> list[Organization]:
+    """Whom the user may write to: a tenant's own organizations (their accounts'); anyone else, every organization
+    there is (the installation's own before any is stored)."""
+    return organizations_of(user) or organizations() or [default_organization()]
+
+
 def phone_link(text: str) -> Phone:
     """A phone as typed by the staff, with a tel: link a phone can dial."""
     return Phone(text.strip(), tel(text))
@@ -58,7 +64,7 @@ def card(organization: Organization) -> Card:
 
 def cards_for(user: User) -> list[Card]:
     """A tenant's organizations; for a visitor, or a tenant without accounts, every organization there is."""
-    return [card(o) for o in organizations_of(user) or organizations() or [default_organization()]]
+    return [card(o) for o in recipients(user)]
 
 
 def staff_address(organization: Organization) -> str:

@@ -2,7 +2,6 @@
 
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
-from wtforms import SelectChoice
 
 from kabinet import messages
 from kabinet.contacts import services
@@ -11,7 +10,7 @@ from kabinet.extensions import db
 from kabinet.limits import per_address
 from kabinet.messages import notify
 from kabinet.models import Organization
-from kabinet.organizations import organizations
+from kabinet.urls import id_argument
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
 
@@ -25,17 +24,11 @@ def index():
 @bp.route("/feedback", methods=["GET", "POST"])
 @per_address("RATELIMIT_FEEDBACK")
 def feedback():
-    """Write to the company; a tenant finds their name and e-mail filled in."""
+    """Write to the company (a tenant, to one of theirs; ?organization_id= picks it); a tenant finds their name and
+    e-mail filled in."""
     tenant = current_user if current_user.is_authenticated else None
-    home = services.home_organization(current_user)
-    form = FeedbackForm(
-        organization=home.id,
-        name=tenant.full_name if tenant else None,
-        contact=tenant.email if tenant else None,
-    )
-    form.organization.choices = [SelectChoice(o.id, o.name) for o in organizations()] or [SelectChoice(home.id, "")]
-    if len(form.organization.choices) == 1:
-        form.organization.data = form.organization.choices[0].value
+    form = FeedbackForm(name=tenant.full_name if tenant else None, contact=tenant.email if tenant else None)
+    form.offer(services.recipients(current_user), id_argument("organization_id"))
     if form.validate_on_submit():
         # A bot is thanked like a person, so that it learns nothing, and nothing is kept or sent.
         if not form.is_from_a_bot():

@@ -8,17 +8,9 @@ from wtforms.validators import DataRequired, Optional, ValidationError
 
 from kabinet.dispatch import photos
 from kabinet.dispatch.services import CATEGORY_LABELS, RATING_WORDS
-from kabinet.forms import Form, at_most, phone_field, strip
+from kabinet.forms import Form, at_most, number_or_none, phone_field, strip
 
 DESCRIPTION_MAX = 2000
-
-
-def number_or_none(value):
-    """A number picked in the form; None for anything else, so that the form's own check explains it."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def history_text(label, required: str | None, rows: int) -> TextAreaField:

@@ -77,6 +77,14 @@ def dispatch_phone(organization_id: int | None = None) -> str:
     return organization.dispatch_phone or organization.phone
 
 
+def dispatch_phones(organizations: list[Organization]) -> list[tuple[str, str]]:
+    """(organization's name, its dispatch phone) for each of a tenant's organizations; the installation's alone,
+    unnamed, for a tenant without accounts."""
+    if len(organizations) < 2:
+        return [("", dispatch_phone(organizations[0].id if organizations else None))]
+    return [(organization.name, organization.dispatch_phone or organization.phone) for organization in organizations]
+
+
 def _visible_to(user: User):
     """Requests the tenant filed, and those about an account bound to them (a family sees each other's)."""
     bound = select(AccountBinding.account_id).where(AccountBinding.user_id == user.id)

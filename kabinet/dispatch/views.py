@@ -10,8 +10,11 @@ from kabinet.cabinet.access import account_or_404, remembered
 from kabinet.dispatch import services
 from kabinet.dispatch.deadlines import deadlines_of
 from kabinet.dispatch.forms import CancelForm, CommentForm, RateForm, ReopenForm, RequestForm
+from kabinet.extensions import db
 from kabinet.limits import filed_too_often
 from kabinet.messages import notify
+from kabinet.models import Organization
+from kabinet.organizations import organizations_of, speak_for
 from kabinet.urls import id_argument, page_number
 
 bp = Blueprint("dispatch", __name__, url_prefix="/dispatch")
@@ -35,11 +38,11 @@ def _labels():
 
 @bp.route("/")
 def index():
-    """The tenant's requests with their status, newest first."""
-    bindings = accounts.bindings(current_user)
-    phone = services.dispatch_phone(bindings[0].account.organization_id if bindings else None)
+    """The tenant's requests with their status, newest first, under the dispatch phone of each of their
+    organizations."""
+    phones = services.dispatch_phones(organizations_of(current_user))
     listed = services.requests_for(current_user, page_number())
-    return render_template("dispatch/index.html", listed=listed, phone=phone)
+    return render_template("dispatch/index.html", listed=listed, phones=phones)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -64,7 +67,8 @@ def new():
         filed, is_new = services.create(current_user, form.chosen_account, photos=form.prepared, **fields)
         notify(messages.DISPATCH_FILED if is_new else messages.DISPATCH_ALREADY_FILED, number=filed.id)
         return redirect(url_for("dispatch.show", request_id=filed.id))
-    phone = services.dispatch_phone(bound[0].organization_id if bound else None)
+    about = form.chosen_account or next(iter(bound), None)  # the phone of the organization the request goes to
+    phone = services.dispatch_phone(about.organization_id if about else None)
     return render_template("dispatch/new.html", form=form, phone=phone), 429 if wait else 200
 
 
@@ -72,6 +76,7 @@ def _request_or_404(request_id: int):
     found = services.request_for(current_user, request_id)
     if found is None:
         abort(404)
+    speak_for(db.session.get(Organization, found.organization_id))  # the service that handles it, not the first one
     return found
 
 

@@ -15,6 +15,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select, update
 
+from kabinet.accounts import addresses as waiting_list
 from kabinet.accounts import codewords
 from kabinet.clock import utcnow
 from kabinet.extensions import db
@@ -201,6 +202,8 @@ class AccountImporter(_Importer):
             self.buildings[key] = db.session.execute(
                 insert(Building).values(organization_id=self.organization_id, address=address).returning(Building.id)
             ).scalar_one()
+            # Told in the import's transaction: a preview, rolled back, tells nobody.
+            waiting_list.house_added(db.session.get(Building, self.buildings[key]))
         return self.buildings[key]
 
     def apply(self, records, report):

@@ -11,6 +11,7 @@ from kabinet.models.organization import Building, Executor, Organization
 from kabinet.models.outbox import OutboxMessage
 from kabinet.models.storage import StoredFile
 from kabinet.models.user import RecoveryCode, SocialIdentity, User, UserSession
+from kabinet.models.waiting import WaitingAddress
 from kabinet.models.worker import ScheduledJob, WorkerHeartbeat
 
 __all__ = [
@@ -42,5 +43,6 @@ __all__ = [
     "StoredFile",
     "User",
     "UserSession",
+    "WaitingAddress",
     "WorkerHeartbeat",
 ]

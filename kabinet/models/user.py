@@ -29,7 +29,7 @@ class User(UserMixin, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    login: Mapped[str] = mapped_column(String(32))
+    login: Mapped[str] = mapped_column(String(254))  # an e-mail when the tenant chose no login
     email: Mapped[str] = mapped_column(String(254))
     first_name: Mapped[str] = mapped_column(String(64))
     middle_name: Mapped[str] = mapped_column(String(64), default="")

@@ -52,13 +52,12 @@ def register():
             return render_template("registration/register.html", form=RegistrationForm()), 429
     if valid:
         try:
-            services.register(
-                language=str(get_locale()), **{name: form[name].data for name in services.REGISTRATION_FIELDS}
-            )
+            fields = {name: form[name].data for name in services.REGISTRATION_FIELDS}
+            services.register(language=str(get_locale()), **fields | {"login": form.chosen_login})
         except services.Taken:
-            form.login.errors.append(str(messages.REGISTRATION_TAKEN.text))
+            (form.login if form.login.data else form.email).errors.append(str(messages.REGISTRATION_TAKEN.text))
         else:
-            session[SENT_TO] = form.login.data  # for the "sent" page's links, kept off its address
+            session[SENT_TO] = form.chosen_login  # for the "sent" page's links, kept off its address
             return redirect(url_for("registration.sent"))
     return render_template("registration/register.html", form=form)
 

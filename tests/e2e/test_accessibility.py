@@ -44,6 +44,7 @@ FAILED_SUBMITS = [
     (None, "/contacts/feedback", {}, "Отправить"),
     ("tenant", "/dispatch/new", {}, "Отправить заявку"),
     ("tenant", "/book/new", {}, "Отправить"),
+    ("tenant", "/accounts/address", {}, "Создать"),
     ("tenant", "/readings/{account}", {}, "Передать показания"),
     ("admin", "/staff/content/announcements/new", {}, "Сохранить"),
     ("admin", "/staff/documents/new", {}, "Опубликовать"),

@@ -41,9 +41,9 @@ def test_bind_by_code_word_then_by_address_and_unbind(page, live_server, tenant,
     """
     page.goto("/auth/login")
     log_in(page, "ivan", PASSWORD)
-    expect(page.get_by_role("heading", name="Привяжите лицевой счет")).to_be_visible()
+    expect(page.get_by_role("heading", name="Мой адрес")).to_be_visible()
     screenshot(page, "first-login")
-    page.get_by_role("main").get_by_role("link", name="Привязать лицевой счет").click()
+    page.get_by_role("main").get_by_role("link", name="Знаю номер лицевого счета и кодовое слово").click()
 
     expect(page.locator("[aria-current=step]")).to_have_text("Шаг 1: Способ")
     page.get_by_role("radio", name=re.compile("^По лицевому счету")).check()

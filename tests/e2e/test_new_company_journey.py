@@ -256,10 +256,10 @@ def test_a_new_company_sets_up_and_its_tenant_pays_by_qr(
     expect(page.get_by_text("Регистрация пользователя успешно подтверждена.")).to_be_visible()
     page.get_by_role("link", name="Войти в личный кабинет").click()
     log_in(page, TENANT["Логин"], TENANT_PASSWORD)
-    expect(page.get_by_role("heading", name="Привяжите лицевой счет")).to_be_visible()
+    expect(page.get_by_role("heading", name="Мой адрес")).to_be_visible()
 
     # --- the four-step wizard with the code word from the letter
-    page.get_by_role("main").get_by_role("link", name="Привязать лицевой счет").click()
+    page.get_by_role("main").get_by_role("link", name="Знаю номер лицевого счета и кодовое слово").click()
     page.get_by_role("radio", name=re.compile("^По лицевому счету")).check()
     page.get_by_role("button", name="Далее").click()
     field(page, "Лицевой счет").fill(TENANT_ACCOUNT)

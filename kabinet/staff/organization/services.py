@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from kabinet import audit
+from kabinet.accounts import addresses as waiting_list
 from kabinet.extensions import db
 from kabinet.models import Building, Organization, User
 from kabinet.models.organization import COUNTRIES
@@ -121,6 +122,7 @@ def add_house(organization: Organization, address: str, *, by: User) -> Building
         db.session.add(building)
         db.session.flush()
         audit.record("house.add", target=building, details=address, user=by)
+        waiting_list.house_added(building)
         db.session.commit()
     return building
 

@@ -1,0 +1,120 @@
+"""The first-login address form's rules: finding the typed house among the organizations' houses, and the waiting
+list of people whose house no organization on the platform serves yet.
+
+A house is stored as one line (Building.address, as the office or the accounting program wrote it), so the typed
+city, street and house are matched against its words: in order, whatever the case, the punctuation and the words
+«г.», «ул.», «д.» that some write and some leave out. The city may be missing from a house's line (an organization of
+one city often omits it); it is then looked for in the organization's own address.
+"""
+
+import re
+from typing import NamedTuple
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from kabinet import outbox
+from kabinet.clock import utcnow
+from kabinet.extensions import db
+from kabinet.models import Building, WaitingAddress
+from kabinet.urls import external_url
+
+# Words that say what kind of place follows; people write them or not, in full or shortened.
+DESIGNATORS = frozenset(
+    "г гор город ул улица д дом пр пр-т пр-кт просп проспект пер переулок мкр мкрн микрорайон б-р бульвар ш шоссе "
+    "пл площадь наб набережная туп тупик проезд пос поселок посёлок".split()
+)
+WORD = re.compile(r"[\w/-]+")
+
+
+class Typed(NamedTuple):
+    """The address as the tenant typed it in the form."""
+
+    city: str
+    street: str
+    house: str
+
+
+def words(text: str) -> list[str]:
+    """The words of an address that tell one place from another: lowercased, «ё» as «е», designators left out, and
+    a house's letter joined to its number («5 а» is «5а»)."""
+    found = [w for w in WORD.findall((text or "").casefold().replace("ё", "е")) if w not in DESIGNATORS]
+    joined: list[str] = []
+    for word in found:
+        if joined and joined[-1][-1:].isdigit() and len(word) == 1 and word.isalpha():
+            joined[-1] += word
+        else:
+            joined.append(word)
+    return joined
+
+
+def _position(needle: list[str], haystack: list[str], start: int = 0) -> int:
+    """Where `needle` first stands as consecutive words of `haystack` from `start`; -1 when it does not."""
+    for i in range(start, len(haystack) - len(needle) + 1):
+        if haystack[i : i + len(needle)] == needle:
+            return i
+    return -1
+
+
+def matches(typed: Typed, house_address: str, organization_address: str = "") -> bool:
+    """Whether the typed address names this house: the street's words followed at once by the house's, and the
+    city's words before them (or, when the house's line names no city, in the organization's address)."""
+    line, street, house, city = words(house_address), words(typed.street), words(typed.house), words(typed.city)
+    if not street or not house:
+        return False
+    at = _position(street, line)
+    while at != -1:
+        after = at + len(street)
+        in_city = _position(city, line[:at]) != -1 or _position(city, words(organization_address)) != -1
+        if line[after : after + len(house)] == house and in_city:
+            return True
+        at = _position(street, line, at + 1)
+    return False
+
+
+def find_houses(typed: Typed) -> list[Building]:
+    """The houses of every organization the typed address names, by organization and address. Compared in Python,
+    not in SQL (SQLite's lower() leaves Cyrillic as it is): a platform has some thousands of houses."""
+    query = select(Building).options(joinedload(Building.organization))
+    found = [b for b in db.session.scalars(query) if matches(typed, b.address, b.organization.address)]
+    return sorted(found, key=lambda b: (b.organization.name, b.address))
+
+
+def wait(email: str, typed: Typed, premises: str) -> WaitingAddress:
+    """Put the person on the waiting list for this address; the same e-mail and address again is the same row."""
+    waiting = db.session.scalar(
+        select(WaitingAddress).where(
+            WaitingAddress.email == email,
+            WaitingAddress.city == typed.city,
+            WaitingAddress.street == typed.street,
+            WaitingAddress.house == typed.house,
+            WaitingAddress.notified_at.is_(None),
+        )
+    )
+    if waiting is None:
+        waiting = WaitingAddress(email=email, city=typed.city, street=typed.street, house=typed.house)
+        db.session.add(waiting)
+    waiting.premises = premises
+    db.session.commit()
+    return waiting
+
+
+def house_added(building: Building) -> int:
+    """Tell everyone waiting for this house that their organization is on the platform now: an e-mail through the
+    outbox, in the caller's transaction, once per waiting row. How many were told."""
+    organization = building.organization
+    waiting = db.session.scalars(select(WaitingAddress).where(WaitingAddress.notified_at.is_(None))).all()
+    told = 0
+    for row in waiting:
+        if matches(Typed(row.city, row.street, row.house), building.address, organization.address):
+            outbox.queue(
+                row.email,
+                "accounts/house_connected",
+                waiting=row,
+                building=building,
+                organization=organization,
+                link=external_url("accounts.address"),
+            )
+            row.notified_at = utcnow()
+            told += 1
+    return told

@@ -170,6 +170,13 @@ def test_a_bad_invitation_is_refused_with_what_was_typed(app, platform, fields, 
         assert db.session.scalar(select(User).where(User.last_name == "Сейтова")) is None
 
 
+@pytest.mark.parametrize(("country", "number", "named"), [("RU", "3808123457", "ИНН"), ("KZ", BIN, "БИН")])
+def test_an_organizations_page_names_its_number_as_its_country_does(app, platform, country, number, named):
+    organization_id = other_organization(app, country=country, inn=number)
+    seen = page(platform.get(f"/platform/organizations/{organization_id}"))
+    assert f"{named} {number}" in seen and f"{'ИНН' if named == 'БИН' else 'БИН'} {number}" not in seen
+
+
 def test_an_unknown_organization_answers_404(platform):
     assert platform.get("/platform/organizations/999").status_code == 404
     assert platform.post("/platform/organizations/999/invite", data={}).status_code == 404

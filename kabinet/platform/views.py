@@ -7,6 +7,7 @@ from kabinet import messages
 from kabinet.clock import local_today
 from kabinet.forms import ButtonForm
 from kabinet.messages import notify
+from kabinet.organizations import labels
 from kabinet.platform import services
 from kabinet.platform.forms import AdminInviteForm, OrganizationForm
 from kabinet.staff.access import platform_required
@@ -54,6 +55,7 @@ def _organization_page(organization, form=None):
         organization=organization,
         admins=services.admins_of(organization),
         kinds=services.KIND_NAMES,
+        inn_label=labels(organization.country)["inn"],  # a Kazakh organization's number is its БИН
         form=form or AdminInviteForm(formdata=None),
         button=ButtonForm(formdata=None),
     )

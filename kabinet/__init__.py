@@ -101,6 +101,7 @@ def register_extensions(app):
         assets,
         filters,
         layout,
+        limits,
         models,  # noqa: F401 -- the models must be known before migrations compare them
         organizations,
         outbox,
@@ -115,6 +116,7 @@ def register_extensions(app):
     mail.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    limits.init_app(app)  # Flask-Limiter's check before a request only where a limit could apply
     babel.init_app(
         app, locale_selector=select_locale, default_translation_directories=str(settings.ROOT / "translations")
     )

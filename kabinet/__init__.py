@@ -99,6 +99,7 @@ def register_logging(app):
 def register_extensions(app):
     from kabinet import (
         assets,
+        cookies,
         filters,
         layout,
         limits,
@@ -108,6 +109,7 @@ def register_extensions(app):
         social,
     )
 
+    app.session_interface = cookies.KeptCookieSessions()  # a cookie checked once is not checked again
     db.init_app(app)
     with app.app_context():
         tune_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])

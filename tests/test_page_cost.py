@@ -66,3 +66,31 @@ def test_an_address_is_kept_for_exactly_its_values(app, values, query):
     with app.test_request_context():
         assert page_url("book.index", page=1) == "/book/?page=1"
         assert page_url("book.index", **values) == f"/book/?{query}"
+
+
+def test_a_kept_session_cookie_still_dies_when_tampered_with_or_too_old(app, tenant):
+    from datetime import timedelta
+
+    cookie_name = app.config["SESSION_COOKIE_NAME"]
+    signed = tenant.get_cookie(cookie_name).value
+    assert tenant.get("/cabinet/").status_code == 200  # the cookie is kept now
+    payload, stamp, signature = signed.rsplit(".", 2)
+    tampered = f"{payload}.{stamp}.{signature[:-2]}{'AA' if signature[-2:] != 'AA' else 'BB'}"
+    tenant.set_cookie(cookie_name, tampered)
+    assert tenant.get("/cabinet/").status_code == 302
+    tenant.set_cookie(cookie_name, signed)
+    assert tenant.get("/cabinet/").status_code == 200
+    app.permanent_session_lifetime = timedelta(seconds=-1)  # every cookie is now older than the session may live
+    assert tenant.get("/cabinet/").status_code == 302
+
+
+def test_a_session_holding_a_dict_is_read_afresh_each_time(app):
+    from flask import session
+
+    app.add_url_rule("/t/set", "t_set", lambda: session.update(draft={"step": 1}) or "ok")
+    app.add_url_rule("/t/bump", "t_bump", lambda: str(session["draft"].update(step=2) or session["draft"]["step"]))
+    app.add_url_rule("/t/read", "t_read", lambda: str(session["draft"]["step"]))
+    client = app.test_client()
+    client.get("/t/set")
+    assert client.get("/t/bump").get_data(as_text=True) == "2"  # changed in place: Flask does not save it
+    assert client.get("/t/read").get_data(as_text=True) == "1"  # what the cookie holds

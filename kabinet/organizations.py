@@ -91,6 +91,8 @@ def current_organization() -> Organization:
     else the installation's. It writes nothing: before the installation has one, the COMPANY_* settings stand in."""
     user = current_user if has_request_context() else None
     if user is not None and user.is_authenticated:
+        if user.session_organization is not None:  # found with the session, a query fewer on every page
+            return user.session_organization
         if user.organization_id:  # a staff user; db.session.get finds the one the staff view loaded without a query
             return db.session.get(Organization, user.organization_id)
         if own := organizations_of(user):

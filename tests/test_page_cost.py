@@ -94,3 +94,22 @@ def test_a_session_holding_a_dict_is_read_afresh_each_time(app):
     client.get("/t/set")
     assert client.get("/t/bump").get_data(as_text=True) == "2"  # changed in place: Flask does not save it
     assert client.get("/t/read").get_data(as_text=True) == "1"  # what the cookie holds
+
+
+def brand(response) -> str:
+    """The organization the page's header names."""
+    return page(response).split('class="navbar-brand', 1)[1].split(">", 1)[1].split("<", 1)[0]
+
+
+def test_the_header_names_the_tenants_first_bound_organization_the_staffs_own_or_the_installations(app, client, user):
+    from tests.conftest import logged_in
+    from tests.factories import make_account, make_staff, other_organization
+
+    make_staff(app, "admin")
+    installation = brand(logged_in(app, "admin").get("/staff/"))
+    assert brand(logged_in(app, "ivan").get("/cabinet/")) == installation  # no account yet
+    other_organization(app, user_id=user)
+    make_account(app, user_id=user)
+    tenant = logged_in(app, "ivan")
+    assert [brand(tenant.get(path)) for path in ("/cabinet/", "/contacts/")] == ["ТСЖ «Клён»"] * 2
+    assert brand(logged_in(app, "admin").get("/staff/")) == installation != "ТСЖ «Клён»"

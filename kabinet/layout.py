@@ -10,7 +10,7 @@ is the same HTML for every tenant in the same section and language. bench/pageco
 from flask import Flask, current_app, g, request, session, url_for
 from flask_babel import get_locale, get_translations
 from flask_wtf.csrf import generate_csrf
-from jinja2 import pass_context
+from jinja2 import pass_eval_context
 from markupsafe import Markup
 
 from kabinet import assets
@@ -47,12 +47,14 @@ def translations():
     return found
 
 
-@pass_context
-def gettext(context, message: str, **variables) -> str:
+@pass_eval_context
+def gettext(eval_context, message: str, **variables) -> str:
     """The templates' `_()` and `gettext()`: what Jinja's newstyle gettext does (translate, mark safe where the
-    template autoescapes, fill the escaped variables in), in one call instead of three."""
+    template autoescapes, fill the escaped variables in), in one call instead of three. It asks Jinja for the
+    evaluation context only: a function given the whole context gets a copy of it made for each call inside a loop
+    or a block with variables of its own (~10 calls each; a card has a dozen `_()`)."""
     text = translations().ugettext(message)
-    if context.eval_ctx.autoescape:
+    if eval_context.autoescape:
         text = Markup(text)
     if not variables and "%" not in text:  # most of a page's strings: nothing to fill in, no "%%" to undo
         return text

@@ -113,3 +113,15 @@ def test_the_header_names_the_tenants_first_bound_organization_the_staffs_own_or
     tenant = logged_in(app, "ivan")
     assert [brand(tenant.get(path)) for path in ("/cabinet/", "/contacts/")] == ["ТСЖ «Клён»"] * 2
     assert brand(logged_in(app, "admin").get("/staff/")) == installation != "ТСЖ «Клён»"
+
+
+def test_an_imported_macro_still_sees_the_importing_templates_own_globals():
+    from jinja2 import DictLoader, Environment
+
+    from kabinet.layout import Page
+
+    env = Environment(loader=DictLoader({"m.html": "{% macro m() %}{{ extra|default('-') }}{% endmacro %}"}))
+    env.template_class = Page
+    source = '{% from "m.html" import m %}{{ m() }}'
+    assert env.from_string(source, globals={"extra": "own"}).render() == "own"
+    assert env.from_string(source).render() == "-"

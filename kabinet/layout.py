@@ -70,10 +70,12 @@ KEPT = 4096  # addresses (the layout's links, a few per account) or sessions' fo
 def page_url(endpoint: str, **values) -> str:
     """The templates' `url_for`: an address built once per mount point, endpoint and values, and kept. Flask builds it
     anew each time (~30 calls; ~20 links a page); an address depends on nothing else while the only URL defaults are
-    the static files' digests (tests/test_page_cost.py checks it). Those, relative endpoints ("."), anchors, external
-    addresses and values other than strings and numbers take Flask's way."""
+    the static files' digests (tests/test_page_cost.py checks it): a static file's address is kept per version of the
+    file (its path, time and size, what its digest is kept for), so that it follows the file as Flask's would. Relative
+    endpoints ("."), anchors, external addresses and values other than strings and numbers take Flask's way."""
+    static = endpoint in assets.ENDPOINTS
     if (
-        endpoint in assets.ENDPOINTS
+        (static and values.keys() != {"filename"})
         or endpoint[:1] == "."
         or "_external" in values
         or "_anchor" in values
@@ -84,6 +86,8 @@ def page_url(endpoint: str, **values) -> str:
         key = (request._get_current_object().script_root, endpoint, *values.items())
     except RuntimeError:  # outside a request: an e-mail's links
         return url_for(endpoint, **values)
+    if static:
+        key = (*key, assets.stamp(endpoint, values["filename"]))
     kept = current_app._get_current_object().extensions["kabinet_urls"]
     address = kept.get(key)
     if address is None:

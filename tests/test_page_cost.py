@@ -125,3 +125,28 @@ def test_an_imported_macro_still_sees_the_importing_templates_own_globals():
     source = '{% from "m.html" import m %}{{ m() }}'
     assert env.from_string(source, globals={"extra": "own"}).render() == "own"
     assert env.from_string(source).render() == "-"
+
+
+def test_the_cards_figures_from_one_query_reach_each_its_own_account(app, user):
+    from datetime import date
+    from decimal import Decimal
+
+    from kabinet.accounts.services import bindings
+    from kabinet.cabinet.services import LastPayment, cards
+    from kabinet.extensions import db
+    from kabinet.models import User
+    from tests.factories import add_history, make_account, make_meter
+
+    with_history = make_account(app, "100101", user_id=user, opening_balance=Decimal("10.00"))
+    add_history(app, with_history, date(2025, 1, 1), 2)  # 1881.75 charged a month, 1000.00 paid on the 10th after
+    make_meter(app, with_history, "CW-1")
+    empty = make_account(app, "100102", premises="2", user_id=user)
+    with app.test_request_context():
+        first, second = cards(bindings(db.session.get(User, user)), date(2025, 3, 15))
+    assert (first.account.id, second.account.id) == (with_history, empty)
+    assert first.balance == Decimal("10.00") + 2 * Decimal("1881.75") - 2 * Decimal("1000.00")
+    assert first.last_payment == LastPayment(date(2025, 3, 10), Decimal("1000.00"))
+    assert (first.charges.month, first.charges.charged, first.charges.recalculated) == (
+        date(2025, 2, 1), Decimal("1881.75"), Decimal("0.00"))  # fmt: skip
+    assert (first.meters_due, first.open_requests) == (1, 0)
+    assert (second.balance, second.last_payment, second.charges, second.meters_due) == (Decimal("0.00"), None, None, 0)

@@ -16,6 +16,7 @@ from markupsafe import Markup
 from kabinet import assets
 
 CACHED = "_kabinet_translations"
+MARKUPS = "_kabinet_markups"  # a catalog's translations, marked safe, by message
 
 
 def _context_globals() -> dict:
@@ -53,9 +54,15 @@ def gettext(eval_context, message: str, **variables) -> str:
     template autoescapes, fill the escaped variables in), in one call instead of three. It asks Jinja for the
     evaluation context only: a function given the whole context gets a copy of it made for each call inside a loop
     or a block with variables of its own (~10 calls each; a card has a dozen `_()`)."""
-    text = translations().ugettext(message)
+    catalog = translations()
     if eval_context.autoescape:
-        text = Markup(text)
+        # Kept on the catalog (one per language for the process): the same safe string for every page.
+        kept = vars(catalog).setdefault(MARKUPS, {})
+        text = kept.get(message)
+        if text is None:
+            text = kept[message] = Markup(catalog.ugettext(message))
+    else:
+        text = catalog.ugettext(message)
     if not variables and "%" not in text:  # most of a page's strings: nothing to fill in, no "%%" to undo
         return text
     return text % variables

@@ -150,3 +150,14 @@ def test_the_cards_figures_from_one_query_reach_each_its_own_account(app, user):
         date(2025, 2, 1), Decimal("1881.75"), Decimal("0.00"))  # fmt: skip
     assert (first.meters_due, first.open_requests) == (1, 0)
     assert (second.balance, second.last_payment, second.charges, second.meters_due) == (Decimal("0.00"), None, None, 0)
+
+
+def test_kept_translations_belong_to_their_language(app):
+    from flask_babel import force_locale
+
+    template = app.jinja_env.from_string('{{ _("Выйти") }}')
+    for lang, word in [("en", "Log out"), ("ru", "Выйти"), ("en", "Log out")]:
+        with app.test_request_context(headers={"Cookie": f"lang={lang}"}):
+            assert template.render() == word
+            with force_locale("ru" if lang == "en" else "en"):  # an e-mail in its recipient's language
+                assert template.render() != word

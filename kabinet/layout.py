@@ -16,7 +16,7 @@ from markupsafe import Markup
 from kabinet import assets
 
 CACHED = "_kabinet_translations"
-MARKUPS = "_kabinet_markups"  # a catalog's translations, marked safe, by message
+GETTEXT = "_kabinet_gettext"  # the catalog's own `_()` (catalog_gettext)
 
 
 def _context_globals() -> dict:
@@ -48,24 +48,44 @@ def translations():
     return found
 
 
+def catalog_gettext(catalog):
+    """The templates' `_()` for one language's catalog, made once per catalog: what Jinja's newstyle gettext does
+    (translate, mark safe where the template autoescapes, fill the escaped variables in) in one call instead of three.
+    It asks Jinja for the evaluation context only: a function given the whole context gets a copy of it made for each
+    call inside a loop or a block with variables of its own (~10 calls each; a card has a dozen `_()`)."""
+    made = vars(catalog).get(GETTEXT)
+    if made is not None:
+        return made
+    kept = {}  # the catalog's translations marked safe, by message: the same safe string for every page
+
+    @pass_eval_context
+    def gettext(eval_context, message: str, **variables) -> str:
+        if eval_context.autoescape:
+            text = kept.get(message)
+            if text is None:
+                text = kept[message] = Markup(catalog.ugettext(message))
+        else:
+            text = catalog.ugettext(message)
+        if not variables and "%" not in text:  # most of a page's strings: nothing to fill in, no "%%" to undo
+            return text
+        return text % variables
+
+    vars(catalog)[GETTEXT] = gettext
+    return gettext
+
+
 @pass_eval_context
 def gettext(eval_context, message: str, **variables) -> str:
-    """The templates' `_()` and `gettext()`: what Jinja's newstyle gettext does (translate, mark safe where the
-    template autoescapes, fill the escaped variables in), in one call instead of three. It asks Jinja for the
-    evaluation context only: a function given the whole context gets a copy of it made for each call inside a loop
-    or a block with variables of its own (~10 calls each; a card has a dozen `_()`)."""
-    catalog = translations()
-    if eval_context.autoescape:
-        # Kept on the catalog (one per language for the process): the same safe string for every page.
-        kept = vars(catalog).setdefault(MARKUPS, {})
-        text = kept.get(message)
-        if text is None:
-            text = kept[message] = Markup(catalog.ugettext(message))
-    else:
-        text = catalog.ugettext(message)
-    if not variables and "%" not in text:  # most of a page's strings: nothing to fill in, no "%%" to undo
-        return text
-    return text % variables
+    """The templates' global `_()` (macros imported without the page's context, templates made from strings): the
+    translations in force found for each call."""
+    return catalog_gettext(translations())(eval_context, message, **variables)
+
+
+def page_gettext() -> dict:
+    """A context processor: `_()` bound to the catalog of the language a template is rendered in (force_locale()
+    included), found once per template instead of once per string."""
+    bound = catalog_gettext(translations())
+    return {"_": bound, "gettext": bound}
 
 
 # The values an address is kept for: they never change, and no two of them are equal while written differently (True
@@ -154,6 +174,7 @@ def init_app(app: Flask) -> None:
         newstyle=True,
     )
     app.jinja_env.globals.update(_=gettext, gettext=gettext)
+    app.context_processor(page_gettext)
     app.add_template_global(page_locale, "get_locale")
     app.add_template_global(cabinet_menu, "cabinet_menu")
     app.extensions["kabinet_urls"] = {}

@@ -161,3 +161,13 @@ def test_kept_translations_belong_to_their_language(app):
             assert template.render() == word
             with force_locale("ru" if lang == "en" else "en"):  # an e-mail in its recipient's language
                 assert template.render() != word
+
+
+def test_a_template_rendered_inside_force_locale_speaks_that_language(app):
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with app.test_request_context(headers={"Cookie": "lang=ru"}):
+        with force_locale("en"):  # as an e-mail in its recipient's language is rendered
+            assert render_template_string('{{ _("Выйти") }}') == "Log out"
+        assert render_template_string('{{ _("Выйти") }}') == "Выйти"

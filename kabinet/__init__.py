@@ -104,14 +104,17 @@ def register_logging(app):
 def register_extensions(app):
     from kabinet import (
         assets,
+        cookies,
         filters,
         layout,
+        limits,
         models,  # noqa: F401 -- the models must be known before migrations compare them
         organizations,
         outbox,
         social,
     )
 
+    app.session_interface = cookies.KeptCookieSessions()  # a cookie checked once is not checked again
     db.init_app(app)
     with app.app_context():
         tune_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
@@ -120,6 +123,7 @@ def register_extensions(app):
     mail.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    limits.init_app(app)  # Flask-Limiter's check before a request only where a limit could apply
     babel.init_app(
         app, locale_selector=select_locale, default_translation_directories=str(settings.ROOT / "translations")
     )

@@ -24,15 +24,25 @@ def _digest(path: str, modified: int, size: int) -> str:
         return hashlib.file_digest(file, "sha256").hexdigest()[:12]
 
 
-def version(endpoint: str, filename: str) -> str | None:
-    """The digest of the file an endpoint serves under this name, or None when there is no such file."""
+def stamp(endpoint: str, filename: str) -> tuple[str, int, int] | None:
+    """The file an endpoint serves under this name, as its path, modification time and size (what its digest is
+    kept for), or None when there is no such file."""
     blueprint = endpoint.rpartition(".")[0]
     folder = current_app.blueprints[blueprint].static_folder if blueprint else current_app.static_folder
     path = safe_join(folder, filename) if folder else None
     try:
         found = os.stat(path) if path else None
-        return _digest(path, found.st_mtime_ns, found.st_size) if found else None
     except (OSError, ValueError):  # no such file, or a name no file can have (a NUL in it)
+        return None
+    return (path, found.st_mtime_ns, found.st_size) if found else None
+
+
+def version(endpoint: str, filename: str) -> str | None:
+    """The digest of the file an endpoint serves under this name, or None when there is no such file."""
+    found = stamp(endpoint, filename)
+    try:
+        return _digest(*found) if found else None
+    except OSError:  # removed since
         return None
 
 

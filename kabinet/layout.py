@@ -10,12 +10,13 @@ is the same HTML for every tenant in the same section and language. bench/pageco
 from flask import Flask, current_app, g, request, session, url_for
 from flask_babel import get_locale, get_translations
 from flask_wtf.csrf import generate_csrf
-from jinja2 import pass_context
+from jinja2 import Template, pass_eval_context
 from markupsafe import Markup
 
 from kabinet import assets
 
 CACHED = "_kabinet_translations"
+GETTEXT = "_kabinet_gettext"  # the catalog's own `_()` (catalog_gettext)
 
 
 def _context_globals() -> dict:
@@ -47,16 +48,44 @@ def translations():
     return found
 
 
-@pass_context
-def gettext(context, message: str, **variables) -> str:
-    """The templates' `_()` and `gettext()`: what Jinja's newstyle gettext does (translate, mark safe where the
-    template autoescapes, fill the escaped variables in), in one call instead of three."""
-    text = translations().ugettext(message)
-    if context.eval_ctx.autoescape:
-        text = Markup(text)
-    if not variables and "%" not in text:  # most of a page's strings: nothing to fill in, no "%%" to undo
-        return text
-    return text % variables
+def catalog_gettext(catalog):
+    """The templates' `_()` for one language's catalog, made once per catalog: what Jinja's newstyle gettext does
+    (translate, mark safe where the template autoescapes, fill the escaped variables in) in one call instead of three.
+    It asks Jinja for the evaluation context only: a function given the whole context gets a copy of it made for each
+    call inside a loop or a block with variables of its own (~10 calls each; a card has a dozen `_()`)."""
+    made = vars(catalog).get(GETTEXT)
+    if made is not None:
+        return made
+    kept = {}  # the catalog's translations marked safe, by message: the same safe string for every page
+
+    @pass_eval_context
+    def gettext(eval_context, message: str, **variables) -> str:
+        if eval_context.autoescape:
+            text = kept.get(message)
+            if text is None:
+                text = kept[message] = Markup(catalog.ugettext(message))
+        else:
+            text = catalog.ugettext(message)
+        if not variables and "%" not in text:  # most of a page's strings: nothing to fill in, no "%%" to undo
+            return text
+        return text % variables
+
+    vars(catalog)[GETTEXT] = gettext
+    return gettext
+
+
+@pass_eval_context
+def gettext(eval_context, message: str, **variables) -> str:
+    """The templates' global `_()` (macros imported without the page's context, templates made from strings): the
+    translations in force found for each call."""
+    return catalog_gettext(translations())(eval_context, message, **variables)
+
+
+def page_gettext() -> dict:
+    """A context processor: `_()` bound to the catalog of the language a template is rendered in (force_locale()
+    included), found once per template instead of once per string."""
+    bound = catalog_gettext(translations())
+    return {"_": bound, "gettext": bound}
 
 
 # The values an address is kept for: they never change, and no two of them are equal while written differently (True
@@ -68,10 +97,12 @@ KEPT = 4096  # addresses (the layout's links, a few per account) or sessions' fo
 def page_url(endpoint: str, **values) -> str:
     """The templates' `url_for`: an address built once per mount point, endpoint and values, and kept. Flask builds it
     anew each time (~30 calls; ~20 links a page); an address depends on nothing else while the only URL defaults are
-    the static files' digests (tests/test_page_cost.py checks it). Those, relative endpoints ("."), anchors, external
-    addresses and values other than strings and numbers take Flask's way."""
+    the static files' digests (tests/test_page_cost.py checks it): a static file's address is kept per version of the
+    file (its path, time and size, what its digest is kept for), so that it follows the file as Flask's would. Relative
+    endpoints ("."), anchors, external addresses and values other than strings and numbers take Flask's way."""
+    static = endpoint in assets.ENDPOINTS
     if (
-        endpoint in assets.ENDPOINTS
+        (static and values.keys() != {"filename"})
         or endpoint[:1] == "."
         or "_external" in values
         or "_anchor" in values
@@ -82,6 +113,8 @@ def page_url(endpoint: str, **values) -> str:
         key = (request._get_current_object().script_root, endpoint, *values.items())
     except RuntimeError:  # outside a request: an e-mail's links
         return url_for(endpoint, **values)
+    if static:
+        key = (*key, assets.stamp(endpoint, values["filename"]))
     kept = current_app._get_current_object().extensions["kabinet_urls"]
     address = kept.get(key)
     if address is None:
@@ -115,9 +148,24 @@ def cabinet_menu() -> Markup:
     return menus[key]
 
 
+class Page(Template):
+    """Jinja's template, with `{% from "_macros.html" import ... %}` taking the imported module Jinja keeps.
+
+    Jinja makes the module anew when the importing template has globals the imported one lacks, and to find out it
+    subtracts one set of names from the other through Python's generic set code, a call for each of the ~30 globals
+    on every import (~90 calls; the cabinet imports two macro files). Asking the same question with the built-in
+    set's difference() gives the same answer, in a few calls."""
+
+    def _get_default_module(self, ctx=None):
+        if ctx is not None and not ctx.globals_keys.difference(self.globals):
+            ctx = None  # nothing to add: the module Jinja keeps is the one it would make
+        return super()._get_default_module(ctx)
+
+
 def init_app(app: Flask) -> None:
     """Install the cached translations as the templates' `_()`, the cached locale as `get_locale()` and the cached
     menu as `cabinet_menu()`."""
+    app.jinja_env.template_class = Page
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: translations().ugettext(s),
         ngettext=lambda s, p, n: translations().ungettext(s, p, n),
@@ -126,6 +174,7 @@ def init_app(app: Flask) -> None:
         newstyle=True,
     )
     app.jinja_env.globals.update(_=gettext, gettext=gettext)
+    app.context_processor(page_gettext)
     app.add_template_global(page_locale, "get_locale")
     app.add_template_global(cabinet_menu, "cabinet_menu")
     app.extensions["kabinet_urls"] = {}

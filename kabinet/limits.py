@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 
-from flask import Response, after_this_request, current_app, has_request_context, request
+from flask import Flask, Response, after_this_request, current_app, has_request_context, request
 from flask_babel import format_timedelta
 from flask_login import current_user
 from limits import RateLimitItem, parse_many
@@ -214,3 +214,38 @@ def _form_refused(counters: dict[str, str], *, count: bool) -> str | None:
     audit.record(audit.RATE_LIMITED, target=request.endpoint)
     db.session.commit()
     return wait_words(max(resets))
+
+
+# --- the check before every request ------------------------------------------------------------------------------
+
+
+def init_app(app: Flask) -> None:
+    """Run Flask-Limiter's check before a request only when some limit could apply to any request (RATELIMIT_DEFAULT,
+    RATELIMIT_APPLICATION, RATELIMIT_META, a blueprint's limit, the in-memory fallback). Kabinet has none of those:
+    its limits decorate the views that need them, which check them themselves. Flask-Limiter's check before every
+    other request (~280 Python calls) then finds nothing to count. Call after limiter.init_app(app)."""
+    hooks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit not in hooks:  # RATELIMIT_ENABLED is off: Flask-Limiter installed nothing
+        return
+    checks = hooks.index(limiter._check_request_limit)
+
+    def _check_request_wide_limits():
+        """Flask-Limiter's own check, when a limit it would look at exists."""
+        if _request_wide_limits():
+            limiter._check_request_limit()
+
+    hooks[checks] = _check_request_wide_limits
+
+
+def _request_wide_limits() -> bool:
+    # What Flask-Limiter's check in front of a view looks at (flask_limiter 4.1: _extension.__filter_limits and
+    # _manager.resolve_limits), read from its private lists: its public properties parse the limits anew. The
+    # decorated limits are checked by the decorated view itself.
+    manager = limiter.limit_manager
+    return bool(
+        manager._application_limits
+        or manager._default_limits
+        or manager._blueprint_limits
+        or limiter._meta_limits
+        or limiter._in_memory_fallback_enabled
+    )

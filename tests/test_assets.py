@@ -38,13 +38,17 @@ def test_every_static_address_carries_its_files_digest_and_is_kept_for_a_year(cl
         assert client.get(path).headers["Cache-Control"] == "no-cache"  # the bare name is asked again each time
 
 
-def test_a_changed_file_gets_a_new_address_and_an_old_one_is_not_kept(app, tmp_path):
+@pytest.mark.parametrize("builder", ["flask", "templates"])  # Flask's url_for, and the templates' that keeps addresses
+def test_a_changed_file_gets_a_new_address_and_an_old_one_is_not_kept(app, tmp_path, builder):
+    import flask
+
+    from kabinet.layout import page_url
+
+    url_for = flask.url_for if builder == "flask" else page_url
     app.static_folder = str(tmp_path)
     style = tmp_path / "site.css"
     style.write_text("a { color: #0a58ca; }")
     with app.test_request_context():
-        from flask import url_for
-
         before = url_for("static", filename="site.css")
         style.write_text("a { color: #084298; text-decoration: underline; }")
         after = url_for("static", filename="site.css")

@@ -323,3 +323,25 @@ def test_an_ipv6_subscriber_is_one_address_whatever_its_last_64_bits(app, user):
         assert _login_attempt(client, None, False, f"2001:db8:1:2::{n + 1}").status_code == 200
     assert _login_attempt(client, None, True, "2001:db8:1:2:ffff::9").status_code == 429
     assert _login_attempt(client, None, True, "2001:db8:1:3::1").status_code == 302  # the neighbouring /64
+
+
+# --- the check before every request (kabinet.limits.init_app) ----------------------------------------------------
+
+
+@pytest.mark.parametrize("setting", ["RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION"])
+def test_a_limit_for_every_route_still_counts_on_a_route_without_limits_of_its_own(make_app, setting):
+    from kabinet.extensions import limiter
+
+    app = make_app(RATELIMIT_ENABLED=True, **{setting: "2/minute"})
+    client = app.test_client()
+    try:
+        assert [client.get("/contacts/").status_code for _ in range(3)] == [200, 200, 429]
+    finally:  # Flask-Limiter keeps these on its one limiter object, which every app of the test run shares
+        limiter.limit_manager.set_default_limits([])
+        limiter.limit_manager.set_application_limits([])
+
+
+def test_a_route_without_limits_gets_no_limit_headers_and_a_limited_one_does(make_app):
+    client = make_app(RATELIMIT_ENABLED=True).test_client()
+    assert "X-RateLimit-Limit" not in client.get("/contacts/").headers
+    assert "X-RateLimit-Limit" in client.post("/auth/login", data={"login": "x", "password": "y"}).headers

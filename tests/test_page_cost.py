@@ -69,3 +69,108 @@ def test_an_address_is_kept_for_exactly_its_values(app, values, query):
     with app.test_request_context():
         assert page_url("book.index", page=1) == "/book/?page=1"
         assert page_url("book.index", **values) == f"/book/?{query}"
+
+
+def test_a_kept_session_cookie_still_dies_when_tampered_with_or_too_old(app, tenant):
+    from datetime import timedelta
+
+    cookie_name = app.config["SESSION_COOKIE_NAME"]
+    signed = tenant.get_cookie(cookie_name).value
+    assert tenant.get("/cabinet/").status_code == 200  # the cookie is kept now
+    payload, stamp, signature = signed.rsplit(".", 2)
+    tampered = f"{payload}.{stamp}.{signature[:-2]}{'AA' if signature[-2:] != 'AA' else 'BB'}"
+    tenant.set_cookie(cookie_name, tampered)
+    assert tenant.get("/cabinet/").status_code == 302
+    tenant.set_cookie(cookie_name, signed)
+    assert tenant.get("/cabinet/").status_code == 200
+    app.permanent_session_lifetime = timedelta(seconds=-1)  # every cookie is now older than the session may live
+    assert tenant.get("/cabinet/").status_code == 302
+
+
+def test_a_session_holding_a_dict_is_read_afresh_each_time(app):
+    from flask import session
+
+    app.add_url_rule("/t/set", "t_set", lambda: session.update(draft={"step": 1}) or "ok")
+    app.add_url_rule("/t/bump", "t_bump", lambda: str(session["draft"].update(step=2) or session["draft"]["step"]))
+    app.add_url_rule("/t/read", "t_read", lambda: str(session["draft"]["step"]))
+    client = app.test_client()
+    client.get("/t/set")
+    assert client.get("/t/bump").get_data(as_text=True) == "2"  # changed in place: Flask does not save it
+    assert client.get("/t/read").get_data(as_text=True) == "1"  # what the cookie holds
+
+
+def brand(response) -> str:
+    """The organization the page's header names."""
+    return page(response).split('class="navbar-brand', 1)[1].split(">", 1)[1].split("<", 1)[0]
+
+
+def test_the_header_names_the_tenants_first_bound_organization_the_staffs_own_or_the_installations(app, client, user):
+    from tests.conftest import logged_in
+    from tests.factories import make_account, make_staff, other_organization
+
+    make_staff(app, "admin")
+    installation = brand(logged_in(app, "admin").get("/staff/"))
+    assert brand(logged_in(app, "ivan").get("/cabinet/")) == installation  # no account yet
+    other_organization(app, user_id=user)
+    make_account(app, user_id=user)
+    tenant = logged_in(app, "ivan")
+    assert [brand(tenant.get(path)) for path in ("/cabinet/", "/contacts/")] == ["ТСЖ «Клён»"] * 2
+    assert brand(logged_in(app, "admin").get("/staff/")) == installation != "ТСЖ «Клён»"
+
+
+def test_an_imported_macro_still_sees_the_importing_templates_own_globals():
+    from jinja2 import DictLoader, Environment
+
+    from kabinet.layout import Page
+
+    env = Environment(loader=DictLoader({"m.html": "{% macro m() %}{{ extra|default('-') }}{% endmacro %}"}))
+    env.template_class = Page
+    source = '{% from "m.html" import m %}{{ m() }}'
+    assert env.from_string(source, globals={"extra": "own"}).render() == "own"
+    assert env.from_string(source).render() == "-"
+
+
+def test_the_cards_figures_from_one_query_reach_each_its_own_account(app, user):
+    from datetime import date
+    from decimal import Decimal
+
+    from kabinet.accounts.services import bindings
+    from kabinet.cabinet.services import LastPayment, cards
+    from kabinet.extensions import db
+    from kabinet.models import User
+    from tests.factories import add_history, make_account, make_meter
+
+    with_history = make_account(app, "100101", user_id=user, opening_balance=Decimal("10.00"))
+    add_history(app, with_history, date(2025, 1, 1), 2)  # 1881.75 charged a month, 1000.00 paid on the 10th after
+    make_meter(app, with_history, "CW-1")
+    empty = make_account(app, "100102", premises="2", user_id=user)
+    with app.test_request_context():
+        first, second = cards(bindings(db.session.get(User, user)), date(2025, 3, 15))
+    assert (first.account.id, second.account.id) == (with_history, empty)
+    assert first.balance == Decimal("10.00") + 2 * Decimal("1881.75") - 2 * Decimal("1000.00")
+    assert first.last_payment == LastPayment(date(2025, 3, 10), Decimal("1000.00"))
+    assert (first.charges.month, first.charges.charged, first.charges.recalculated) == (
+        date(2025, 2, 1), Decimal("1881.75"), Decimal("0.00"))  # fmt: skip
+    assert (first.meters_due, first.open_requests) == (1, 0)
+    assert (second.balance, second.last_payment, second.charges, second.meters_due) == (Decimal("0.00"), None, None, 0)
+
+
+def test_kept_translations_belong_to_their_language(app):
+    from flask_babel import force_locale
+
+    template = app.jinja_env.from_string('{{ _("Выйти") }}')
+    for lang, word in [("en", "Log out"), ("ru", "Выйти"), ("en", "Log out")]:
+        with app.test_request_context(headers={"Cookie": f"lang={lang}"}):
+            assert template.render() == word
+            with force_locale("ru" if lang == "en" else "en"):  # an e-mail in its recipient's language
+                assert template.render() != word
+
+
+def test_a_template_rendered_inside_force_locale_speaks_that_language(app):
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with app.test_request_context(headers={"Cookie": "lang=ru"}):
+        with force_locale("en"):  # as an e-mail in its recipient's language is rendered
+            assert render_template_string('{{ _("Выйти") }}') == "Log out"
+        assert render_template_string('{{ _("Выйти") }}') == "Выйти"

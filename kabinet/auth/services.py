@@ -9,7 +9,7 @@ from functools import cache, partial
 from flask import current_app, request, session
 from flask_login import login_user
 from sqlalchemy import bindparam, delete, func, or_, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager
 from werkzeug.security import generate_password_hash
 
 from kabinet import audit, tokens
@@ -18,7 +18,7 @@ from kabinet.clock import utcnow
 from kabinet.extensions import db
 from kabinet.language import known
 from kabinet.limits import check_secret, trust_this_device
-from kabinet.models import User, UserSession
+from kabinet.models import Account, AccountBinding, Organization, User, UserSession
 
 SEEN_EVERY = timedelta(minutes=1)  # how stale last_seen may get before a request writes it
 
@@ -120,13 +120,32 @@ def log_in(user: User, *, remember: bool, how: str = "") -> UserSession:
 
 @cache
 def _session_with_user():
-    # One query for both, built once: this runs on every request of a logged-in user.
-    return select(UserSession).where(UserSession.id == bindparam("session_id")).options(joinedload(UserSession.user))
+    # One query for the three, built once: this runs on every request of a logged-in user, and every page names the
+    # user's organization (kabinet.organizations.current_organization): a staff user's own, a tenant's first bound
+    # account's, in the order organizations_of() lists them.
+    first_bound = (
+        select(Account.organization_id)
+        .join(AccountBinding, AccountBinding.account_id == Account.id)
+        .where(AccountBinding.user_id == User.id)
+        .order_by(AccountBinding.created_at, AccountBinding.id)
+        .limit(1)
+        .correlate(User)
+        .scalar_subquery()
+    )
+    return (
+        select(UserSession, Organization)
+        .join(UserSession.user)
+        .outerjoin(Organization, Organization.id == func.coalesce(User.organization_id, first_bound))
+        .where(UserSession.id == bindparam("session_id"))
+        .options(contains_eager(UserSession.user))
+    )
 
 
 def user_for_session(session_id: str) -> User | None:
-    """The user of a live session record, or None for an ended, expired or unknown one."""
-    record = db.session.scalar(_session_with_user(), {"session_id": session_id})
+    """The user of a live session record, or None for an ended, expired or unknown one; the user's organization
+    comes along as `user.session_organization` (None for a tenant with no account yet)."""
+    found = db.session.execute(_session_with_user(), {"session_id": session_id}).first()
+    record, organization = found if found is not None else (None, None)
     if record is None or not record.is_live or record.user.blocked_at is not None:
         return None
     now = utcnow()
@@ -137,7 +156,7 @@ def user_for_session(session_id: str) -> User | None:
         record.last_seen_at = now
         db.session.commit()
     user = record.user
-    user.current_session = record
+    user.current_session, user.session_organization = record, organization
     return user
 
 

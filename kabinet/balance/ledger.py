@@ -60,10 +60,10 @@ def months(account: Account, *, until: date | None = None) -> list[Month]:
     by_month: dict[date, Month] = {}
     for month, amount, recalculation in charged:
         entry = by_month.setdefault(month, Month(month))
-        entry.charged, entry.recalculated = _money(amount), _money(recalculation)
+        entry.charged, entry.recalculated = money(amount), money(recalculation)
     for day, amount in paid_by_day:
         entry = by_month.setdefault(month_of(day), Month(month_of(day)))
-        entry.paid += _money(amount)
+        entry.paid += money(amount)
     if not by_month:
         return []
     last = max(by_month) if until is None else month_of(until)
@@ -89,7 +89,7 @@ def balance(account: Account) -> Decimal:
         select(func.coalesce(func.sum(Charge.amount + Charge.recalculation), 0)).where(Charge.account_id == account.id)
     )
     paid = db.session.scalar(select(func.coalesce(func.sum(Payment.amount), 0)).where(Payment.account_id == account.id))
-    return (account.opening_balance or ZERO) + _money(charged) - _money(paid)
+    return (account.opening_balance or ZERO) + money(charged) - money(paid)
 
 
 def last_payment(account: Account) -> Payment | None:
@@ -97,38 +97,50 @@ def last_payment(account: Account) -> Payment | None:
     return db.session.scalars(query.limit(1)).first()
 
 
-def _money(value) -> Decimal:
-    # SQLite sums NUMERIC columns as floats; round back to kopecks through str so 0.1 + 0.2 stays 0.30.
+def money(value) -> Decimal:
+    """An amount as the database gave it, in kopecks: SQLite sums NUMERIC columns as floats, rounded back through str
+    so that 0.1 + 0.2 stays 0.30."""
     return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
 # --- several accounts at once: the cabinet home shows a card per account in a fixed number of queries ------------
 
 
-# The statements below are built once (functools.cache): the cabinet home runs them on every request, and building
-# one costs about four times what running it from SQLAlchemy's compiled cache does.
+# The statements below are built once (functools.cache): the cabinet home runs them on every request (as parts of
+# one query: kabinet.cabinet.services), and building one costs about four times what running it from SQLAlchemy's
+# compiled cache does. Each takes the account ids as the expanding parameter "ids".
 @cache
-def _charged_and_paid():
+def charged_and_paid_statement():
+    """Per account: everything charged (recalculations included) with 0, everything paid with 1."""
     ids = bindparam("ids", expanding=True)
     charged = (
-        select(Charge.account_id, func.sum(Charge.amount + Charge.recalculation), literal_column("0"))
+        select(Charge.account_id, func.sum(Charge.amount + Charge.recalculation), literal_column("0").label("paid"))
         .where(Charge.account_id.in_(ids))
         .group_by(Charge.account_id)
     )
-    paid = select(Payment.account_id, func.sum(Payment.amount), literal_column("1")).where(Payment.account_id.in_(ids))
+    paid = select(Payment.account_id, func.sum(Payment.amount), literal_column("1").label("paid"))
+    paid = paid.where(Payment.account_id.in_(ids))
     return charged.union_all(paid.group_by(Payment.account_id))
 
 
 def balances(accounts: list[Account]) -> dict[int, Decimal]:
     """What each account owes today (positive) or has paid in advance (negative), by account id: one query."""
-    owed = {account.id: account.opening_balance or ZERO for account in accounts}
-    for account_id, amount, is_payment in db.session.execute(_charged_and_paid(), {"ids": list(owed)}):
-        owed[account_id] += -_money(amount) if is_payment else _money(amount)
-    return owed
+    rows = db.session.execute(charged_and_paid_statement(), {"ids": [account.id for account in accounts]})
+    return owed(accounts, rows)
+
+
+def owed(accounts: list[Account], sums) -> dict[int, Decimal]:
+    """What each account owes, by account id: its opening balance, plus what was charged, less what was paid, from
+    the rows of charged_and_paid_statement()."""
+    owing = {account.id: account.opening_balance or ZERO for account in accounts}
+    for account_id, amount, is_payment in sums:
+        owing[account_id] += -money(amount) if is_payment else money(amount)
+    return owing
 
 
 @cache
-def _last_payments():
+def last_payments_statement():
+    """The newest payment of each account that has one."""
     newest = (
         select(
             Payment.id,
@@ -142,11 +154,6 @@ def _last_payments():
     return select(Payment).join(newest, newest.c.id == Payment.id).where(newest.c.place == 1)
 
 
-def last_payments(account_ids: list[int]) -> dict[int, Payment]:
-    """The newest payment of each account that has one, by account id: one query."""
-    return {payment.account_id: payment for payment in db.session.scalars(_last_payments(), {"ids": account_ids})}
-
-
 class Charged(NamedTuple):
     """A month's charges as the balance page and the receipt show them: the sum of amounts, recalculations apart."""
 
@@ -156,7 +163,8 @@ class Charged(NamedTuple):
 
 
 @cache
-def _latest_charges():
+def latest_charges_statement():
+    """The latest month with charges of each account: account, month, its charges, its recalculations."""
     latest = (
         select(Charge.account_id, func.max(Charge.month).label("month"))
         .where(Charge.account_id.in_(bindparam("ids", expanding=True)))
@@ -168,15 +176,6 @@ def _latest_charges():
         .join(latest, (latest.c.account_id == Charge.account_id) & (latest.c.month == Charge.month))
         .group_by(Charge.account_id, Charge.month)
     )
-
-
-def latest_charges(account_ids: list[int]) -> dict[int, Charged]:
-    """The latest month with charges of each account, its charges and its recalculations, by account id: one query."""
-    rows = db.session.execute(_latest_charges(), {"ids": account_ids}).all()
-    return {
-        account_id: Charged(month, _money(amount), _money(recalculation))
-        for account_id, month, amount, recalculation in rows
-    }
 
 
 # --- the balance page: the months shown, with their services and payments, whatever their number ----------------

@@ -1,29 +1,41 @@
-"""The cabinet home: a card for each of the tenant's accounts and the announcements of their houses, in a fixed
-number of queries however many accounts there are."""
+"""The cabinet home: a card for each of the tenant's accounts (one query for all their figures) and the
+announcements of their houses (another), however many accounts there are."""
 
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cache
+from typing import NamedTuple
 
-from sqlalchemy import bindparam, exists, func, literal_column, or_, select
+from sqlalchemy import (
+    Date,
+    Integer,
+    Numeric,
+    bindparam,
+    cast,
+    exists,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 
 from kabinet.balance import ledger
 from kabinet.extensions import db
-from kabinet.models import (
-    AccountBinding,
-    Announcement,
-    Building,
-    DispatchRequest,
-    Meter,
-    Organization,
-    Payment,
-    Reading,
-)
+from kabinet.models import AccountBinding, Announcement, Building, DispatchRequest, Meter, Organization, Reading
 from kabinet.models.book import announcement_buildings
 from kabinet.models.dispatch import OPEN_STATUSES
 
 NEWEST_ANNOUNCEMENTS = 3
+
+
+class LastPayment(NamedTuple):
+    """The newest payment of an account, as its card tells it."""
+
+    paid_on: date
+    amount: Decimal
 
 
 @dataclass
@@ -32,7 +44,7 @@ class Card:
 
     binding: AccountBinding
     balance: Decimal  # positive: a debt; negative: an overpayment
-    last_payment: Payment | None
+    last_payment: LastPayment | None
     charges: ledger.Charged | None  # the latest month with charges: its charges and, apart, its recalculation
     meters_due: int  # active meters without a reading this month
     open_requests: int
@@ -43,23 +55,31 @@ class Card:
 
 
 def cards(bindings: list[AccountBinding], day: date) -> list[Card]:
-    """A card per bound account, in the order of `bindings`, in the same few queries for any number of accounts."""
+    """A card per bound account, in the order of `bindings`, from one query for any number of accounts."""
     if not bindings:
         return []
     accounts = [binding.account for binding in bindings]
-    ids = [account.id for account in accounts]
-    balances = ledger.balances(accounts)
-    payments = ledger.last_payments(ids)
-    charges = ledger.latest_charges(ids)
-    meters, requests = due_and_open(ids, ledger.month_of(day))
+    sums, payments, charges = [], {}, {}
+    counts: dict[str, dict[int, int]] = {"meters": {}, "requests": {}}
+    rows = db.session.execute(_figures(), {"ids": [account.id for account in accounts], "month": ledger.month_of(day)})
+    for kind, account_id, day_, amount, other, number in rows:
+        if kind == "sum":
+            sums.append((account_id, amount, number))
+        elif kind == "payment":
+            payments[account_id] = LastPayment(day_, ledger.money(amount))
+        elif kind == "charges":
+            charges[account_id] = ledger.Charged(day_, ledger.money(amount), ledger.money(other))
+        else:
+            counts[kind][account_id] = number
+    balances = ledger.owed(accounts, sums)
     return [
         Card(
             binding=binding,
             balance=balances[binding.account_id],
             last_payment=payments.get(binding.account_id),
             charges=charges.get(binding.account_id),
-            meters_due=meters.get(binding.account_id, 0),
-            open_requests=requests.get(binding.account_id, 0),
+            meters_due=counts["meters"].get(binding.account_id, 0),
+            open_requests=counts["requests"].get(binding.account_id, 0),
         )
         for binding in bindings
     ]
@@ -76,30 +96,38 @@ def by_organization(cards: list[Card]) -> list[tuple[Organization, list[Card]]]:
 
 
 @cache
+def _figures():
+    # Every figure of the cards in one statement, built once: each kind of row in the same six columns (kind, account,
+    # a day, two amounts, a number). The charges go first: a union's values are read by its first select's types
+    # (SQLite gives dates as text otherwise). A new figure on the cards adds its select here.
+    latest = ledger.latest_charges_statement().subquery()
+    paid = ledger.last_payments_statement().subquery().c
+    summed = ledger.charged_and_paid_statement().subquery()
+    due = _due_and_open().subquery()
+    no_day, no_amount, no_number = cast(null(), Date), cast(null(), Numeric), cast(null(), Integer)
+    return union_all(
+        select(literal_column("'charges'"), latest.c[0], latest.c[1], latest.c[2], latest.c[3], no_number),
+        select(literal_column("'payment'"), paid.account_id, paid.paid_on, paid.amount, no_amount, no_number),
+        select(literal_column("'sum'"), summed.c[0], no_day, summed.c[1], no_amount, summed.c[2]),
+        select(due.c[2], due.c[0], no_day, no_amount, no_amount, due.c[1]),
+    )
+
+
 def _due_and_open():
-    # Built once: every request of the home runs it, and building a statement costs more than running it.
+    # Active meters without a reading since the month's first day, and dispatch requests new or in progress.
     ids = bindparam("ids", expanding=True)
     read = exists().where(Reading.meter_id == Meter.id, Reading.taken_on >= bindparam("month"))
     meters = (
-        select(Meter.account_id, func.count(Meter.id), literal_column("'meters'"))
+        select(Meter.account_id, func.count(Meter.id), literal_column("'meters'").label("kind"))
         .where(Meter.account_id.in_(ids), Meter.is_active, ~read)
         .group_by(Meter.account_id)
     )
     requests = (
-        select(DispatchRequest.account_id, func.count(DispatchRequest.id), literal_column("'requests'"))
+        select(DispatchRequest.account_id, func.count(DispatchRequest.id), literal_column("'requests'").label("kind"))
         .where(DispatchRequest.account_id.in_(ids), DispatchRequest.status.in_(OPEN_STATUSES))
         .group_by(DispatchRequest.account_id)
     )
     return meters.union_all(requests)
-
-
-def due_and_open(account_ids: list[int], month: date) -> tuple[dict[int, int], dict[int, int]]:
-    """By account: how many active meters have no reading since the month's first day, and how many dispatch requests
-    are new or in progress (one query for both)."""
-    found: dict[str, dict[int, int]] = {"meters": {}, "requests": {}}
-    for account_id, count, kind in db.session.execute(_due_and_open(), {"ids": account_ids, "month": month}):
-        found[kind][account_id] = count
-    return found["meters"], found["requests"]
 
 
 @cache

@@ -68,6 +68,7 @@ class User(UserMixin, db.Model):
 
     # The session this request was authenticated by (set per request, never stored); the login cookie carries its id.
     current_session = None
+    session_organization = None  # the organization found with the session (kabinet.auth.services.user_for_session)
 
     @property
     def full_name(self) -> str:

@@ -74,6 +74,10 @@ class Config:
     COMPANY_NAME = _env("COMPANY_NAME", "УК «Наш дом»")
     COMPANY_PHONE = _env("COMPANY_PHONE", "+7 (3952) 599-018")
     COMPANY_EMAIL = _env("COMPANY_EMAIL", "info@example.org")
+    # A platform of several organizations speaks in its own name where no organization is the reader's (visitors, a
+    # tenant before their first account, the platform administrator): the header, and the From of their e-mails.
+    PLATFORM_NAME = _env("PLATFORM_NAME", "")
+    PLATFORM_PHONE = _env("PLATFORM_PHONE", "")
     AGREEMENT_FILE = _env("AGREEMENT_FILE")  # while the organization has no agreement text of its own
 
     PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's default cost: about 70 ms a hash on the 2-core box

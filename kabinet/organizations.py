@@ -77,6 +77,22 @@ def _installation() -> Organization | None:
     return db.session.scalar(select(Organization).order_by(Organization.id).limit(1))
 
 
+def _platform() -> Organization:
+    """The platform as a speaker (not stored): its name (PLATFORM_NAME, else what tenants call the site) and phone."""
+    config = current_app.config
+    name = config["PLATFORM_NAME"] or _("Личный кабинет жителя")
+    return Organization(name=name, phones=config["PLATFORM_PHONE"], email="", timezone=config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def _nobodys() -> Organization:
+    """Who speaks where no organization is the reader's: the only organization of a one-company installation (the
+    COMPANY_* settings before it is stored); on a platform of several, the platform, never its first organization."""
+    found = db.session.scalars(select(Organization).order_by(Organization.id).limit(2)).all()
+    if len(found) > 1:
+        return _platform()
+    return found[0] if found else _first_run()
+
+
 def default_organization() -> Organization:
     """The installation's organization, made from the COMPANY_* settings on first use; after that the admin's
     settings («Организация») are the only source."""
@@ -109,8 +125,8 @@ def organizations_of(user: User) -> list[Organization]:
 
 def current_organization() -> Organization:
     """The organization the page or e-mail being made speaks for: a staff user's own; for a tenant, the one of the
-    account the page is about (speaking_for), else of their first account; else the installation's. It writes
-    nothing: before the installation has one, the COMPANY_* settings stand in."""
+    account the page is about (speaking_for), else of their first account; else the installation's own, or the
+    platform where there are several (_nobodys). It writes nothing."""
     user = current_user if has_request_context() else None
     if user is not None and (chosen := g.get(SPEAKING_FOR)) is not None:
         return chosen
@@ -121,7 +137,7 @@ def current_organization() -> Organization:
             return db.session.get(Organization, user.organization_id)
         if own := organizations_of(user):
             return own[0]
-    return _installation() or _first_run()
+    return _nobodys()
 
 
 def speak_for(organization: Organization) -> None:

@@ -281,3 +281,30 @@ def test_only_an_admin_of_that_organization_is_invited_again(app, platform):
     organization = other_organization(app)
     dispatcher = make_staff(app, "dispatcher")  # the installation's organization's
     assert platform.post(f"/platform/organizations/{organization}/admins/{dispatcher}/resend").status_code == 404
+
+
+# --- who speaks where no organization is the reader's ---------------------------------------------------------------
+
+
+def brand(client, path="/auth/login") -> str:
+    return re.search(r'class="navbar-brand[^"]*"[^>]*>([^<]*)<', page(client.get(path))).group(1)
+
+
+def test_a_single_company_speaks_in_its_own_name(app, client):
+    make_account(app, "100101")
+    with app.app_context():
+        assert brand(client) == default_organization().name
+
+
+@pytest.mark.parametrize(("configured", "shown"), [("", "Личный кабинет жителя"), ("TOPKSK.KZ", "TOPKSK.KZ")])
+def test_a_platform_speaks_in_its_own_name_not_its_first_organizations(make_app, configured, shown, mailbox, deliver):
+    app = make_app(PLATFORM_NAME=configured)
+    client = app.test_client()
+    make_account(app, "100101")
+    other_organization(app)
+    assert brand(client) == shown  # a visitor: not «УК «Наш дом»», the first organization
+    make_user(app, login="newcomer", email="newcomer@example.org", confirmed=False)
+    client.post("/registration/resend", data={"login": "newcomer"})
+    deliver()
+    sender = mailbox.last("newcomer@example.org")["From"]
+    assert sender.addresses[0].display_name == shown  # their confirmation comes from the platform too

@@ -96,11 +96,14 @@ def test_the_tenant_sees_the_deadline_of_their_open_request(app, user):
     elevator = file(app, account_id=account, user_id=user, hours_ago=1, category="elevator")
     set_deadlines(app, leak=4)
     tenant = logged_in(app, "ivan")
+    # Formatted in a context of its own: the client's requests would share its `g` (and its anonymous user) otherwise.
     with app.test_request_context():
-        for number, hours in ((leak, 4), (elevator, 24)):
-            due = format_datetime(db.session.get(DispatchRequest, number).created_at + timedelta(hours=hours), "short")
-            shown = page(tenant.get(f"/dispatch/{number}"))
-            assert f'Срок выполнения</dt><dd class="col-sm-8" data-test="due">до {due}</dd>' in shown
+        filed_at = {number: db.session.get(DispatchRequest, number).created_at for number in (leak, elevator)}
+        dues = {number: format_datetime(filed_at[number] + timedelta(hours=hours), "short")
+                for number, hours in ((leak, 4), (elevator, 24))}  # fmt: skip
+    for number, due in dues.items():
+        shown = page(tenant.get(f"/dispatch/{number}"))
+        assert f'Срок выполнения</dt><dd class="col-sm-8" data-test="due">до {due}</dd>' in shown
 
 
 def test_the_queue_marks_and_filters_the_requests_past_their_categorys_deadline(app, dispatcher):

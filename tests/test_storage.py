@@ -14,7 +14,7 @@ from flask_migrate import downgrade, upgrade
 from PIL import Image
 from sqlalchemy import create_engine, func, inspect, select, text
 
-from kabinet import storage
+from kabinet import create_app, storage
 from kabinet.clock import utcnow
 from kabinet.dispatch import photos
 from kabinet.dispatch import services as dispatch
@@ -22,7 +22,7 @@ from kabinet.extensions import db
 from kabinet.models import Account, DispatchEvent, DispatchRequest, StoredFile, User
 from kabinet.organizations import default_organization
 from kabinet.staff.imports import services as imports
-from tests.conftest import logged_in, make_user
+from tests.conftest import logged_in, make_user, settings_for
 from tests.factories import make_account, make_staff
 
 PREVIOUS = "cba9f216f67d"  # the head before the files moved into the database
@@ -285,11 +285,14 @@ def old_photo(app, request_id: int, content: bytes | None) -> int:
 
 
 @pytest.fixture
-def before_upgrade(fresh_database, make_app):
-    """An app over a database built by the migrations up to PREVIOUS, with ivan's request in it; (app, request id)."""
-    app = make_app(SQLALCHEMY_DATABASE_URI=fresh_database)
+def before_upgrade(fresh_database, smtp_server):
+    """An app over a database built by the migrations up to PREVIOUS, with ivan's request in it; (app, request id).
+
+    The rows are written by today's models at the head and the schema then taken down to PREVIOUS, as a model may
+    have columns PREVIOUS has not. The database is thrown away afterwards, so the app is not one the tests wipe."""
+    app = create_app(settings_for(fresh_database, smtp_server[1]))
     with app.app_context():
-        upgrade(revision=PREVIOUS)
+        upgrade()
     user_id = make_user(app)
     account_id = make_account(app, "100101", user_id=user_id)
     with app.app_context():
@@ -299,7 +302,12 @@ def before_upgrade(fresh_database, make_app):
         request.events = [DispatchEvent(author="tenant", status="new")]
         db.session.add(request)
         db.session.commit()
-        return app, request.id
+        request_id = request.id
+        db.session.remove()
+        downgrade(revision=PREVIOUS)
+    yield app, request_id
+    with app.app_context():
+        db.engine.dispose()
 
 
 def test_the_migration_moves_a_photo_from_disk_into_the_database_and_the_downgrade_writes_it_back(before_upgrade):

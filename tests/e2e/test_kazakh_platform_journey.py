@@ -31,7 +31,8 @@ pytestmark = pytest.mark.e2e
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "translations" / "kk" / "LC_MESSAGES" / "messages.po"
 STAFF_PASSWORD = "Tikhaya-Reka-Osen-77"
-FIRST_RUN_NAME = "УК «Наш дом»"  # the Russian УК's name, the installation's own: its e-mails to nobody's tenant
+FIRST_RUN_NAME = "УК «Наш дом»"  # the Russian УК's: the installation's only organization when the platform begins
+PLATFORM_NAME = "Личный кабинет жителя"  # who writes to nobody's tenant once there are several (PLATFORM_NAME unset)
 INVITATION = "Приглашение в офис компании"
 
 ROOT_EMAIL = "root@platform.example.org"
@@ -225,7 +226,7 @@ def test_a_kazakh_ksk_joins_the_platform_and_its_tenant_pays_in_tenge_in_kazakh(
     field(page, "Повторите пароль").fill(PASSWORD)
     page.get_by_role("checkbox", name="Я согласен с условиями соглашения").check()
     page.get_by_role("button", name="Зарегистрироваться").click()
-    subject = f"{FIRST_RUN_NAME}: Подтверждение регистрации нового пользователя"  # the installation's first name
+    subject = f"{PLATFORM_NAME}: Подтверждение регистрации нового пользователя"
     confirmation = wait_for_mail(mailbox, TENANT_EMAIL, subject)
     page.goto(links_in(confirmation)[0])
     page.get_by_role("link", name="Войти в личный кабинет").click()

@@ -332,3 +332,17 @@ STAFF_DOCUMENT_WITHDRAWN = Message(
 ORGANIZATION_COUNTRY_CHANGED = Message(
     _l("Страна организации изменена. Заполните реквизиты её банка и проверьте часовой пояс."), "success"
 )
+
+# issue 13: telegram (the bot, linked from the profile)
+TELEGRAM_UNLINKED = Message(_l("Telegram отключён: уведомления туда больше не приходят."), "success")
+TELEGRAM_NOT_LINKED = Message(_l("Telegram не был подключён."), "info")
+TELEGRAM_UNAVAILABLE = Message(
+    _l("Telegram сейчас не отвечает, ссылку для подключения получить не удалось. Попробуйте через несколько минут."),
+    "warning",
+)
+# Sent to the chat when the profile unlinks it.
+TELEGRAM_FAREWELL = Message(
+    _l("Telegram отключён от личного кабинета: уведомлений сюда больше не будет. Подключить снова можно в «Личных "
+       "данных»."),
+    "info",
+)  # fmt: skip

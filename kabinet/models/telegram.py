@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kabinet.clock import utcnow
 from kabinet.extensions import db
+from kabinet.models.outbox import Delivery
 
 
 class TelegramChat(db.Model):
@@ -35,7 +36,7 @@ class TelegramLinkToken(db.Model):
     used_at: Mapped[datetime | None]
 
 
-class TelegramMessage(db.Model):
+class TelegramMessage(Delivery, db.Model):
     """A message to a chat, written in the caller's transaction and delivered by the worker like the outbox."""
 
     __tablename__ = "telegram_messages"
@@ -44,14 +45,6 @@ class TelegramMessage(db.Model):
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
     text: Mapped[str] = mapped_column(Text)
     reply_markup: Mapped[str] = mapped_column(Text, default="")  # JSON, as the Bot API takes it
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    claimed_until: Mapped[datetime | None]
-    claimed_by: Mapped[str | None] = mapped_column(String(160))
-    sent_at: Mapped[datetime | None] = mapped_column(index=True)
-    failed_at: Mapped[datetime | None]
-    last_error: Mapped[str] = mapped_column(Text, default="")
 
 
 class TelegramConversation(db.Model):

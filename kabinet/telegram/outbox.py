@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 import requests
 from flask import current_app
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, select, update
 
 from kabinet import audit
 from kabinet.clock import utcnow
@@ -22,7 +22,7 @@ from kabinet.extensions import db
 from kabinet.models import TelegramChat, TelegramMessage
 from kabinet.outbox import backoff
 from kabinet.telegram import client
-from kabinet.worker import holders
+from kabinet.worker import claims
 
 CLAIM_FOR = timedelta(minutes=2)
 ROUND_SECONDS = 10  # a round sends at most this many seconds' worth, then lets the worker's other jobs run
@@ -72,7 +72,10 @@ def deliver_due(clock: datetime | None = None, pacer: Pacer | None = None) -> Re
         return report
     rate = current_app.config["TELEGRAM_RATE_PER_SECOND"]
     pacer = pacer or Pacer(rate)
-    for message in _claim_due(clock, limit=max(1, int(rate * ROUND_SECONDS))):
+    claims.release_abandoned(TelegramMessage, clock or utcnow())
+    limit = max(1, int(rate * ROUND_SECONDS))
+    # Oldest first, not by next attempt: a chat's messages go in the order they were written.
+    for message in claims.claim_due(TelegramMessage, clock, CLAIM_FOR, limit=limit, order=TelegramMessage.id):
         pacer.wait()
         outcome = _send(message, clock or utcnow())
         setattr(report, outcome, getattr(report, outcome) + 1)
@@ -141,29 +144,3 @@ def _forget_chat(chat_id: int) -> None:
         delete(TelegramMessage).where(TelegramMessage.chat_id == chat_id, TelegramMessage.sent_at.is_(None),
                                       TelegramMessage.claimed_by.is_(None))
     )  # fmt: skip
-
-
-def _due(now: datetime) -> list:
-    """A message to send now: not sent, not given up, its time come, nobody else on it."""
-    return [
-        TelegramMessage.sent_at.is_(None),
-        TelegramMessage.failed_at.is_(None),
-        TelegramMessage.next_attempt_at <= now,
-        or_(TelegramMessage.claimed_until.is_(None), TelegramMessage.claimed_until < now),
-    ]
-
-
-def _claim_due(clock: datetime | None, limit: int):
-    """Yield up to `limit` due messages, oldest first, each claimed (its conditions checked again) so that another
-    worker skips it."""
-    due = select(TelegramMessage.id).where(*_due(clock or utcnow())).order_by(TelegramMessage.id).limit(limit)
-    for message_id in db.session.scalars(due).all():
-        now = clock or utcnow()
-        claimed = db.session.execute(
-            update(TelegramMessage)
-            .where(TelegramMessage.id == message_id, *_due(now))
-            .values(claimed_until=now + CLAIM_FOR, claimed_by=holders.me())
-        )
-        db.session.commit()
-        if claimed.rowcount == 1:
-            yield db.session.get(TelegramMessage, message_id)

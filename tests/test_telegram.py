@@ -453,3 +453,50 @@ def test_set_webhook_gives_telegram_the_secret(app, fake):
                                           "allowed_updates": ["message"]}]  # fmt: skip
     refused = app.test_cli_runner().invoke(args=["telegram", "set-webhook", "http://lk.example.ru/telegram/webhook"])
     assert refused.exit_code != 0 and "https://" in refused.output
+
+
+# --- what does not belong ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        [],
+        "text",
+        {"update_id": 1},
+        {"message": "hello"},
+        {"message": {"text": "Баланс"}},
+        {"message": {"text": "Баланс", "chat": {"id": "777", "type": "private"}}},
+        {"message": {"text": "Баланс", "chat": {"id": True, "type": "private"}}},
+        {"message": {"text": ["Баланс"], "chat": {"id": CHAT, "type": "private"}}},
+        {"message": {"text": "/start " + "x" * 5000, "chat": {"id": CHAT, "type": "private"}, "from": "me"}},
+        {"message": {"text": "\x00/stop", "chat": {"id": CHAT, "type": "private"}, "from": {"language_code": 7}}},
+    ],
+)
+def test_a_malformed_update_is_answered_without_an_error(app, fake, update):
+    response = app.test_client().post(
+        "/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    )
+    assert response.status_code in (204, 400)
+    deliver(app)
+    with app.app_context():
+        assert db.session.scalar(select(TelegramChat)) is None
+
+
+def test_the_link_is_not_made_while_telegram_is_out_of_reach(make_app, fake, user):
+    app = make_app(TELEGRAM_BOT_TOKEN=TOKEN + "-other", TELEGRAM_API_URL=fake.url, TELEGRAM_WEBHOOK_SECRET=SECRET)
+    fake.stop()
+    client = app.test_client()
+    client.post("/auth/login", data={"login": "ivan", "password": "Zelenaya-Lampa-42"})
+    response = client.post("/telegram/link", follow_redirects=True)
+    assert shows(response, messages.TELEGRAM_UNAVAILABLE) and not LINK.search(page(response))
+    with app.app_context():
+        assert db.session.scalar(select(TelegramLinkToken)) is None
+
+
+def test_the_sweep_forgets_spent_tokens_and_old_messages(app, fake, linked):
+    with app.app_context():
+        db.session.add(TelegramLinkToken(digest="x" * 64, user_id=1, expires_at=utcnow() - timedelta(minutes=1)))
+        db.session.scalar(select(TelegramMessage)).sent_at = utcnow() - timedelta(days=31)
+        db.session.commit()
+        assert services.sweep() == 2  # the expired token and the month-old message; ivan's spent one is still young

@@ -15,7 +15,7 @@ from kabinet.clock import utcnow
 from kabinet.extensions import db
 from kabinet.models import Account, Reading, TelegramChat, TelegramLinkToken, TelegramMessage, TelegramPolling, User
 from kabinet.organizations import default_organization
-from kabinet.telegram import outbox, polling, services
+from kabinet.telegram import conversation, outbox, polling, services
 from tests.conftest import audited, make_user, page, shows
 from tests.factories import make_account, make_meter, other_organization
 from tests.telegram_fake import SECRET, TOKEN, USERNAME, FakeBotApi
@@ -446,6 +446,27 @@ def test_polling_answers_each_update_once(make_app, fake, user):
     assert fake.post_update(app.test_client(), fake.message(CHAT, "Баланс")).status_code == 404  # no webhook
 
 
+def test_an_update_the_bot_cannot_answer_does_not_stop_the_later_ones(make_app, fake, user, monkeypatch):
+    app = make_app(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=fake.url, TELEGRAM_MODE="polling")
+    with app.app_context():
+        db.session.add(TelegramChat(user_id=user, chat_id=CHAT))
+        db.session.commit()
+    answer = conversation.handle
+
+    def fails_on_the_first(update):
+        if update["update_id"] == fake.updates[0]["update_id"]:
+            raise RuntimeError("the database went away")
+        answer(update)
+
+    monkeypatch.setattr(conversation, "handle", fails_on_the_first)
+    fake.updates = [fake.message(CHAT, "Баланс"), fake.message(CHAT, "Отмена")]
+    with app.app_context():
+        assert polling.poll() == 1
+        assert polling.poll() == 0
+    deliver(app)
+    assert texts(fake) == ["Отменено."]
+
+
 def test_set_webhook_gives_telegram_the_secret(app, fake):
     result = app.test_cli_runner().invoke(args=["telegram", "set-webhook", "https://lk.example.ru/telegram/webhook"])
     assert result.exit_code == 0, result.output
@@ -500,3 +521,16 @@ def test_the_sweep_forgets_spent_tokens_and_old_messages(app, fake, linked):
         db.session.scalar(select(TelegramMessage)).sent_at = utcnow() - timedelta(days=31)
         db.session.commit()
         assert services.sweep() == 2  # the expired token and the month-old message; ivan's spent one is still young
+
+
+def test_a_meter_the_company_read_meanwhile_is_refused_at_the_end(app, fake, linked, meters, today):
+    account, cold, hot = meters
+    say(app, fake, "Передать показания")
+    say(app, fake, "125")
+    with app.app_context():
+        db.session.add(Reading(meter_id=cold, taken_on=today, value=Decimal("124"), source="staff"))
+        db.session.commit()
+    assert "уже записала управляющая компания" in say(app, fake, "127")[0]
+    assert say(app, fake, "128") == ["Выберите действие кнопкой ниже."]  # the conversation is over
+    with app.app_context():
+        assert db.session.scalar(select(Reading).where(Reading.source == "tenant")) is None

@@ -183,7 +183,8 @@ def _finish(conversation, user: User, account: Account, values: dict[int, Decima
     states = {state.meter.id: state for state in rules.meter_states(account, today)}
     try:
         rules.submit(values, user.id, today)
-    except rules.TakenToday as taken:
+    except rules.TakenToday as taken:  # submit rolled back: the conversation is reset anew
+        reset(conversation)
         reply(conversation.chat_id, str(taken), main())
         return
     saved = [(states[meter_id], value) for meter_id, value in values.items() if meter_id in states]

@@ -387,7 +387,7 @@ def test_a_user_who_blocked_the_bot_is_unlinked(app, fake, linked):
 def _debt_context(app, user_id):
     """What the debt reminder gets: the account (ivan's 100101, made if need be), the amount and the link."""
     account = db.session.scalar(select(Account)) or db.session.get(Account, make_account(app, user_id=user_id))
-    return {"account": account, "amount": Decimal("1500.00"), "link": "http://localhost/balance/"}
+    return {"debts": [(account, Decimal("1500.00"))], "currency": "RUB", "link": "http://localhost/balance/"}
 
 
 def test_send_queues_in_the_users_language_only_to_a_linked_chat(app, fake, linked, user):
@@ -416,14 +416,15 @@ def test_send_queues_in_the_users_language_only_to_a_linked_chat(app, fake, link
 )  # fmt: skip
 def test_every_notification_has_a_short_telegram_text_with_its_link(app, user, template):
     context = {
-        "first": 15, "last": date(2026, 11, 25), "month": date(2026, 10, 1), "amount": Decimal("10.00"),
+        "closes_on": date(2026, 11, 25), "month": date(2026, 10, 1), "currency": "RUB",
         "request": SimpleNamespace(id=5), "status": "Выполнена", "category": "Протечка", "comment": "",
         "answer": "Починим", "entry": None, "announcement": SimpleNamespace(title="Вода", body="Нет воды"),
         "document": SimpleNamespace(title="Отчёт", issued_on=date(2026, 11, 1)), "link": "http://localhost/x",
     }  # fmt: skip
     with app.test_request_context():
         account = db.session.get(Account, make_account(app, user_id=user))
-        text = render_template(f"telegram/{template}.txt", user=db.session.get(User, user), account=account, **context)
+        debts = [(account, Decimal("10.00"))]
+        text = render_template(f"telegram/{template}.txt", user=db.session.get(User, user), debts=debts, **context)
     assert text.strip().endswith("http://localhost/x") and len(text) < 2000
 
 

@@ -148,6 +148,16 @@ class Config:
     SOCIAL_PROVIDERS = _social_providers()
     FORM_ACTION_ORIGINS = []  # where the providers' buttons send the browser: kabinet.social fills it in for the CSP
 
+    # The Telegram bot (kabinet/telegram): invisible without a token. Updates come by webhook (its secret checked
+    # against the X-Telegram-Bot-Api-Secret-Token header) or, without a public address, by polling in the worker.
+    TELEGRAM_BOT_TOKEN = _env("TELEGRAM_BOT_TOKEN")
+    TELEGRAM_BOT_USERNAME = _env("TELEGRAM_BOT_USERNAME")  # the deep link's; asked of getMe when unset
+    TELEGRAM_API_URL = _env("TELEGRAM_API_URL", "https://api.telegram.org")
+    TELEGRAM_WEBHOOK_SECRET = _env("TELEGRAM_WEBHOOK_SECRET")
+    TELEGRAM_MODE = _env("TELEGRAM_MODE", "webhook")  # "webhook" or "polling"
+    TELEGRAM_RATE_PER_SECOND = float(_env("TELEGRAM_RATE_PER_SECOND", 25))  # under the Bot API's ~30 a second
+    TELEGRAM_MAX_ATTEMPTS = _int("TELEGRAM_MAX_ATTEMPTS", 12)
+
     BABEL_DEFAULT_LOCALE = "ru"
     BABEL_DEFAULT_TIMEZONE = _env("TIMEZONE", "Europe/Moscow")
     LANGUAGES = {"ru": "Русский", "en": "English", "kk": "Қазақша"}
@@ -185,6 +195,11 @@ class Config:
             raise RuntimeError(f"OUTBOX_COURIER must be worker or thread, not {settings['OUTBOX_COURIER']!r}")
         if settings["LOG_FORMAT"] not in {"text", "json"}:
             raise RuntimeError(f"LOG_FORMAT must be text or json, not {settings['LOG_FORMAT']!r}")
+        if settings["TELEGRAM_MODE"] not in {"webhook", "polling"}:
+            raise RuntimeError(f"TELEGRAM_MODE must be webhook or polling, not {settings['TELEGRAM_MODE']!r}")
+        if settings["TELEGRAM_BOT_TOKEN"] and settings["TELEGRAM_MODE"] == "webhook":
+            if not settings.get("TELEGRAM_WEBHOOK_SECRET"):  # anyone could post updates in a tenant's name
+                raise RuntimeError("TELEGRAM_WEBHOOK_SECRET is not set: the Telegram webhook would trust anyone.")
         if not settings.get("SECRET_KEY"):
             raise RuntimeError("SECRET_KEY is not set: Kabinet refuses to start in production without it.")
 

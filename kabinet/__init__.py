@@ -25,6 +25,7 @@ FEATURES = (
     "book",
     "contacts",
     "documents",
+    "telegram",
     "staff",
     "staff.team",
     "staff.dispatch",

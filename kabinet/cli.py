@@ -38,8 +38,9 @@ def init_app(app):
     from kabinet.backups.cli import backup_cli
     from kabinet.imports.cli import import_cli
     from kabinet.staff.team.cli import staff_cli
+    from kabinet.telegram.cli import telegram_cli
     from kabinet.worker.cli import worker
 
-    for group in (mail_cli, demo_cli, import_cli, codewords_cli, staff_cli, backup_cli):
+    for group in (mail_cli, demo_cli, import_cli, codewords_cli, staff_cli, backup_cli, telegram_cli):
         app.cli.add_command(group)
     app.cli.add_command(worker)

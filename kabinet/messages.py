@@ -342,3 +342,17 @@ PLATFORM_ORGANIZATION_CREATED = Message(
 ADDRESS_WAITING = Message(
     _l("Мы напишем на %(email)s, как только ваш КСК подключится к платформе."), "success"
 )
+
+# issue 13: telegram (the bot, linked from the profile)
+TELEGRAM_UNLINKED = Message(_l("Telegram отключён: уведомления туда больше не приходят."), "success")
+TELEGRAM_NOT_LINKED = Message(_l("Telegram не был подключён."), "info")
+TELEGRAM_UNAVAILABLE = Message(
+    _l("Telegram сейчас не отвечает, ссылку для подключения получить не удалось. Попробуйте через несколько минут."),
+    "warning",
+)
+# Sent to the chat when the profile unlinks it.
+TELEGRAM_FAREWELL = Message(
+    _l("Telegram отключён от личного кабинета: уведомлений сюда больше не будет. Подключить снова можно в «Личных "
+       "данных»."),
+    "info",
+)  # fmt: skip

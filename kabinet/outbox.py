@@ -18,7 +18,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from flask import current_app, has_request_context, render_template
-from sqlalchemy import event, or_, select, update
+from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 
 from kabinet.clock import utcnow
@@ -26,7 +26,7 @@ from kabinet.extensions import db
 from kabinet.language import known, language_of, speaking
 from kabinet.models import OutboxMessage
 from kabinet.organizations import current_organization
-from kabinet.worker import holders
+from kabinet.worker import claims
 
 CLAIM_FOR = timedelta(minutes=5)
 SMTP_TIMEOUT = 30  # seconds
@@ -85,7 +85,7 @@ def deliver_due(clock: datetime | None = None) -> Report:
     report = Report()
     release_abandoned(clock or utcnow())
     with _transport() as send:
-        for message in _claim_due(clock):
+        for message in claims.claim_due(OutboxMessage, clock, CLAIM_FOR):
             now = clock or utcnow()
             try:
                 send(_as_email(message))
@@ -117,15 +117,8 @@ def deliver_due(clock: datetime | None = None) -> Report:
 def release_abandoned(now: datetime) -> None:
     """Free the claims of senders known to be dead (kabinet.worker.holders): their messages go now, not after
     CLAIM_FOR."""
-    held = select(OutboxMessage.claimed_by).where(
-        OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None), OutboxMessage.claimed_by.is_not(None)
-    )
-    dead = holders.gone(set(db.session.scalars(held.distinct())), now)
-    if dead:
-        free = update(OutboxMessage).where(OutboxMessage.claimed_by.in_(dead), OutboxMessage.sent_at.is_(None))
-        db.session.execute(free.values(claimed_until=None, claimed_by=None))
+    if dead := claims.release_abandoned(OutboxMessage, now):
         current_app.logger.warning("Outbox claims of stopped senders released: %s", ", ".join(sorted(dead)))
-    db.session.commit()
 
 
 def retry(message_ids: list[int] | None = None) -> int:
@@ -136,31 +129,6 @@ def retry(message_ids: list[int] | None = None) -> int:
     values = {"failed_at": None, "attempts": 0, "next_attempt_at": utcnow(), "claimed_until": None, "claimed_by": None}
     db.session.info["outbox_pending"] = True  # the trial's courier thread is woken by the commit, as for new mail
     return db.session.execute(query.values(**values)).rowcount
-
-
-def _due(now: datetime) -> list:
-    """The conditions of a message to send now: not sent, not given up, its time come, nobody else on it."""
-    return [
-        OutboxMessage.sent_at.is_(None),
-        OutboxMessage.failed_at.is_(None),
-        OutboxMessage.next_attempt_at <= now,
-        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-    ]
-
-
-def _claim_due(clock: datetime | None):
-    """Yield due messages one by one, each claimed (all conditions checked again) so another worker skips it."""
-    due = select(OutboxMessage.id).where(*_due(clock or utcnow())).order_by(OutboxMessage.next_attempt_at)
-    for message_id in db.session.scalars(due).all():
-        now = clock or utcnow()
-        claimed = db.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, *_due(now))
-            .values(claimed_until=now + CLAIM_FOR, claimed_by=holders.me())
-        )
-        db.session.commit()
-        if claimed.rowcount == 1:
-            yield db.session.get(OutboxMessage, message_id)
 
 
 def _as_email(message: OutboxMessage) -> EmailMessage:

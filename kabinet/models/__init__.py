@@ -10,6 +10,13 @@ from kabinet.models.meter import Meter, Reading, ReadingChange
 from kabinet.models.organization import Building, Executor, Organization
 from kabinet.models.outbox import OutboxMessage
 from kabinet.models.storage import StoredFile
+from kabinet.models.telegram import (
+    TelegramChat,
+    TelegramConversation,
+    TelegramLinkToken,
+    TelegramMessage,
+    TelegramPolling,
+)
 from kabinet.models.user import RecoveryCode, SocialIdentity, User, UserSession
 from kabinet.models.waiting import WaitingAddress
 from kabinet.models.worker import ScheduledJob, WorkerHeartbeat
@@ -41,6 +48,11 @@ __all__ = [
     "ScheduledJob",
     "SocialIdentity",
     "StoredFile",
+    "TelegramChat",
+    "TelegramConversation",
+    "TelegramLinkToken",
+    "TelegramMessage",
+    "TelegramPolling",
     "User",
     "UserSession",
     "WaitingAddress",

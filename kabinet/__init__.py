@@ -25,6 +25,7 @@ FEATURES = (
     "book",
     "contacts",
     "documents",
+    "notifications",
     "staff",
     "staff.team",
     "staff.dispatch",

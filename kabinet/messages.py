@@ -332,3 +332,8 @@ STAFF_DOCUMENT_WITHDRAWN = Message(
 ORGANIZATION_COUNTRY_CHANGED = Message(
     _l("Страна организации изменена. Заполните реквизиты её банка и проверьте часовой пояс."), "success"
 )
+
+# issue 13: reminders (notifications, their settings, unsubscribe)
+NOTIFICATIONS_SAVED = Message(_l("Настройки уведомлений сохранены."), "success")
+NOTIFICATIONS_UNCHANGED = Message(_l("В настройках уведомлений ничего не изменилось."), "info")
+ORGANIZATION_NOTICES_SAVED = Message(_l("Уведомления жителям настроены."), "success")

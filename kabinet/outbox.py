@@ -34,19 +34,29 @@ POLL_SECONDS = 30
 LINK = re.compile(r"https?://\S+")
 
 
-def compose(to: str, template: str, *, user=None, language: str | None = None, **context) -> OutboxMessage:
+def compose(
+    to: str, template: str, *, user=None, language: str | None = None, unsubscribe_url: str | None = None, **context
+) -> OutboxMessage:
     """Render email/<template>.txt (its first line is the subject) and .html into a message, not yet queued.
 
     The e-mail is in its recipient's language, whoever triggered it: `language` when the caller names one, else that
     of `user` (the recipient, when a known person; the templates get it too), else the installation's default.
     Dates and amounts follow it. The e-mail speaks for `organization` when the caller names one, else for the
     current one (kabinet.organizations): its name is the sender's, and its signature ends the text here and the
-    HTML in email/layout.html."""
+    HTML in email/layout.html. A notification names its `unsubscribe_url`: the List-Unsubscribe headers and a footer
+    line carry it."""
     company = context.get("organization") or current_organization()
     with speaking(known(language) or language_of(user)):
         text = render_template(f"email/{template}.txt", company=company, user=user, **context)
-        html = render_template(f"email/{template}.html", company=company, user=user, **context)
+        html = render_template(
+            f"email/{template}.html", company=company, user=user, unsubscribe_url=unsubscribe_url, **context
+        )
+        footer = render_template("email/unsubscribe.txt", link=unsubscribe_url) if unsubscribe_url else ""
     subject, _, body_text = text.partition("\n")
+    headers = None
+    if unsubscribe_url:  # a notification: one click turns its kind off (RFC 8058), from the headers or the footer
+        headers = {"List-Unsubscribe": f"<{unsubscribe_url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+        body_text = f"{body_text.rstrip()}\n\n{footer}"
     if company.email_signature:
         body_text = f"{body_text.rstrip()}\n\n-- \n{company.email_signature}\n"
     return OutboxMessage(
@@ -55,6 +65,7 @@ def compose(to: str, template: str, *, user=None, language: str | None = None, *
         sender_name=company.name,
         body_text=body_text.lstrip("\n"),
         body_html=html,
+        headers=headers,
     )
 
 
@@ -174,6 +185,8 @@ def _as_email(message: OutboxMessage) -> EmailMessage:
     email["To"] = message.recipient
     email["Date"] = formatdate(usegmt=True)
     email["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    for name, value in (message.headers or {}).items():
+        email[name] = value
     email.set_content(message.body_text)
     email.add_alternative(message.body_html, subtype="html")
     return email

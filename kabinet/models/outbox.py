@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kabinet.clock import utcnow
@@ -29,3 +29,5 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
     failed_at: Mapped[datetime | None]
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # Headers of its own beyond the usual ones: a notification's List-Unsubscribe (RFC 8058).
+    headers: Mapped[dict | None] = mapped_column(JSON)

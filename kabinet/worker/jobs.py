@@ -18,6 +18,7 @@ from kabinet.auth.services import sweep_sessions
 from kabinet.clock import utcnow
 from kabinet.extensions import db
 from kabinet.models import ScheduledJob
+from kabinet.notifications import jobs as reminders
 from kabinet.outbox import deliver_due
 from kabinet.staff.imports import services as import_uploads
 from kabinet.worker import holders
@@ -39,6 +40,14 @@ JOBS: list[Job] = [
     Job("import-uploads", import_uploads.sweep_uploads, timedelta(hours=1)),
     Job("sessions", sweep_sessions, timedelta(days=1)),
     Job("heartbeats", holders.forget_silent, timedelta(days=1)),
+]
+# Issue 13: the tenants' reminders, hourly: each organization's day turns in its own time zone, and the ledger makes
+# a second run of the same day tell nobody again.
+JOBS += [
+    Job("reminder-readings-open", reminders.readings_open, timedelta(hours=1)),
+    Job("reminder-readings-closing", reminders.readings_closing, timedelta(hours=1)),
+    Job("reminder-receipt-ready", reminders.receipt_ready, timedelta(hours=1)),
+    Job("reminder-debt", reminders.debt, timedelta(hours=1)),
 ]
 
 

@@ -10,6 +10,8 @@ Without MAIL_SERVER the messages are written as .eml files under instance/outbox
 import re
 import smtplib
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.headerregistry import Address
@@ -82,6 +84,26 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
 
 
+class Pace:
+    """At most `rate` sends a second, evenly spaced: each send waits until 1/rate after the one before it."""
+
+    def __init__(
+        self, rate: int, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+    ):
+        self.rate, self.clock, self.sleep = rate, clock, sleep
+        self.next_at = None
+
+    def __call__(self) -> None:
+        """Wait for this send's turn (no wait without a rate)."""
+        if self.rate <= 0:
+            return
+        now = self.clock()
+        if self.next_at is not None and self.next_at > now:
+            self.sleep(self.next_at - now)
+            now = self.next_at
+        self.next_at = now + 1 / self.rate
+
+
 @dataclass
 class Report:
     sent: int = 0
@@ -89,15 +111,19 @@ class Report:
     failed: int = 0
 
 
-def deliver_due(clock: datetime | None = None) -> Report:
-    """Send every message that is due; a failure is retried later, until MAIL_MAX_ATTEMPTS.
+def deliver_due(clock: datetime | None = None, pace: Pace | None = None) -> Report:
+    """Send the messages that are due, at most MAIL_RATE_PER_SECOND (a minute's worth a round: the worker's other
+    jobs get their turn); a failure is retried later, until MAIL_MAX_ATTEMPTS.
 
     A clock moves time forward (tests); without one, each claim reads the time afresh."""
     report = Report()
     release_abandoned(clock or utcnow())
+    rate = current_app.config["MAIL_RATE_PER_SECOND"]
+    pace = pace or Pace(rate)
     with _transport() as send:
-        for message in _claim_due(clock):
+        for message in _claim_due(clock, limit=rate * 60 or None):
             now = clock or utcnow()
+            pace()
             try:
                 send(_as_email(message))
             except Exception as exc:  # noqa: BLE001 -- whatever the server says, the message waits for the next try
@@ -159,10 +185,15 @@ def _due(now: datetime) -> list:
     ]
 
 
-def _claim_due(clock: datetime | None):
-    """Yield due messages one by one, each claimed (all conditions checked again) so another worker skips it."""
-    due = select(OutboxMessage.id).where(*_due(clock or utcnow())).order_by(OutboxMessage.next_attempt_at)
-    for message_id in db.session.scalars(due).all():
+def _claim_due(clock: datetime | None, limit: int | None = None):
+    """Yield due messages one by one (the `limit` first), each claimed (all conditions checked again) so another
+    worker skips it."""
+    due = (
+        select(OutboxMessage.id)
+        .where(*_due(clock or utcnow()))
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+    )
+    for message_id in db.session.scalars(due.limit(limit)).all():
         now = clock or utcnow()
         claimed = db.session.execute(
             update(OutboxMessage)

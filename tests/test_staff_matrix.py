@@ -49,6 +49,7 @@ ALLOWED = {
     "staff_content": {"admin", "dispatcher"},
     "staff_documents": {"admin", "accountant"},  # the reports and tariffs come from the accounting
     "staff_organization": {"admin"},
+    "staff_organization.notices": {"admin"},  # issue 13: which reminders the organization sends, and when
     "staff_status": {"admin"},  # the installation's mail, worker and versions
 }
 # Exceptions within an area: every staff user sets up their own second factor and may post announcements.

@@ -7,11 +7,10 @@ from flask_login import current_user
 from kabinet import messages
 from kabinet.messages import notify
 from kabinet.notifications import organization as settings
-from kabinet.notifications.forms import notices_form
 from kabinet.staff.access import organization, staff_required
 from kabinet.staff.accounts import bindings
 from kabinet.staff.organization import services
-from kabinet.staff.organization.forms import ADDRESS_TAKEN, SETTINGS_FORMS, HouseForm
+from kabinet.staff.organization.forms import ADDRESS_TAKEN, SETTINGS_FORMS, HouseForm, notices_form
 
 bp = Blueprint("staff_organization", __name__, url_prefix="/staff/organization")
 
@@ -79,7 +78,7 @@ def notices():
     form = notices_form(settings.kinds_on(current), obj=current)
     if form.validate_on_submit():
         me = current_user._get_current_object()
-        settings.save_notices(company, form.sends(), form.debt_day.data, form.debt_minimum.data, by=me)
+        settings.save_notices(company, form.sends(), form.debt_day.data, form.debt_minimum.amount, by=me)
         notify(messages.ORGANIZATION_NOTICES_SAVED)
         return redirect(url_for("staff_organization.notices"))
     return render_template("staff/organization/notices.html", form=form, kinds=settings.SCHEDULED)

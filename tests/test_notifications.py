@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from kabinet import messages
+from kabinet.clock import utcnow
 from kabinet.extensions import db
 from kabinet.models import (
     Account,
@@ -26,9 +27,9 @@ from kabinet.models import (
 from kabinet.notifications import KINDS, jobs, notify, wants
 from kabinet.notifications.services import choices, choose
 from kabinet.organizations import default_organization
-from kabinet.outbox import Pace
+from kabinet.outbox import Pace, backoff, deliver_due
 from kabinet.staff.organization.forms import AMOUNT, DAY_OF_MONTH
-from tests.conftest import logged_in, make_user, page, shows, text_of
+from tests.conftest import free_port, logged_in, make_user, page, shows, text_of
 from tests.factories import add_history, make_account, make_meter, make_staff, other_organization
 
 NOVEMBER = date(2026, 11, 1)
@@ -370,3 +371,30 @@ def test_the_outbox_keeps_to_its_rate():
     unpaced()
     unpaced()
     assert len(waits) == 4
+
+
+def test_a_paced_round_sends_a_minutes_worth_and_leaves_the_rest_for_the_next(make_app, mailbox):
+    app = make_app(MAIL_RATE_PER_SECOND=1)
+    with app.app_context():
+        db.session.add_all(
+            OutboxMessage(recipient=f"t{n}@example.org", subject="Т", body_text="…", body_html="…") for n in range(61)
+        )
+        db.session.commit()
+        now = [0.0]
+        pace = Pace(1, clock=lambda: now[0], sleep=lambda seconds: now.__setitem__(0, now[0] + seconds))
+        assert deliver_due(pace=pace).sent == 60 and now[0] == 59.0  # one a second
+        assert deliver_due(pace=pace).sent == 1
+    assert len(mailbox.messages) == 61
+
+
+def test_a_reminder_waits_while_the_mail_server_is_down_and_goes_once(make_app, mailbox, smtp_server):
+    app = make_app(MAIL_PORT=free_port())  # nobody listens there
+    add_history(app, make_account(app, user_id=make_user(app)), NOVEMBER, 1)
+    run(app, jobs.receipt_ready, date(2026, 11, 30))
+    with app.app_context():
+        assert deliver_due().retried == 1
+    assert run(app, jobs.receipt_ready, date(2026, 11, 30)) == 0  # told already: the message waits in the outbox
+    with app.app_context():
+        app.extensions["mail"].port = smtp_server[1]  # the server is back
+        assert deliver_due(clock=utcnow() + backoff(1)).sent == 1
+    assert [m["To"] for m in mailbox.messages] == ["ivan@example.org"]

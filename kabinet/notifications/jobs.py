@@ -16,7 +16,7 @@ from kabinet.clock import local_today
 from kabinet.extensions import db
 from kabinet.models import Account, AccountBinding, Charge, Meter, NotificationSent, Organization, Reading, User
 from kabinet.notifications.organization import notices_of, sends
-from kabinet.notifications.services import notify
+from kabinet.notifications.services import notify, prefetched
 from kabinet.readings.services import is_open, window
 from kabinet.urls import external_url
 
@@ -63,11 +63,14 @@ def _tell(organization, kind, event_key, template, conditions=(), context_of: Ca
     key = f"{organization.id}:{event_key}"  # a tenant of two organizations hears from each
     for users in _batches(organization, kind, key, *conditions):
         own = context_of(users) if context_of else {}
-        for user in users:
-            if context_of and own.get(user.id) is None:
-                continue
-            if notify(user, kind, key, template, organization=organization, **context, **own.get(user.id, {})):
-                told += 1
+        # The batch's messages and ledger rows are written together at the commit (no flush before each user's
+        # queries): a tenant comes once in a batch, so nothing a check needs is left unflushed.
+        with db.session.no_autoflush, prefetched(users, kind, key):
+            for user in users:
+                if context_of and own.get(user.id) is None:
+                    continue
+                if notify(user, kind, key, template, organization=organization, **context, **own.get(user.id, {})):
+                    told += 1
         db.session.commit()
     return told
 

@@ -1,12 +1,13 @@
 """The kinds of notifications, the users' choices of them, and notify(): the one way a notification goes out."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 
 from kabinet.extensions import db
 from kabinet.models import NotificationChoice, NotificationSent, User
@@ -43,6 +44,7 @@ KINDS = {
 # reached there (no confirmed e-mail, no linked chat). "email" is registered by kabinet.notifications.email; the
 # Telegram bot registers "telegram".
 SENDERS: dict[str, Callable[[User, str, dict], bool]] = {}
+PREFETCHED = "kabinet.notifications.prefetched"  # db.session.info's key for a batch's choices (prefetched())
 
 
 def shown_channels() -> tuple[str, ...]:
@@ -66,8 +68,42 @@ def choices(user: User) -> dict[tuple[str, str], bool]:
 
 def wants(user: User, kind: str, channel: str) -> bool:
     """Whether the user wants this kind on this channel: their own choice, else the kind's default."""
-    choice = db.session.get(NotificationChoice, (user.id, kind, channel))
-    return choice.enabled if choice is not None else getattr(KINDS[kind], channel)
+    known = db.session.info.get(PREFETCHED)
+    if known is not None and user.id in known.choices:
+        enabled = known.choices[user.id].get((kind, channel))
+    else:
+        choice = db.session.get(NotificationChoice, (user.id, kind, channel))
+        enabled = None if choice is None else choice.enabled
+    return enabled if enabled is not None else getattr(KINDS[kind], channel)
+
+
+@dataclass
+class _Prefetched:
+    """A batch's choices and the channels the ledger holds one event on, by user id."""
+
+    event: tuple[str, str]
+    choices: dict[int, dict[tuple[str, str], bool]]
+    told: dict[int, set[str]]
+
+
+@contextmanager
+def prefetched(users: list[User], kind: str, event_key: str) -> Iterator[None]:
+    """Within the block, wants() and notify() know these users' choices and what the ledger holds of this event
+    from two queries for all of them, not two for each (a reminder's batch of tenants)."""
+    ids = [user.id for user in users]
+    known = _Prefetched((kind, event_key), {user_id: {} for user_id in ids}, {user_id: set() for user_id in ids})
+    for choice in db.session.scalars(select(NotificationChoice).where(NotificationChoice.user_id.in_(ids))):
+        known.choices[choice.user_id][choice.kind, choice.channel] = choice.enabled
+    sent = select(NotificationSent.user_id, NotificationSent.channel).where(
+        NotificationSent.user_id.in_(ids), NotificationSent.kind == kind, NotificationSent.event_key == event_key
+    )
+    for user_id, channel in db.session.execute(sent):
+        known.told[user_id].add(channel)
+    db.session.info[PREFETCHED] = known
+    try:
+        yield
+    finally:
+        db.session.info.pop(PREFETCHED, None)
 
 
 def choose(user: User, wanted: dict[tuple[str, str], bool]) -> bool:
@@ -96,30 +132,23 @@ def notify(user: User, kind: str, event_key: str, template: str, **context) -> l
         send = SENDERS.get(channel)
         if send is None or not wants(user, kind, channel) or _told(user, kind, event_key, channel):
             continue
-        try:
-            with db.session.begin_nested():
-                db.session.add(NotificationSent(user_id=user.id, kind=kind, event_key=event_key, channel=channel))
-                if not send(user, template, {**context, "kind": kind}):
-                    raise _Unreachable
-        except (_Unreachable, IntegrityError):
-            continue  # unreachable there (nothing recorded), or another worker told this event meanwhile
-        told.append(channel)
+        # No savepoint around the two (on SQLite each would be a commit of its own): should another process tell
+        # the same event meanwhile, the ledger's unique key fails this whole transaction, its messages with it.
+        if send(user, template, {**context, "kind": kind}):
+            db.session.add(NotificationSent(user_id=user.id, kind=kind, event_key=event_key, channel=channel))
+            told.append(channel)
     return told
 
 
-class _Unreachable(Exception):
-    """The channel's sender could not reach the user: the ledger row is taken back with the savepoint."""
-
-
 def _told(user: User, kind: str, event_key: str, channel: str) -> bool:
-    return (
-        db.session.scalar(
-            select(NotificationSent.id).where(
-                NotificationSent.user_id == user.id,
-                NotificationSent.kind == kind,
-                NotificationSent.event_key == event_key,
-                NotificationSent.channel == channel,
-            )
-        )
-        is not None
+    """Whether the ledger holds this event for the user on this channel."""
+    known = db.session.info.get(PREFETCHED)
+    if known is not None and known.event == (kind, event_key) and user.id in known.told:
+        return channel in known.told[user.id]
+    sent = select(NotificationSent.id).where(
+        NotificationSent.user_id == user.id,
+        NotificationSent.kind == kind,
+        NotificationSent.event_key == event_key,
+        NotificationSent.channel == channel,
     )
+    return db.session.scalar(sent) is not None

@@ -29,7 +29,7 @@ from kabinet.notifications.services import choices, choose
 from kabinet.organizations import default_organization
 from kabinet.outbox import Pace, backoff, deliver_due
 from kabinet.staff.organization.forms import AMOUNT, DAY_OF_MONTH
-from tests.conftest import free_port, logged_in, make_user, page, shows, text_of
+from tests.conftest import audited, free_port, logged_in, make_user, page, shows, text_of
 from tests.factories import add_history, make_account, make_meter, make_staff, other_organization
 
 NOVEMBER = date(2026, 11, 1)
@@ -329,6 +329,7 @@ def test_the_admin_sets_what_the_organization_sends(app):
     with app.app_context():
         notices = db.session.get(OrganizationNotices, default_organization().id)
         assert (notices.kinds_off, notices.debt_day, notices.debt_minimum) == (["receipt_ready"], 5, Decimal("250.50"))
+    assert "debt day 5, from 250.50" in audited(app, "organization.notices")[-1].details
 
 
 @pytest.mark.parametrize(

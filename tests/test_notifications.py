@@ -206,6 +206,14 @@ def test_the_closing_reminder_skips_who_has_read_their_meters_since(window):
     assert run(window, jobs.readings_closing, date(2026, 11, 24)) == 0
 
 
+def test_batches_of_ids_reach_every_tenant_once(window, monkeypatch):
+    monkeypatch.setattr(jobs, "BATCH", 2)  # ivan, masha, olga, petr, then these: ranges with nobody to tell too
+    for n in range(5):
+        tenant_with_meter(window, f"t{n}", f"20010{n}")
+    assert run(window, jobs.readings_open, date(2026, 11, 10)) == 6
+    assert sorted(recipients(window)) == sorted(["ivan@example.org"] + [f"t{n}@example.org" for n in range(5)])
+
+
 def test_the_day_is_the_organizations_own(window):
     set_window(window, 10, 25, zone="Asia/Almaty")
     # 23:30 on the 9th in Moscow is already the 10th in Almaty, where the organization's tenants live.

@@ -101,6 +101,9 @@ class Config:
     MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "noreply@example.org")
     MAIL_SUPPRESS_SEND = False
     MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 12)
+    # The outbox sends at most this many e-mails a second (0: as fast as the server takes them): a reminder to
+    # 100,000 tenants must not trip the SMTP provider's limits. A delivery round sends at most a minute's worth.
+    MAIL_RATE_PER_SECOND = _int("MAIL_RATE_PER_SECOND", 10)
     # Who delivers the outbox: "worker" (production) leaves it to `flask --app wsgi worker` and the web processes only
     # queue; "thread" (`make run`'s trial) has each app process deliver in a background thread of its own.
     OUTBOX_COURIER = _env("OUTBOX_COURIER", "worker")
@@ -222,6 +225,7 @@ class TestConfig(Config):
     MAIL_SERVER = None
     OUTBOX_COURIER = "worker"  # nothing delivers behind a test's back: it delivers when it asks (`deliver`)
     RATELIMIT_ENABLED = False
+    MAIL_RATE_PER_SECOND = 0  # the local SMTP server takes any pace; tests/test_notifications.py checks the pacing
     WTF_CSRF_ENABLED = False
     SOCIAL_PROVIDERS = {}  # the tests configure their own local provider
     # Still scrypt, at a cost of 2 ms: the suite hashes and checks thousands of passwords.

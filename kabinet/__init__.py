@@ -26,6 +26,7 @@ FEATURES = (
     "contacts",
     "documents",
     "telegram",
+    "notifications",
     "staff",
     "staff.team",
     "staff.dispatch",

@@ -356,3 +356,8 @@ TELEGRAM_FAREWELL = Message(
        "данных»."),
     "info",
 )  # fmt: skip
+
+# issue 13: reminders (notifications, their settings, unsubscribe)
+NOTIFICATIONS_SAVED = Message(_l("Настройки уведомлений сохранены."), "success")
+NOTIFICATIONS_UNCHANGED = Message(_l("В настройках уведомлений ничего не изменилось."), "info")
+ORGANIZATION_NOTICES_SAVED = Message(_l("Уведомления жителям настроены."), "success")

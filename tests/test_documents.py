@@ -260,15 +260,15 @@ def test_the_tenants_of_the_building_are_emailed_once_with_a_link_to_the_documen
     assert [m["To"] for m in mailbox.messages] == ["ivan@example.org"]
     email = mailbox.last("ivan@example.org")
     assert "Смета на ремонт крыши" in email["Subject"] and "Смета на ремонт крыши" in text_of(email)
-    [link] = links_in(email)
-    assert link.endswith(f"/documents/{document.id}")
+    link, unsubscribe = links_in(email)  # a notification: its footer has the one-click unsubscribe (issue 13)
+    assert link.endswith(f"/documents/{document.id}") and "/notifications/unsubscribe/" in unsubscribe
 
 
 def test_the_document_and_its_emails_are_written_together_or_not_at_all(app, houses, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("the outbox is broken")
 
-    monkeypatch.setattr("kabinet.staff.documents.services.queue", broken)
+    monkeypatch.setattr("kabinet.outbox.queue", broken)
     with app.app_context():
         organization, admin = default_organization(), db.session.scalar(select(User).where(User.login == "admin"))
         with pytest.raises(RuntimeError):

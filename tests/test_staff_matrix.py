@@ -55,6 +55,7 @@ ALLOWED = {
     # one, the admin's: tests/test_status.py).
     "staff_status": {PLATFORM},
     "platform": {PLATFORM},  # the organizations and their counts: no organization's admin opens them
+    "staff_organization.notices": {"admin"},  # issue 13: which reminders the organization sends, and when
 }
 # Refused with 404 rather than 403: the installation's page is not there for an admin who does not look after it, as
 # it is not for another organization's admin.

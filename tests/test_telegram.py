@@ -14,6 +14,8 @@ from kabinet import clock, messages
 from kabinet.clock import utcnow
 from kabinet.extensions import db
 from kabinet.models import Account, Reading, TelegramChat, TelegramLinkToken, TelegramMessage, TelegramPolling, User
+from kabinet.notifications import jobs
+from kabinet.notifications.services import choose
 from kabinet.organizations import default_organization
 from kabinet.telegram import conversation, outbox, polling, services
 from tests.conftest import audited, make_user, page, shows
@@ -543,3 +545,26 @@ def test_a_meter_the_company_read_meanwhile_is_refused_at_the_end(app, fake, lin
     assert say(app, fake, "128") == ["Выберите действие кнопкой ниже."]  # the conversation is over
     with app.app_context():
         assert db.session.scalar(select(Reading).where(Reading.source == "tenant")) is None
+
+
+# --- the notifications' Telegram channel -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("turned_off", [False, True])
+def test_the_window_reminder_reaches_the_chat_unless_turned_off_there(app, fake, linked, meters, turned_off):
+    if turned_off:
+        with app.app_context():
+            choose(db.session.scalar(select(User).where(User.login == "ivan")), {("readings_open", "telegram"): False})
+            db.session.commit()
+    before = texts(fake)
+    with app.app_context():
+        today = clock.local_today(default_organization().timezone)
+    with app.app_context():
+        jobs.readings_open(today_of=lambda zone: today.replace(day=1))
+    deliver(app)
+    arrived = texts(fake)[len(before):]
+    assert (len(arrived) == 1 and "показания" in arrived[0].lower()) != turned_off, arrived
+    with app.app_context():
+        jobs.readings_open(today_of=lambda zone: today.replace(day=1))  # the job again: the event is told once
+    deliver(app)
+    assert texts(fake)[len(before):] == arrived

@@ -28,8 +28,8 @@ from kabinet.models import (
     User,
 )
 from kabinet.models.dispatch import STATUSES
+from kabinet.notifications import notify
 from kabinet.organizations import default_organization
-from kabinet.outbox import queue
 from kabinet.urls import external_url
 
 CATEGORY_LABELS = {
@@ -306,20 +306,23 @@ def recipients(request: DispatchRequest) -> list[User]:
     return list(db.session.scalars(query))
 
 
-def _tell_tenants(request: DispatchRequest, template: str, **context) -> int:
-    """Queue the e-mail `template` about the request to each of its recipients; how many."""
-    people = recipients(request)
-    for person in people:
-        queue(
-            person.email,
+def _tell_tenants(request: DispatchRequest, event: DispatchEvent, template: str, **context) -> int:
+    """Notify each of the request's recipients of the event (`template`), as each chose; how many were e-mailed."""
+    db.session.flush()  # the event's id names it in the ledger
+    emailed = 0
+    for person in recipients(request):
+        told = notify(
+            person,
+            "request",
+            f"request:{request.id}:event:{event.id}",
             template,
-            user=person,
             request=request,
             category=CATEGORY_LABELS[request.category],
             link=external_url("dispatch.show", request_id=request.id),
             **context,
         )
-    return len(people)
+        emailed += "email" in told
+    return emailed
 
 
 def change_status(request: DispatchRequest, status: str, comment: str, staff_user: User | None) -> int:
@@ -329,12 +332,11 @@ def change_status(request: DispatchRequest, status: str, comment: str, staff_use
         raise ValueError(f"cannot change {request.status!r} to {status!r}")
     request.status = status
     request.updated_at = utcnow()
-    db.session.add(
-        DispatchEvent(
-            request=request, user_id=staff_user.id if staff_user else None, author="staff", status=status, text=comment
-        )
+    event = DispatchEvent(
+        request=request, user_id=staff_user.id if staff_user else None, author="staff", status=status, text=comment
     )
-    emailed = _tell_tenants(request, "dispatch/status", status=STATUS_LABELS[status], comment=comment)
+    db.session.add(event)
+    emailed = _tell_tenants(request, event, "dispatch/status", status=STATUS_LABELS[status], comment=comment)
     db.session.commit()
     return emailed
 
@@ -343,8 +345,9 @@ def answer(request: DispatchRequest, staff_user: User, text: str) -> int:
     """A dispatcher's comment that leaves the status as it is: a line of the history, an e-mail to the request's
     tenants, a line of the audit log; how many were e-mailed."""
     request.updated_at = utcnow()
-    db.session.add(DispatchEvent(request=request, user_id=staff_user.id, author="staff", text=text))
-    emailed = _tell_tenants(request, "dispatch/comment", comment=text)
+    event = DispatchEvent(request=request, user_id=staff_user.id, author="staff", text=text)
+    db.session.add(event)
+    emailed = _tell_tenants(request, event, "dispatch/comment", comment=text)
     audit.record("dispatch.comment", target=request, user=staff_user)
     db.session.commit()
     return emailed

@@ -7,6 +7,7 @@ from kabinet.models.book import Announcement, BookEntry, Feedback
 from kabinet.models.dispatch import DispatchDeadline, DispatchEvent, DispatchPhoto, DispatchRequest
 from kabinet.models.document import Document
 from kabinet.models.meter import Meter, Reading, ReadingChange
+from kabinet.models.notification import NotificationChoice, NotificationSent, OrganizationNotices
 from kabinet.models.organization import Building, Executor, Organization
 from kabinet.models.outbox import OutboxMessage
 from kabinet.models.storage import StoredFile
@@ -39,6 +40,9 @@ __all__ = [
     "Executor",
     "Feedback",
     "Meter",
+    "NotificationChoice",
+    "NotificationSent",
+    "OrganizationNotices",
     "OutboxMessage",
     "Organization",
     "Payment",

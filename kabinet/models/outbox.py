@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kabinet.clock import utcnow
@@ -34,3 +34,5 @@ class OutboxMessage(Delivery, db.Model):
     sender_name: Mapped[str] = mapped_column(String(255), default="")  # the organization the e-mail speaks for
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
+    # Headers of its own beyond the usual ones: a notification's List-Unsubscribe (RFC 8058).
+    headers: Mapped[dict | None] = mapped_column(JSON)

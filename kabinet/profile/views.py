@@ -1,4 +1,4 @@
-"""The profile ("Личные данные"): details, password, e-mail and the list of sessions."""
+"""The profile ("Личные данные"): details, password, e-mail, the list of sessions, and «Уведомления»."""
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -7,8 +7,11 @@ from kabinet import messages, social
 from kabinet.accounts import services as accounts
 from kabinet.accounts.forms import ConfirmForm
 from kabinet.auth import services as auth
+from kabinet.extensions import db
 from kabinet.limits import per_recipient
 from kabinet.messages import notify
+from kabinet.notifications import services as notices
+from kabinet.notifications.forms import choices_form
 from kabinet.profile import services
 from kabinet.profile.forms import DetailsForm, EmailForm, EndSessionsForm, PasswordForm
 
@@ -84,3 +87,18 @@ def end_other_sessions():
         auth.end_sessions(current_user, keep=current_user.current_session)
         notify(messages.SESSIONS_ENDED)
     return redirect(url_for("profile.index"))
+
+
+@bp.route("/notifications", methods=["GET", "POST"])
+@login_required
+def notifications():
+    """«Уведомления»: which kinds come on which channel; the Telegram column only where the bot is configured."""
+    user = current_user._get_current_object()
+    channels = notices.shown_channels()
+    form = choices_form(channels, notices.choices(user))
+    if form.validate_on_submit():
+        changed = notices.choose(user, form.chosen())
+        db.session.commit()
+        notify(messages.NOTIFICATIONS_SAVED if changed else messages.NOTIFICATIONS_UNCHANGED)
+        return redirect(url_for("profile.notifications"))
+    return render_template("profile/notifications.html", form=form, channels=channels, kinds=notices.KINDS)

@@ -79,6 +79,7 @@ ACTION_LABELS = {
     "document.update": _l("Документ изменён"),
     "document.delete": _l("Документ снят с публикации"),
     "organization.update": _l("Настройки организации изменены"),
+    "organization.notices": _l("Уведомления жителям настроены"),  # issue 13
     "house.add": _l("Дом добавлен"),
     "house.rename": _l("Адрес дома изменён"),
     "status.retry": _l("Письмо снова поставлено в очередь"),

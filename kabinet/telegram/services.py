@@ -108,8 +108,8 @@ def _drop_chats(condition) -> None:
 
 def send(user: User, template: str, context: dict) -> bool:
     """Queue `telegram/<template>.txt`, in the user's language, to their chat in the caller's transaction: True, or
-    False when the user has no linked chat (the notifications' sender contract)."""
-    chat = chat_of(user)
+    False when the installation has no bot or the user no linked chat (the notifications' sender contract)."""
+    chat = chat_of(user) if client.enabled() else None
     if chat is None:
         return False
     own = organizations_of(user)

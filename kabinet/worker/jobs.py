@@ -18,6 +18,7 @@ from kabinet.auth.services import sweep_sessions
 from kabinet.clock import utcnow
 from kabinet.extensions import db
 from kabinet.models import ScheduledJob
+from kabinet.notifications import jobs as reminders
 from kabinet.outbox import deliver_due
 from kabinet.staff.imports import services as import_uploads
 from kabinet.telegram import outbox as telegram_outbox
@@ -45,6 +46,14 @@ JOBS: list[Job] = [
     Job("telegram", telegram_outbox.deliver_due),  # every round: it claims its own messages, as the outbox does
     Job("telegram-updates", telegram_polling.poll, timedelta(seconds=1)),  # one worker at a time asks getUpdates
     Job("telegram-sweep", telegram.sweep, timedelta(hours=1)),
+]
+# Issue 13: the tenants' reminders, hourly: each organization's day turns in its own time zone, and the ledger makes
+# a second run of the same day tell nobody again.
+JOBS += [
+    Job("reminder-readings-open", reminders.readings_open, timedelta(hours=1)),
+    Job("reminder-readings-closing", reminders.readings_closing, timedelta(hours=1)),
+    Job("reminder-receipt-ready", reminders.receipt_ready, timedelta(hours=1)),
+    Job("reminder-debt", reminders.debt, timedelta(hours=1)),
 ]
 
 

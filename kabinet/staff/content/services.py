@@ -15,7 +15,8 @@ from kabinet.book import services as book
 from kabinet.clock import utcnow
 from kabinet.extensions import db
 from kabinet.models import Announcement, BookEntry, Building, Feedback, Organization, User
-from kabinet.outbox import queue
+from kabinet.notifications import notify
+from kabinet.tokens import fingerprint
 from kabinet.urls import external_url
 
 PER_PAGE = 30
@@ -69,17 +70,14 @@ def answer_entry(entry: BookEntry, text: str, publish: bool, staff_user: User) -
     if publish != entry.is_published:
         audit.record("book.publish" if publish else "book.unpublish", target=entry, user=staff_user)
     author = author_of(entry) if changed else None
-    if author is not None and author.blocked_at is None:
-        queue(
-            author.email,
-            "staff/book_answer",
-            user=author,
-            entry=entry,
-            answer=text,
-            link=external_url("book.show", entry_id=entry.id),
-        )
+    told = []
+    if author is not None:
+        # The answer replaced (its time and text before, the new text) names the event: each new answer is news.
+        event = f"book:{entry.id}:{fingerprint(entry.answered_at, entry.answer, text)}"
+        link = external_url("book.show", entry_id=entry.id)
+        told = notify(author, "book_answer", event, "staff/book_answer", entry=entry, answer=text, link=link)
     book.answer(entry, text, staff_user, publish=publish)  # commits the answer with the audit and the e-mail
-    return author is not None and author.blocked_at is None
+    return "email" in told
 
 
 def publish_entry(entry: BookEntry, publish: bool, staff_user: User) -> bool:
@@ -227,9 +225,12 @@ def email_announcement(announcement: Announcement, staff_user: User, today: date
         db.session.rollback()
         return 0
     link = external_url("cabinet.home")
-    for tenant in tenants:
-        queue(tenant.email, "staff/announcement", user=tenant, announcement=announcement, link=link)
-    audit.record("announcement.email", target=announcement, details=f"{len(tenants)}", user=staff_user)
+    event = f"announcement:{announcement.id}"
+    emailed = sum(
+        "email" in notify(tenant, "announcement", event, "staff/announcement", announcement=announcement, link=link)
+        for tenant in tenants
+    )
+    audit.record("announcement.email", target=announcement, details=f"{emailed}", user=staff_user)
     db.session.commit()
     db.session.refresh(announcement)
-    return len(tenants)
+    return emailed

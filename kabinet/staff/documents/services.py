@@ -17,7 +17,7 @@ from kabinet.clock import utcnow
 from kabinet.documents.services import KIND_LABELS
 from kabinet.extensions import db
 from kabinet.models import Document, Organization, User
-from kabinet.outbox import queue
+from kabinet.notifications import notify
 from kabinet.urls import external_url
 
 PER_PAGE = 30
@@ -116,19 +116,22 @@ def publish(
     db.session.flush()  # its id, for the audit's target and the e-mail's link
     tenants = recipients(document)
     link = external_url("documents.show", document_id=document.id)
+    emailed = 0
     for tenant in tenants:
-        queue(
-            tenant.email,
+        told = notify(
+            tenant,
+            "document",
+            f"document:{document.id}",
             "documents/published",
-            user=tenant,
             document=document,
             kind_labels=KIND_LABELS,
             link=link,
             organization=organization,
         )
-    audit.record("document.publish", target=document, details=f"{title} ({len(tenants)})", user=staff_user)
+        emailed += "email" in told
+    audit.record("document.publish", target=document, details=f"{title} ({emailed})", user=staff_user)
     db.session.commit()
-    return document, len(tenants)
+    return document, emailed
 
 
 def describe(

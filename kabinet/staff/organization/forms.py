@@ -1,17 +1,20 @@
-"""The organization's settings form, checked as a bank checks requisites, and a house's address."""
+"""The organization's settings form, checked as a bank checks requisites, a house's address, and the notices to
+tenants."""
 
 import re
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
+from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, StopValidation, ValidationError
 
 from kabinet import requisites
 from kabinet.forms import Form, NormalizedEmail, at_most, strip
 from kabinet.models import Building, Organization
 from kabinet.models.organization import PHONE_SEPARATORS
+from kabinet.notifications import KINDS
 from kabinet.organizations import COUNTRY_NAMES, LABELS, labels
 from kabinet.staff.organization.services import address_taken
 
@@ -194,3 +197,60 @@ class HouseForm(Form):
     def validate_address(self, field):
         if address_taken(self.organization, field.data, self.house):
             raise ValidationError(ADDRESS_TAKEN)
+
+
+AMOUNT = _l("Укажите сумму в рублях или тенге, например 100 или 99,50.")
+MAX_DEBT_MINIMUM = Decimal("1000000000")
+
+
+class AmountField(StringField):
+    """An amount of money typed as people type it ("1 500,50"), kept as typed and read as a Decimal of kopecks."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.amount = None
+        text = (self.data or "").replace(" ", "").replace("\u00a0", "").replace(",", ".")
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            return
+        if amount.is_finite() and 0 <= amount <= MAX_DEBT_MINIMUM and amount == round(amount, 2):
+            self.amount = amount
+
+    def _value(self) -> str:
+        """A stored amount as a Russian reader writes it: 100,00."""
+        return f"{self.data:f}".replace(".", ",") if isinstance(self.data, Decimal) else super()._value()
+
+    def pre_validate(self, form):
+        if self.raw_data is not None and self.amount is None:
+            raise StopValidation(AMOUNT)
+
+
+class NoticesForm(Form):
+    """«Уведомления жителям»: which reminders the organization sends, the debt reminder's day and threshold."""
+
+    debt_day = DayOfMonthField(
+        _l("День месяца для напоминания о долге"),
+        validators=[InputRequired(DAY_OF_MONTH), NumberRange(min=1, max=31, message=DAY_OF_MONTH)],
+        render_kw={"inputmode": "numeric"},
+    )
+    debt_minimum = AmountField(
+        _l("Напоминать, если долг не меньше"),
+        validators=[at_most(16)],
+        render_kw={"inputmode": "decimal"},
+    )
+
+
+def notices_form(kinds_on: dict[str, bool], **kwargs) -> NoticesForm:
+    """The organization's form with a checkbox per scheduled reminder, ticked as it sends now."""
+
+    class Notices(NoticesForm):
+        """NoticesForm with its reminders' checkboxes."""
+
+        def sends(self) -> dict[str, bool]:
+            """The ticks as kind -> sent."""
+            return {kind: self[f"send_{kind}"].data for kind in kinds_on}
+
+    for kind, on in kinds_on.items():
+        setattr(Notices, f"send_{kind}", BooleanField(KINDS[kind].label, default=on))
+    return Notices(**kwargs)

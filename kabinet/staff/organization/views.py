@@ -1,14 +1,16 @@
-"""The admin's «Организация»: the organization's settings in one form, and its houses (list, add, rename)."""
+"""The admin's «Организация»: the organization's settings in one form, its houses (list, add, rename), and its
+notices to tenants («Уведомления жителям»)."""
 
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user
 
 from kabinet import messages
 from kabinet.messages import notify
+from kabinet.notifications import organization as settings
 from kabinet.staff.access import organization, staff_required
 from kabinet.staff.accounts import bindings
 from kabinet.staff.organization import services
-from kabinet.staff.organization.forms import ADDRESS_TAKEN, SETTINGS_FORMS, HouseForm
+from kabinet.staff.organization.forms import ADDRESS_TAKEN, SETTINGS_FORMS, HouseForm, notices_form
 
 bp = Blueprint("staff_organization", __name__, url_prefix="/staff/organization")
 
@@ -65,3 +67,18 @@ def house(building_id):
         notify(messages.HOUSE_RENAMED, address=building.address)
         return redirect(url_for("staff_organization.houses"))
     return render_template("staff/organization/house.html", house=building, form=form)
+
+
+@bp.route("/notices", methods=["GET", "POST"])
+@staff_required("admin")
+def notices():
+    """«Уведомления жителям»: which reminders the organization sends, the debt reminder's day and threshold."""
+    company = organization()
+    current = settings.notices_of(company)
+    form = notices_form(settings.kinds_on(current), obj=current)
+    if form.validate_on_submit():
+        me = current_user._get_current_object()
+        settings.save_notices(company, form.sends(), form.debt_day.data, form.debt_minimum.amount, by=me)
+        notify(messages.ORGANIZATION_NOTICES_SAVED)
+        return redirect(url_for("staff_organization.notices"))
+    return render_template("staff/organization/notices.html", form=form, kinds=settings.SCHEDULED)

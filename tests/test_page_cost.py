@@ -174,3 +174,21 @@ def test_a_template_rendered_inside_force_locale_speaks_that_language(app):
         with force_locale("en"):  # as an e-mail in its recipient's language is rendered
             assert render_template_string('{{ _("Выйти") }}') == "Log out"
         assert render_template_string('{{ _("Выйти") }}') == "Выйти"
+
+
+@pytest.mark.parametrize("lang", ["ru", "en", "kk"])
+def test_kept_dates_read_as_flask_babel_writes_them(app, lang):
+    from datetime import date, datetime
+
+    from flask_babel import force_locale, format_date
+
+    days = [date(2026, 1, 1), date(2026, 5, 31), date(2025, 12, 31), datetime(2026, 11, 30, 22, 30)]
+    template = app.jinja_env.from_string('{{ day|dateformat(pattern) }}|{{ day|dateformat }}')
+    with app.test_request_context(headers={"Cookie": f"lang={lang}"}):
+        for day in days:
+            for pattern in ["dd.MM.yyyy", "LLLL yyyy", "d MMMM yyyy", "short"]:
+                assert template.render(day=day, pattern=pattern) == f"{format_date(day, pattern)}|{format_date(day)}"
+        with force_locale("ru" if lang != "ru" else "en"):  # the kept text belongs to its language
+            assert template.render(day=days[1], pattern="LLLL yyyy") == f"{format_date(days[1], 'LLLL yyyy')}|" + (
+                format_date(days[1])
+            )

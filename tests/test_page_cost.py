@@ -192,3 +192,13 @@ def test_kept_dates_read_as_flask_babel_writes_them(app, lang):
             assert template.render(day=days[1], pattern="LLLL yyyy") == f"{format_date(days[1], 'LLLL yyyy')}|" + (
                 format_date(days[1])
             )
+
+
+@pytest.mark.parametrize("mount", ["", "/lk"])
+def test_the_kept_bootstrap_stylesheet_is_bootstrap_flasks_own(app, mount):
+    from kabinet.layout import bootstrap_css
+
+    for _ in range(2):  # made, then kept
+        with app.test_request_context(environ_overrides={"SCRIPT_NAME": mount}):
+            assert bootstrap_css() == app.extensions["bootstrap"].load_css()
+            assert f'href="{mount}/bootstrap/static/css/bootstrap.min.css?v=' in bootstrap_css()

@@ -202,3 +202,17 @@ def test_the_kept_bootstrap_stylesheet_is_bootstrap_flasks_own(app, mount):
         with app.test_request_context(environ_overrides={"SCRIPT_NAME": mount}):
             assert bootstrap_css() == app.extensions["bootstrap"].load_css()
             assert f'href="{mount}/bootstrap/static/css/bootstrap.min.css?v=' in bootstrap_css()
+
+
+def test_a_kept_fragment_belongs_to_its_language_mount_point_and_values(app):
+    from kabinet.layout import kept_fragment
+
+    values = {"account_id": 7, "number": "1001", "organization_id": 1}
+    seen = set()
+    for lang, mount, account_id in [("ru", "", 7), ("en", "", 7), ("ru", "/lk", 7), ("ru", "", 8), ("ru", "", 7)]:
+        with app.test_request_context(headers={"Cookie": f"lang={lang}"}, environ_overrides={"SCRIPT_NAME": mount}):
+            html = kept_fragment("cabinet/_services.html", **{**values, "account_id": account_id})
+            assert f'href="{mount}/balance/{account_id}"' in html
+            assert ("Посмотреть баланс" in html) == (lang == "ru")
+            seen.add(str(html))
+    assert len(seen) == 4  # the last one is the first, kept

@@ -148,22 +148,22 @@ def cabinet_menu() -> Markup:
     return menus[key]
 
 
-def kept_fragment(name: str, **values) -> Markup:
+def kept_fragment(template: str, /, **values) -> Markup:
     """A template that depends on nothing but its values, the page's language and the mount point (no user, no form
     token, no request: its header says so), rendered once per those and kept, as the menu is. An account card's
     service links are ~300 calls of Jinja's call protocol, addresses and `_()`, the same for every visit. Values other
     than strings and numbers are not kept (they could be equal while written differently)."""
     app = current_app._get_current_object()
     if not set(map(type, values.values())) <= PLAIN:
-        return Markup(app.jinja_env.get_template(name).render(values))
-    key = ("fragment", str(page_locale()), request._get_current_object().script_root, name, *values.items())
+        return Markup(app.jinja_env.get_template(template).render(values))
+    key = ("fragment", str(page_locale()), request._get_current_object().script_root, template, *values.items())
     kept = app.extensions["kabinet_fragments"]
     html = kept.get(key)
     if html is None:
         if len(kept) >= KEPT:
             kept.clear()
         # Straight from Jinja, like the menu: render_template would run the context processors (and their query).
-        html = kept[key] = Markup(app.jinja_env.get_template(name).render(values))
+        html = kept[key] = Markup(app.jinja_env.get_template(template).render(values))
     return html
 
 

@@ -216,3 +216,13 @@ def test_a_kept_fragment_belongs_to_its_language_mount_point_and_values(app):
             assert ("Посмотреть баланс" in html) == (lang == "ru")
             seen.add(str(html))
     assert len(seen) == 4  # the last one is the first, kept
+
+
+def test_the_kept_language_switch_marks_the_pages_language(client):
+    import re
+
+    for lang in ["ru", "en", "kk", "ru"]:
+        client.set_cookie("lang", lang)
+        html = client.get("/auth/login").get_data(as_text=True)
+        marked = re.findall(r'value="(\w+)" lang="\w+"\s+class="btn btn-sm btn-secondary"\s+aria-current="true"', html)
+        assert marked == [lang]

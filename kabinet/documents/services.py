@@ -67,7 +67,7 @@ def latest_for(bindings: list[AccountBinding]) -> Document | None:
         return None
     accounts = [binding.account for binding in bindings]
     return db.session.scalar(
-        _latest(),
+        latest_statement(),
         {
             "organizations": sorted({account.organization_id for account in accounts}),
             "buildings": sorted({account.building_id for account in accounts}),
@@ -76,9 +76,10 @@ def latest_for(bindings: list[AccountBinding]) -> Document | None:
 
 
 @cache
-def _latest():
-    # The home asks on every visit: the statement is built once (building it cost ~400 calls, as many as running it),
-    # the accounts' organizations and buildings bound as parameters. The same conditions as _visible().
+def latest_statement():
+    """The newest document of some organizations (bound as "organizations") for some buildings (bound as
+    "buildings"): the same conditions as _visible(), built once, since the cabinet home asks on every visit (building
+    it cost ~400 calls, as many as running it). The home runs it inside its one query for the cards."""
     return _newest_first(
         select(Document).where(
             Document.organization_id.in_(bindparam("organizations", expanding=True)),

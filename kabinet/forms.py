@@ -1,11 +1,11 @@
 """Form pieces shared by the features: how a login, an e-mail, a phone, a date and a new password are checked."""
 
 from datetime import date, datetime
+from functools import lru_cache
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, PasswordField, SelectChoice, StringField
@@ -13,6 +13,7 @@ from wtforms.i18n import get_translations as wtforms_translations
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
 
 from kabinet import limits, passwords
+from kabinet.layout import page_locale
 
 LOGIN_PATTERN = r"^[A-Za-z0-9._-]+$"
 
@@ -78,7 +79,14 @@ class Form(FlaskForm):
 
         def get_translations(self, form):
             # WTForms' own messages ("not a valid choice"...) from its own catalog, in the page's language.
-            return wtforms_translations([str(get_locale())])
+            return _wtforms_catalog(str(page_locale()))
+
+
+@lru_cache(maxsize=16)
+def _wtforms_catalog(language: str):
+    # Found once per language: WTForms looks its catalog's file up and gettext copies the catalog for every form made
+    # (~230 calls a form; a page with a form makes one or two). The catalog is only read.
+    return wtforms_translations([language])
 
 
 class ButtonForm(Form):

@@ -226,3 +226,11 @@ def test_the_kept_language_switch_marks_the_pages_language(client):
         html = client.get("/auth/login").get_data(as_text=True)
         marked = re.findall(r'value="(\w+)" lang="\w+"\s+class="btn btn-sm btn-secondary"\s+aria-current="true"', html)
         assert marked == [lang]
+
+
+def test_wtforms_own_messages_are_kept_per_language(app):
+    from kabinet.forms import ButtonForm
+
+    for lang, expected in [("ru", "Неверный вариант"), ("en", "Not a valid"), ("ru", "Неверный вариант")]:
+        with app.test_request_context(headers={"Cookie": f"lang={lang}"}):
+            assert ButtonForm().meta.get_translations(None).gettext("Not a valid choice.").startswith(expected)

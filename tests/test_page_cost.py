@@ -4,6 +4,8 @@ from decimal import Decimal
 
 import pytest
 from babel.numbers import format_currency, get_currency_symbol
+from flask_babel import lazy_gettext as _l_lazy
+from markupsafe import Markup
 
 from tests.conftest import PASSWORD, page
 from tests.servers import csrf_token
@@ -234,3 +236,23 @@ def test_wtforms_own_messages_are_kept_per_language(app):
     for lang, expected in [("ru", "Неверный вариант"), ("en", "Not a valid"), ("ru", "Неверный вариант")]:
         with app.test_request_context(headers={"Cookie": f"lang={lang}"}):
             assert ButtonForm().meta.get_translations(None).gettext("Not a valid choice.").startswith(expected)
+
+
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        {},
+        {"name": "login", "id": "login", "type": "text", "value": "", "required": True, "class_": "form-control"},
+        {"value": 'a"b<c>&d\'e', "checked": False, "disabled": True, "maxlength": 40, "minlength": 0},
+        {"data_once": "", "aria_describedby": "a-help a-errors", "aria-invalid": "true", "for_": "x"},
+        {"value": Markup('<b title="x">'), "placeholder": _l_lazy("Логин"), "step": 0.5, "none": None},
+    ],
+)
+def test_input_attributes_are_written_as_wtforms_writes_them(app, attributes):
+    from wtforms.widgets.core import html_params as wtforms_html_params
+
+    from kabinet.forms import html_params
+
+    with app.test_request_context():
+        ours, theirs = html_params(**attributes), wtforms_html_params(**attributes)
+        assert ours == theirs and type(ours) is type(theirs)

@@ -15,6 +15,7 @@ from werkzeug.security import safe_join
 
 ENDPOINTS = ("static", "bootstrap.static")
 CACHED_FOR = 365 * 24 * 3600
+KEPT_PATHS = 4096
 
 
 @lru_cache(maxsize=512)
@@ -27,14 +28,26 @@ def _digest(path: str, modified: int, size: int) -> str:
 def stamp(endpoint: str, filename: str) -> tuple[str, int, int] | None:
     """The file an endpoint serves under this name, as its path, modification time and size (what its digest is
     kept for), or None when there is no such file."""
-    blueprint = endpoint.rpartition(".")[0]
-    folder = current_app.blueprints[blueprint].static_folder if blueprint else current_app.static_folder
-    path = safe_join(folder, filename) if folder else None
+    app = current_app._get_current_object()
+    paths = app.extensions.setdefault("kabinet_static_paths", {})
+    path = paths.get((endpoint, filename), "")
+    if path == "":  # not asked yet; None: no file can have that name
+        if len(paths) >= KEPT_PATHS:  # names come from requests too: a bounded memory
+            paths.clear()
+        path = paths[endpoint, filename] = _path(app, endpoint, filename)
     try:
         found = os.stat(path) if path else None
     except (OSError, ValueError):  # no such file, or a name no file can have (a NUL in it)
         return None
     return (path, found.st_mtime_ns, found.st_size) if found else None
+
+
+def _path(app: Flask, endpoint: str, filename: str) -> str | None:
+    # Where the file would be: kept per app, endpoint and name by stamp(), which asks for every static address of a
+    # page (~20 calls of proxies and safe_join each); the file itself is looked at (os.stat) every time.
+    blueprint = endpoint.rpartition(".")[0]
+    folder = app.blueprints[blueprint].static_folder if blueprint else app.static_folder
+    return safe_join(folder, filename) if folder else None
 
 
 def version(endpoint: str, filename: str) -> str | None:

@@ -148,6 +148,48 @@ def cabinet_menu() -> Markup:
     return menus[key]
 
 
+def kept_fragment(template: str, /, **values) -> Markup:
+    """A template that depends on nothing but its values, the page's language and the mount point (no user, no form
+    token, no request: its header says so), rendered once per those and kept, as the menu is. An account card's
+    service links are ~300 calls of Jinja's call protocol, addresses and `_()`, the same for every visit. Values other
+    than strings and numbers are not kept (they could be equal while written differently)."""
+    app = current_app._get_current_object()
+    if not set(map(type, values.values())) <= PLAIN:
+        return Markup(app.jinja_env.get_template(template).render(values))
+    key = ("fragment", str(page_locale()), request._get_current_object().script_root, template, *values.items())
+    kept = app.extensions["kabinet_fragments"]
+    html = kept.get(key)
+    if html is None:
+        if len(kept) >= KEPT:
+            kept.clear()
+        # Straight from Jinja, like the menu: render_template would run the context processors (and their query).
+        html = kept[key] = Markup(app.jinja_env.get_template(template).render(values))
+    return html
+
+
+def bootstrap_css() -> Markup:
+    """Bootstrap-Flask's stylesheet tag (`bootstrap.load_css()`), made once per mount point and version of the file.
+    It builds the address with Flask's url_for and looks up its integrity hash on every page (~120 calls); the tag
+    changes with nothing else while the file is served from here without a theme (config.py), so it is kept like
+    page_url's static addresses: per the file's path, time and size. A theme or the CDN takes Bootstrap-Flask's way."""
+    app = current_app._get_current_object()
+    extension = app.extensions["bootstrap"]
+    if not app.config["BOOTSTRAP_SERVE_LOCAL"] or app.config["BOOTSTRAP_BOOTSWATCH_THEME"]:
+        return extension.load_css()
+    try:
+        script_root = request._get_current_object().script_root
+    except RuntimeError:  # outside a request
+        return extension.load_css()
+    key = ("bootstrap_css", script_root, assets.stamp("bootstrap.static", f"css/{extension.bootstrap_css_filename}"))
+    kept = app.extensions["kabinet_urls"]
+    tag = kept.get(key)
+    if tag is None:
+        if len(kept) >= KEPT:
+            kept.clear()
+        tag = kept[key] = extension.load_css()
+    return tag
+
+
 class Page(Template):
     """Jinja's template, with `{% from "_macros.html" import ... %}` taking the imported module Jinja keeps.
 
@@ -177,6 +219,9 @@ def init_app(app: Flask) -> None:
     app.context_processor(page_gettext)
     app.add_template_global(page_locale, "get_locale")
     app.add_template_global(cabinet_menu, "cabinet_menu")
+    app.add_template_global(bootstrap_css, "bootstrap_css")
+    app.add_template_global(kept_fragment, "kept_fragment")
+    app.extensions["kabinet_fragments"] = {}
     app.extensions["kabinet_urls"] = {}
     app.extensions["kabinet_form_tokens"] = {}
     # Flask-WTF puts its csrf_token() in both places: the globals (macros imported without context) and a context

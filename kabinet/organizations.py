@@ -87,10 +87,16 @@ def _platform() -> Organization:
 def _nobodys() -> Organization:
     """Who speaks where no organization is the reader's: the only organization of a one-company installation (the
     COMPANY_* settings before it is stored); on a platform of several, the platform, never its first organization."""
-    found = db.session.scalars(select(Organization).order_by(Organization.id).limit(2)).all()
+    found = db.session.scalars(_first_two()).all()
     if len(found) > 1:
         return _platform()
     return found[0] if found else _first_run()
+
+
+@cache
+def _first_two():
+    # Built once: every page a visitor opens asks it for `company`.
+    return select(Organization).order_by(Organization.id).limit(2)
 
 
 def default_organization() -> Organization:

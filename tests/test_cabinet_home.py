@@ -279,9 +279,9 @@ def test_the_home_runs_the_same_queries_for_any_history_and_up_to_ten_accounts(a
     with queries(app) as counted:
         response = client.get("/cabinet/")
     assert response.status_code == 200 and len(cards(page(response))) == accounts
-    # the session with its user and the organization the header names, the bindings, every figure of the cards, the
-    # announcements, the binding requests, the newest document
-    assert counted.count == 6, counted.statements
+    # the session with its user and the organization the header names, the bindings, every figure of the cards with
+    # the announcements and the newest document, the binding requests
+    assert counted.count == 4, counted.statements
 
 
 # --- the menu ---------------------------------------------------------------------------------------------------

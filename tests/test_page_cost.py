@@ -4,6 +4,8 @@ from decimal import Decimal
 
 import pytest
 from babel.numbers import format_currency, get_currency_symbol
+from flask_babel import lazy_gettext as _l_lazy
+from markupsafe import Markup
 
 from tests.conftest import PASSWORD, page
 from tests.servers import csrf_token
@@ -174,3 +176,83 @@ def test_a_template_rendered_inside_force_locale_speaks_that_language(app):
         with force_locale("en"):  # as an e-mail in its recipient's language is rendered
             assert render_template_string('{{ _("Выйти") }}') == "Log out"
         assert render_template_string('{{ _("Выйти") }}') == "Выйти"
+
+
+@pytest.mark.parametrize("lang", ["ru", "en", "kk"])
+def test_kept_dates_read_as_flask_babel_writes_them(app, lang):
+    from datetime import date, datetime
+
+    from flask_babel import force_locale, format_date
+
+    days = [date(2026, 1, 1), date(2026, 5, 31), date(2025, 12, 31), datetime(2026, 11, 30, 22, 30)]
+    template = app.jinja_env.from_string('{{ day|dateformat(pattern) }}|{{ day|dateformat }}')
+    with app.test_request_context(headers={"Cookie": f"lang={lang}"}):
+        for day in days:
+            for pattern in ["dd.MM.yyyy", "LLLL yyyy", "d MMMM yyyy", "short"]:
+                assert template.render(day=day, pattern=pattern) == f"{format_date(day, pattern)}|{format_date(day)}"
+        with force_locale("ru" if lang != "ru" else "en"):  # the kept text belongs to its language
+            assert template.render(day=days[1], pattern="LLLL yyyy") == f"{format_date(days[1], 'LLLL yyyy')}|" + (
+                format_date(days[1])
+            )
+
+
+@pytest.mark.parametrize("mount", ["", "/lk"])
+def test_the_kept_bootstrap_stylesheet_is_bootstrap_flasks_own(app, mount):
+    from kabinet.layout import bootstrap_css
+
+    for _ in range(2):  # made, then kept
+        with app.test_request_context(environ_overrides={"SCRIPT_NAME": mount}):
+            assert bootstrap_css() == app.extensions["bootstrap"].load_css()
+            assert f'href="{mount}/bootstrap/static/css/bootstrap.min.css?v=' in bootstrap_css()
+
+
+def test_a_kept_fragment_belongs_to_its_language_mount_point_and_values(app):
+    from kabinet.layout import kept_fragment
+
+    values = {"account_id": 7, "number": "1001", "organization_id": 1}
+    seen = set()
+    for lang, mount, account_id in [("ru", "", 7), ("en", "", 7), ("ru", "/lk", 7), ("ru", "", 8), ("ru", "", 7)]:
+        with app.test_request_context(headers={"Cookie": f"lang={lang}"}, environ_overrides={"SCRIPT_NAME": mount}):
+            html = kept_fragment("cabinet/_services.html", **{**values, "account_id": account_id})
+            assert f'href="{mount}/balance/{account_id}"' in html
+            assert ("Посмотреть баланс" in html) == (lang == "ru")
+            seen.add(str(html))
+    assert len(seen) == 4  # the last one is the first, kept
+
+
+def test_the_kept_language_switch_marks_the_pages_language(client):
+    import re
+
+    for lang in ["ru", "en", "kk", "ru"]:
+        client.set_cookie("lang", lang)
+        html = client.get("/auth/login").get_data(as_text=True)
+        marked = re.findall(r'value="(\w+)" lang="\w+"\s+class="btn btn-sm btn-secondary"\s+aria-current="true"', html)
+        assert marked == [lang]
+
+
+def test_wtforms_own_messages_are_kept_per_language(app):
+    from kabinet.forms import ButtonForm
+
+    for lang, expected in [("ru", "Неверный вариант"), ("en", "Not a valid"), ("ru", "Неверный вариант")]:
+        with app.test_request_context(headers={"Cookie": f"lang={lang}"}):
+            assert ButtonForm().meta.get_translations(None).gettext("Not a valid choice.").startswith(expected)
+
+
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        {},
+        {"name": "login", "id": "login", "type": "text", "value": "", "required": True, "class_": "form-control"},
+        {"value": 'a"b<c>&d\'e', "checked": False, "disabled": True, "maxlength": 40, "minlength": 0},
+        {"data_once": "", "aria_describedby": "a-help a-errors", "aria-invalid": "true", "for_": "x"},
+        {"value": Markup('<b title="x">'), "placeholder": _l_lazy("Логин"), "step": 0.5, "none": None},
+    ],
+)
+def test_input_attributes_are_written_as_wtforms_writes_them(app, attributes):
+    from wtforms.widgets.core import html_params as wtforms_html_params
+
+    from kabinet.forms import html_params
+
+    with app.test_request_context():
+        ours, theirs = html_params(**attributes), wtforms_html_params(**attributes)
+        assert ours == theirs and type(ours) is type(theirs)

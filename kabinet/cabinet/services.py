@@ -1,5 +1,5 @@
-"""The cabinet home: a card for each of the tenant's accounts (one query for all their figures) and the
-announcements of their houses (another), however many accounts there are."""
+"""The cabinet home: a card for each of the tenant's accounts, the announcements of their houses and the newest of
+their documents, all from one query however many accounts there are."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -11,6 +11,7 @@ from sqlalchemy import (
     Date,
     Integer,
     Numeric,
+    String,
     bindparam,
     cast,
     exists,
@@ -23,6 +24,7 @@ from sqlalchemy import (
 )
 
 from kabinet.balance import ledger
+from kabinet.documents.services import latest_statement
 from kabinet.extensions import db
 from kabinet.models import AccountBinding, Announcement, Building, DispatchRequest, Meter, Organization, Reading
 from kabinet.models.book import announcement_buildings
@@ -54,25 +56,67 @@ class Card:
         return self.binding.account
 
 
-def cards(bindings: list[AccountBinding], day: date) -> list[Card]:
-    """A card per bound account, in the order of `bindings`, from one query for any number of accounts."""
+class News(NamedTuple):
+    """An announcement as the home shows it."""
+
+    id: int
+    published_on: date
+    title: str
+    body: str
+
+
+class NewDocument(NamedTuple):
+    """The tenant's newest document as the home shows it (a link to it, its kind and its date)."""
+
+    id: int
+    issued_on: date
+    title: str
+    kind: str
+
+
+class Home(NamedTuple):
+    """What the cabinet home shows of the tenant's accounts."""
+
+    cards: list[Card]
+    announcements: list[News]  # newest first
+    document: NewDocument | None
+
+
+def home(bindings: list[AccountBinding], day: date) -> Home:
+    """A card per bound account in the order of `bindings`, the announcements current on `day` for their houses
+    (announcements()'s rules) and the newest document they may read, from one query for any number of accounts; no
+    query without accounts."""
     if not bindings:
-        return []
+        return Home([], [], None)
     accounts = [binding.account for binding in bindings]
-    sums, payments, charges = [], {}, {}
+    buildings = sorted({account.building_id for account in accounts})
+    sums, payments, charges, news, document = [], {}, {}, [], None
     counts: dict[str, dict[int, int]] = {"meters": {}, "requests": {}}
-    rows = db.session.execute(_figures(), {"ids": [account.id for account in accounts], "month": ledger.month_of(day)})
-    for kind, account_id, day_, amount, other, number in rows:
+    rows = db.session.execute(
+        _figures(),
+        {
+            "ids": [account.id for account in accounts],
+            "month": ledger.month_of(day),
+            "day": day,
+            "buildings": buildings,
+            "organizations": sorted({account.organization_id for account in accounts}),
+        },
+    )
+    for kind, id_, day_, amount, other, number, title, text in rows:
         if kind == "sum":
-            sums.append((account_id, amount, number))
+            sums.append((id_, amount, number))
         elif kind == "payment":
-            payments[account_id] = LastPayment(day_, ledger.money(amount))
+            payments[id_] = LastPayment(day_, ledger.money(amount))
         elif kind == "charges":
-            charges[account_id] = ledger.Charged(day_, ledger.money(amount), ledger.money(other))
+            charges[id_] = ledger.Charged(day_, ledger.money(amount), ledger.money(other))
+        elif kind == "news":
+            news.append(News(id_, day_, title, text))
+        elif kind == "document":
+            document = NewDocument(id_, day_, title, text)
         else:
-            counts[kind][account_id] = number
+            counts[kind][id_] = number
     balances = ledger.owed(accounts, sums)
-    return [
+    cards = [
         Card(
             binding=binding,
             balance=balances[binding.account_id],
@@ -83,6 +127,14 @@ def cards(bindings: list[AccountBinding], day: date) -> list[Card]:
         )
         for binding in bindings
     ]
+    # A union keeps no order: the announcements are put newest first again, as their statement orders them.
+    news.sort(key=lambda item: (item.published_on, item.id), reverse=True)
+    return Home(cards, news, document)
+
+
+def cards(bindings: list[AccountBinding], day: date) -> list[Card]:
+    """A card per bound account, in the order of `bindings` (home()'s cards)."""
+    return home(bindings, day).cards
 
 
 def by_organization(cards: list[Card]) -> list[tuple[Organization, list[Card]]]:
@@ -97,19 +149,29 @@ def by_organization(cards: list[Card]) -> list[tuple[Organization, list[Card]]]:
 
 @cache
 def _figures():
-    # Every figure of the cards in one statement, built once: each kind of row in the same six columns (kind, account,
-    # a day, two amounts, a number). The charges go first: a union's values are read by its first select's types
-    # (SQLite gives dates as text otherwise). A new figure on the cards adds its select here.
+    # Every figure of the cards, the announcements and the newest document in one statement, built once: each kind of
+    # row in the same eight columns (kind, an account's or the row's own id, a day, two amounts, a number, a title, a
+    # text). The charges go first: a union's values are read by its first select's types (SQLite gives dates as text
+    # otherwise). A new figure on the cards, or anything else the home shows for the accounts, adds its select here.
     latest = ledger.latest_charges_statement().subquery()
     paid = ledger.last_payments_statement().subquery().c
     summed = ledger.charged_and_paid_statement().subquery()
     due = _due_and_open().subquery()
+    news = _announcements().subquery().c
+    document = latest_statement().subquery().c
     no_day, no_amount, no_number = cast(null(), Date), cast(null(), Numeric), cast(null(), Integer)
+    no_text = cast(null(), String)
     return union_all(
-        select(literal_column("'charges'"), latest.c[0], latest.c[1], latest.c[2], latest.c[3], no_number),
-        select(literal_column("'payment'"), paid.account_id, paid.paid_on, paid.amount, no_amount, no_number),
-        select(literal_column("'sum'"), summed.c[0], no_day, summed.c[1], no_amount, summed.c[2]),
-        select(due.c[2], due.c[0], no_day, no_amount, no_amount, due.c[1]),
+        select(literal_column("'charges'"), latest.c[0], latest.c[1], latest.c[2], latest.c[3], no_number, no_text,
+               no_text),  # fmt: skip
+        select(literal_column("'payment'"), paid.account_id, paid.paid_on, paid.amount, no_amount, no_number, no_text,
+               no_text),  # fmt: skip
+        select(literal_column("'sum'"), summed.c[0], no_day, summed.c[1], no_amount, summed.c[2], no_text, no_text),
+        select(due.c[2], due.c[0], no_day, no_amount, no_amount, due.c[1], no_text, no_text),
+        select(literal_column("'news'"), news.id, news.published_on, no_amount, no_amount, no_number, news.title,
+               news.body),  # fmt: skip
+        select(literal_column("'document'"), document.id, document.issued_on, no_amount, no_amount, no_number,
+               document.title, document.kind),  # fmt: skip
     )
 
 

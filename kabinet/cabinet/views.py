@@ -7,7 +7,7 @@ from kabinet.accounts import services as accounts
 from kabinet.accounts.forms import NewAddressForm
 from kabinet.cabinet import services
 from kabinet.clock import local_today
-from kabinet.documents.services import KIND_LABELS, latest_for
+from kabinet.documents.services import KIND_LABELS
 
 bp = Blueprint("cabinet", __name__, url_prefix="/cabinet")
 
@@ -20,12 +20,13 @@ def home():
     bindings, today = accounts.bindings(current_user), local_today()
     pending = accounts.requests_to_show(current_user)
     first_login = not bindings and not pending and not current_user.is_staff
+    shown = services.home(bindings, today)
     return render_template(
         "cabinet/home.html",
-        groups=services.by_organization(services.cards(bindings, today)),
-        announcements=services.announcements({binding.account.building_id for binding in bindings}, today),
+        groups=services.by_organization(shown.cards),
+        announcements=shown.announcements,
         pending=pending,
-        document=latest_for(bindings),
+        document=shown.document,
         document_kinds=KIND_LABELS,
         address_form=NewAddressForm(formdata=None, role="owner") if first_login else None,
     )

@@ -91,42 +91,39 @@ def _organizations() -> list[Organization]:
     return list(db.session.scalars(select(Organization).order_by(Organization.id)))
 
 
-def readings_open(today_of: Callable[[str], date] = local_today) -> int:
-    """The window opened: tell the tenants with a meter not yet read this month (from its first day until the
-    closing reminder's time; on its first day in any case). How many were told."""
+def _window_reminder(kind: str, due: Callable[[date, date, date], bool], today_of: Callable[[str], date]) -> int:
+    """Tell the tenants of each organization sending `kind` who have a meter not yet read this month, on the days
+    `due(today, opened, closes)` of its open window. How many were told."""
     told = 0
     for organization in _organizations():
         today = today_of(organization.timezone)
         days = period(organization, today)
-        if days is None or not sends(notices_of(organization), "readings_open"):
+        if days is None or not sends(notices_of(organization), kind):
             continue
         opened, closes = days
-        if today != opened and today >= closes - CLOSING_NOTICE:
-            continue  # late in the window: the closing reminder says it
-        told += _tell(
-            organization, "readings_open", f"{opened:%Y-%m}", "notifications/readings_open",
-            conditions=[_unread_since(month_of(opened))], closes_on=closes, link=external_url("readings.index"),
-        )  # fmt: skip
+        if due(today, opened, closes):
+            told += _tell(
+                organization, kind, f"{opened:%Y-%m}", f"notifications/{kind}",
+                conditions=[_unread_since(month_of(opened))], closes_on=closes, link=external_url("readings.index"),
+            )  # fmt: skip
     return told
+
+
+def readings_open(today_of: Callable[[str], date] = local_today) -> int:
+    """The window opened: tell the tenants with a meter not yet read this month (from its first day until the
+    closing reminder's time — late in the window the closing reminder says it —; on its first day in any case). How
+    many were told."""
+    return _window_reminder(
+        "readings_open", lambda today, opened, closes: today == opened or today < closes - CLOSING_NOTICE, today_of
+    )
 
 
 def readings_closing(today_of: Callable[[str], date] = local_today) -> int:
     """The window closes in two days: tell the tenants still missing a reading (not on the window's first day, which
     the opening told). How many were told."""
-    told = 0
-    for organization in _organizations():
-        today = today_of(organization.timezone)
-        days = period(organization, today)
-        if days is None or not sends(notices_of(organization), "readings_closing"):
-            continue
-        opened, closes = days
-        if today == opened or today < closes - CLOSING_NOTICE:
-            continue
-        told += _tell(
-            organization, "readings_closing", f"{opened:%Y-%m}", "notifications/readings_closing",
-            conditions=[_unread_since(month_of(opened))], closes_on=closes, link=external_url("readings.index"),
-        )  # fmt: skip
-    return told
+    return _window_reminder(
+        "readings_closing", lambda today, opened, closes: today != opened and today >= closes - CLOSING_NOTICE, today_of
+    )
 
 
 def receipt_ready(today_of: Callable[[str], date] = local_today) -> int:

@@ -10,9 +10,6 @@ Without MAIL_SERVER the messages are written as .eml files under instance/outbox
 import re
 import smtplib
 import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -29,6 +26,7 @@ from kabinet.language import known, language_of, speaking
 from kabinet.models import OutboxMessage
 from kabinet.organizations import current_organization
 from kabinet.worker import claims
+from kabinet.worker.claims import Pace, Report
 
 CLAIM_FOR = timedelta(minutes=5)
 SMTP_TIMEOUT = 30  # seconds
@@ -89,33 +87,6 @@ def queue(to: str, template: str, **context) -> OutboxMessage:
 def backoff(attempts: int) -> timedelta:
     """Half a minute after the first failure, doubling up to an hour."""
     return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
-
-
-class Pace:
-    """At most `rate` sends a second, evenly spaced: each send waits until 1/rate after the one before it."""
-
-    def __init__(
-        self, rate: int, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
-    ):
-        self.rate, self.clock, self.sleep = rate, clock, sleep
-        self.next_at = None
-
-    def __call__(self) -> None:
-        """Wait for this send's turn (no wait without a rate)."""
-        if self.rate <= 0:
-            return
-        now = self.clock()
-        if self.next_at is not None and self.next_at > now:
-            self.sleep(self.next_at - now)
-            now = self.next_at
-        self.next_at = now + 1 / self.rate
-
-
-@dataclass
-class Report:
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
 
 
 def deliver_due(clock: datetime | None = None, pace: Pace | None = None) -> Report:

@@ -27,8 +27,9 @@ from kabinet.models import (
 from kabinet.notifications import KINDS, jobs, notify, wants
 from kabinet.notifications.services import choices, choose
 from kabinet.organizations import default_organization
-from kabinet.outbox import Pace, backoff, deliver_due
+from kabinet.outbox import backoff, deliver_due
 from kabinet.staff.organization.forms import AMOUNT, DAY_OF_MONTH
+from kabinet.worker.claims import Pace
 from tests.conftest import audited, free_port, logged_in, make_user, page, shows, text_of
 from tests.factories import add_history, make_account, make_meter, make_staff, other_organization
 

@@ -18,6 +18,7 @@ from kabinet.notifications import jobs
 from kabinet.notifications.services import choose
 from kabinet.organizations import default_organization
 from kabinet.telegram import conversation, outbox, polling, services
+from kabinet.worker.claims import Pace
 from tests.conftest import audited, make_user, page, shows
 from tests.factories import make_account, make_meter, other_organization
 from tests.telegram_fake import SECRET, TOKEN, USERNAME, FakeBotApi
@@ -41,7 +42,7 @@ def app(make_app, fake):
 
 def deliver(app, **kwargs):
     with app.app_context():
-        return outbox.deliver_due(pacer=outbox.Pacer(1000, sleep=lambda s: None), **kwargs)
+        return outbox.deliver_due(pace=Pace(1000, sleep=lambda s: None), **kwargs)
 
 
 def texts(fake, chat=CHAT) -> list[str]:
@@ -328,9 +329,9 @@ def queue_messages(app, count, chat=CHAT):
 def test_delivery_is_paced_to_the_rate(app, fake):
     queue_messages(app, 10)
     waits = []
-    pacer = outbox.Pacer(5, sleep=waits.append, monotonic=lambda: 0.0)
+    pace = Pace(5, clock=lambda: 0.0, sleep=waits.append)
     with app.app_context():
-        assert outbox.deliver_due(pacer=pacer).sent == 10
+        assert outbox.deliver_due(pace=pace).sent == 10
     assert waits == pytest.approx([0.2 * n for n in range(1, 10)])  # the clock stood still: each waits its turn
     assert fake.texts() == [f"message {n}" for n in range(10)]
 

@@ -7,9 +7,6 @@ the rows wait.
 """
 
 import json
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import requests
@@ -23,6 +20,7 @@ from kabinet.models import TelegramChat, TelegramMessage
 from kabinet.outbox import backoff
 from kabinet.telegram import client
 from kabinet.worker import claims
+from kabinet.worker.claims import Pace, Report
 
 CLAIM_FOR = timedelta(minutes=2)
 ROUND_SECONDS = 10  # a round sends at most this many seconds' worth, then lets the worker's other jobs run
@@ -36,47 +34,19 @@ def queue(chat_id: int, text: str, keyboard: dict | None = None) -> TelegramMess
     return message
 
 
-class Pacer:
-    """Keeps sends at most `rate` a second apart: Telegram answers 429 past about 30 a second for a bot.
-
-    The clock and the sleep are injected, so that the tests count the waits instead of waiting."""
-
-    def __init__(self, rate: float, sleep: Callable[[float], None] = time.sleep,
-                 monotonic: Callable[[], float] = time.monotonic):  # fmt: skip
-        self.interval, self.sleep, self.monotonic = 1 / rate, sleep, monotonic
-        self.next_at: float | None = None
-
-    def wait(self) -> None:
-        """Return when the next message may go."""
-        now = self.monotonic()
-        if self.next_at is not None and now < self.next_at:
-            self.sleep(self.next_at - now)
-            now = self.next_at
-        self.next_at = now + self.interval
-
-
-@dataclass
-class Report:
-    """What one delivery round did."""
-
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-
-
-def deliver_due(clock: datetime | None = None, pacer: Pacer | None = None) -> Report:
+def deliver_due(clock: datetime | None = None, pace: Pace | None = None) -> Report:
     """Send the messages that are due, paced, for at most ROUND_SECONDS' worth; stop early when the Bot API is down
     or flooded (the rest wait for the next round). A no-op without a bot."""
     report = Report()
     if not client.enabled():
         return report
     rate = current_app.config["TELEGRAM_RATE_PER_SECOND"]
-    pacer = pacer or Pacer(rate)
+    pace = pace or Pace(rate)
     claims.release_abandoned(TelegramMessage, clock or utcnow())
     limit = max(1, int(rate * ROUND_SECONDS))
     # Oldest first, not by next attempt: a chat's messages go in the order they were written.
     for message in claims.claim_due(TelegramMessage, clock, CLAIM_FOR, limit=limit, order=TelegramMessage.id):
-        pacer.wait()
+        pace()
         outcome = _send(message, clock or utcnow())
         setattr(report, outcome, getattr(report, outcome) + 1)
         message.claimed_until = message.claimed_by = None

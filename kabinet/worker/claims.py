@@ -1,10 +1,14 @@
-"""Claiming queued rows (e-mails, Telegram messages) one by one, so that of several workers exactly one sends each.
+"""Claiming queued rows (e-mails, Telegram messages) one by one, so that of several workers exactly one sends each;
+and what their delivery rounds share: the pace of sending and the round's report.
 
 A row of such a queue has `sent_at`, `failed_at`, `next_attempt_at`, `claimed_until` and `claimed_by`
 (kabinet.models.outbox.Delivery). A claim is one conditional UPDATE, committed at once: another worker's UPDATE of the
 same row then finds it taken.
 """
 
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
@@ -53,3 +57,34 @@ def claim_due(model, clock: datetime | None, claim_for: timedelta, *, limit: int
         db.session.commit()
         if claimed.rowcount == 1:
             yield db.session.get(model, row_id)
+
+
+class Pace:
+    """At most `rate` sends a second, evenly spaced: each send waits until 1/rate after the one before it (the SMTP
+    provider's limit, Telegram's ~30 a second for a bot). The clock and the sleep are injected, so that the tests count
+    the waits instead of waiting."""
+
+    def __init__(
+        self, rate: float, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+    ):
+        self.rate, self.clock, self.sleep = rate, clock, sleep
+        self.next_at = None
+
+    def __call__(self) -> None:
+        """Wait for this send's turn (no wait without a rate)."""
+        if self.rate <= 0:
+            return
+        now = self.clock()
+        if self.next_at is not None and self.next_at > now:
+            self.sleep(self.next_at - now)
+            now = self.next_at
+        self.next_at = now + 1 / self.rate
+
+
+@dataclass
+class Report:
+    """What one delivery round did."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0

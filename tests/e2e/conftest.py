@@ -33,11 +33,17 @@ class LiveServer(NamedTuple):
 
 
 @pytest.fixture
-def live_server(make_app, mailbox):
+def live_settings() -> dict:
+    """Settings a journey's module adds to its live server (the Telegram bot's, say) by overriding this fixture."""
+    return {}
+
+
+@pytest.fixture
+def live_server(make_app, mailbox, live_settings):
     """The app as a browser meets it: a real HTTP server, CSRF on, e-mail sent by its own courier thread."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    app = make_app(BASE_URL=url, OUTBOX_COURIER="thread", WTF_CSRF_ENABLED=True)
+    app = make_app(BASE_URL=url, OUTBOX_COURIER="thread", WTF_CSRF_ENABLED=True, **live_settings)
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="kabinet-e2e-server", daemon=True)
     thread.start()

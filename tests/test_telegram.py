@@ -224,8 +224,8 @@ def test_the_bot_answers_in_the_users_language(app, fake, user, tenant):
 
 def test_a_stranger_is_answered_in_telegrams_language_when_kabinet_has_it(app, fake):
     english, unknown = say(app, fake, "hello", language="en"), say(app, fake, "hallo", language="de")
-    assert english[0] == unknown[0]  # the new strings are not translated yet: both fall back to Russian, no crash
-    assert "подключите его в личном кабинете" in unknown[0]
+    assert "connect it in your tenant portal" in english[0]
+    assert "подключите его в личном кабинете" in unknown[0]  # a language Kabinet lacks falls back to Russian
 
 
 # --- readings ------------------------------------------------------------------------------------------------------

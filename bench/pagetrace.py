@@ -19,8 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-import pagecost  # noqa: E402
+from bench import pagecost  # noqa: E402
 
 REQUESTS = 50
 # Library entry points worth a line of their own; everything in kabinet/ and templates/ has one anyway.

@@ -19,7 +19,7 @@ from kabinet.notifications.services import choose
 from kabinet.organizations import default_organization
 from kabinet.telegram import conversation, outbox, polling, services
 from kabinet.worker.claims import Pace
-from tests.conftest import audited, make_user, page, shows
+from tests.conftest import audited, make_user, page, queries, shows
 from tests.factories import make_account, make_meter, other_organization
 from tests.telegram_fake import SECRET, TOKEN, USERNAME, FakeBotApi
 
@@ -569,3 +569,21 @@ def test_the_window_reminder_reaches_the_chat_unless_turned_off_there(app, fake,
         jobs.readings_open(today_of=lambda zone: today.replace(day=1))  # the job again: the event is told once
     deliver(app)
     assert texts(fake)[len(before):] == arrived
+
+
+def test_a_reminder_to_many_reads_their_chats_once_per_batch(app):
+    set_window(app, 1, 31)
+    chats = {}
+    for n in range(3):
+        user_id = make_user(app, login=f"tenant{n}", email=f"tenant{n}@example.org")
+        make_meter(app, make_account(app, f"10010{n}", premises=str(n), user_id=user_id), "CW-1", "cold_water")
+        chats[user_id] = 5000 + n
+    with app.app_context():
+        db.session.add_all(TelegramChat(user_id=user_id, chat_id=chat) for user_id, chat in chats.items())
+        db.session.commit()
+        first_day = clock.local_today(default_organization().timezone).replace(day=1)
+    with app.app_context(), queries(app) as counted:
+        assert jobs.readings_open(today_of=lambda zone: first_day) == 3
+    assert len([sql for sql in counted.statements if "FROM telegram_chats" in sql]) == 1  # not one a tenant
+    with app.app_context():
+        assert sorted(db.session.scalars(select(TelegramMessage.chat_id))) == sorted(chats.values())

@@ -45,6 +45,9 @@ KINDS = {
 # Telegram bot registers "telegram".
 SENDERS: dict[str, Callable[[User, str, dict], bool]] = {}
 PREFETCHED = "kabinet.notifications.prefetched"  # db.session.info's key for a batch's choices (prefetched())
+# Channels that look each recipient up (the bot: a linked chat) read a whole batch's in one query instead: called with
+# the batch's user ids when it begins, and with None when it ends.
+BATCHES: dict[str, Callable[[list[int] | None], None]] = {}
 
 
 def shown_channels() -> tuple[str, ...]:
@@ -100,10 +103,14 @@ def prefetched(users: list[User], kind: str, event_key: str) -> Iterator[None]:
     for user_id, channel in db.session.execute(sent):
         known.told[user_id].add(channel)
     db.session.info[PREFETCHED] = known
+    for begin in BATCHES.values():
+        begin(ids)
     try:
         yield
     finally:
         db.session.info.pop(PREFETCHED, None)
+        for end in BATCHES.values():
+            end(None)
 
 
 def choose(user: User, wanted: dict[tuple[str, str], bool]) -> bool:

@@ -39,8 +39,24 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+BATCH = "kabinet.telegram.batch"  # db.session.info's key: a reminder batch's user ids and their linked chats
+
+
+def batch(user_ids: list[int] | None) -> None:
+    """Read the linked chats of a batch of recipients in one query (a reminder to thousands would otherwise ask once
+    for each), or forget them when the batch ends (None). Nothing to read without a bot."""
+    if user_ids is None or not client.enabled():
+        db.session.info.pop(BATCH, None)
+        return
+    chats = db.session.scalars(select(TelegramChat).where(TelegramChat.user_id.in_(user_ids)))
+    db.session.info[BATCH] = (set(user_ids), {chat.user_id: chat for chat in chats})
+
+
 def chat_of(user: User) -> TelegramChat | None:
-    """The user's linked chat, if any."""
+    """The user's linked chat, if any (from the batch being notified, when the user is in it)."""
+    known = db.session.info.get(BATCH)
+    if known is not None and user.id in known[0]:
+        return known[1].get(user.id)
     return db.session.scalar(select(TelegramChat).where(TelegramChat.user_id == user.id))
 
 

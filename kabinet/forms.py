@@ -9,9 +9,9 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import DateField, PasswordField, SelectChoice, StringField
+from wtforms import DateField, PasswordField, RadioField, SelectChoice, StringField
 from wtforms.i18n import get_translations as wtforms_translations
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import AnyOf, DataRequired, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import Input
 from wtforms.widgets.core import clean_key
 
@@ -145,6 +145,19 @@ class PhoneNumber:
         if number is None or not phonenumbers.is_valid_number(number):
             raise ValidationError(_l("Неверный номер телефона. Пример: +7 912 345-67-89."))
         field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def one_of(label, labels: dict, message, *, default=None, required=None) -> RadioField:
+    """Radio buttons of `labels` (value: label); anything else is refused with `message`, in the page's words rather
+    than WTForms' «Not a valid choice» — and a missing choice with `required` when given."""
+    validators = [InputRequired(required)] if required else []
+    return RadioField(
+        label,
+        choices=[SelectChoice(value, text) for value, text in labels.items()],
+        default=default,
+        validators=[*validators, AnyOf(list(labels), message=message)],
+        validate_choice=False,
+    )
 
 
 def login_field(label=_l("Логин"), required=True):

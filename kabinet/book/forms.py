@@ -1,10 +1,10 @@
 """The form of an entry in the complaints and suggestions book."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, InputRequired
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired
 
-from kabinet.forms import ChoosesOrganization, Form, at_most, number_or_none, strip
+from kabinet.forms import ChoosesOrganization, Form, at_most, number_or_none, one_of, strip
 from kabinet.models.book import BOOK_KINDS
 
 KINDS = dict(zip(BOOK_KINDS, (_l("Жалоба"), _l("Предложение"), _l("Благодарность")), strict=True))
@@ -16,14 +16,11 @@ class EntryForm(ChoosesOrganization, Form):
 
     organization = SelectField(_l("Кому"), coerce=number_or_none, validate_choice=False)
 
-    kind = RadioField(
+    kind = one_of(
         _l("Вид записи"),
-        choices=[SelectChoice(value, label) for value, label in KINDS.items()],
-        validators=[
-            InputRequired(_l("Выберите вид записи.")),
-            AnyOf(BOOK_KINDS, message=_l("Выберите вид записи из предложенных.")),
-        ],
-        validate_choice=False,  # AnyOf says it in words a tenant understands
+        KINDS,
+        _l("Выберите вид записи из предложенных."),
+        required=_l("Выберите вид записи."),
     )
     subject = StringField(
         _l("Тема"),

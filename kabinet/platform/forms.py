@@ -1,11 +1,11 @@
 """The platform's forms: a new organization, and the invitation of its admin."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import RadioField, StringField
-from wtforms.validators import AnyOf, DataRequired, ValidationError
+from wtforms import StringField
+from wtforms.validators import DataRequired, ValidationError
 
 from kabinet import requisites
-from kabinet.forms import Form, at_most, strip
+from kabinet.forms import Form, at_most, one_of, strip
 from kabinet.organizations import COUNTRY_NAMES
 from kabinet.platform.services import KIND_NAMES
 from kabinet.staff.organization.forms import without_spaces
@@ -23,20 +23,10 @@ class OrganizationForm(Form):
         filters=[strip],
         validators=[DataRequired(_l("Укажите наименование организации.")), at_most(255)],
     )
-    kind = RadioField(
-        _l("Вид организации"),
-        choices=list(KIND_NAMES.items()),
-        default="uk",
-        validate_choice=False,  # refused by AnyOf below, in words that say what to pick
-        validators=[AnyOf(list(KIND_NAMES), message=_l("Выберите вид организации: УК, КСК, ОСИ или ТСЖ."))],
+    kind = one_of(
+        _l("Вид организации"), KIND_NAMES, _l("Выберите вид организации: УК, КСК, ОСИ или ТСЖ."), default="uk"
     )
-    country = RadioField(
-        _l("Страна"),
-        choices=list(COUNTRY_NAMES.items()),
-        default="RU",
-        validate_choice=False,
-        validators=[AnyOf(list(COUNTRY_NAMES), message=_l("Выберите страну: Россия или Казахстан."))],
-    )
+    country = one_of(_l("Страна"), COUNTRY_NAMES, _l("Выберите страну: Россия или Казахстан."), default="RU")
     # As on the organization's own settings page: checked when typed (by the country's rule, below); its admin may
     # fill it in later.
     inn = StringField(

@@ -3,11 +3,11 @@
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import RadioField, SelectChoice, SelectField, StringField
-from wtforms.validators import AnyOf, DataRequired, InputRequired, ValidationError
+from wtforms import SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 from kabinet.documents.services import KIND_LABELS
-from kabinet.forms import DayField, Form, at_most, strip
+from kabinet.forms import DayField, Form, at_most, one_of, strip
 from kabinet.staff.documents import services
 
 
@@ -17,14 +17,8 @@ class DocumentForm(Form):
     title = StringField(
         _l("Название"), filters=[strip], validators=[DataRequired(_l("Укажите название документа.")), at_most(200)]
     )
-    kind = RadioField(
-        _l("Вид документа"),
-        choices=[SelectChoice(kind, label) for kind, label in KIND_LABELS.items()],
-        validators=[
-            DataRequired(_l("Выберите вид документа.")),
-            AnyOf(list(KIND_LABELS), message=_l("Выберите вид документа.")),
-        ],
-        validate_choice=False,  # AnyOf says it in the staff's words
+    kind = one_of(
+        _l("Вид документа"), KIND_LABELS, _l("Выберите вид документа."), required=_l("Выберите вид документа.")
     )
     issued_on = DayField(
         _l("Дата документа"),

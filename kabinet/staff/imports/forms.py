@@ -2,10 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import HiddenField, RadioField, SelectChoice
-from wtforms.validators import AnyOf, DataRequired, InputRequired
+from wtforms import HiddenField
+from wtforms.validators import InputRequired
 
-from kabinet.forms import DayField, Form
+from kabinet.forms import DayField, Form, one_of
 from kabinet.staff.imports.exports import EXPORT_FORMATS
 from kabinet.staff.imports.services import KIND_LABELS, SUFFIXES
 
@@ -13,15 +13,7 @@ from kabinet.staff.imports.services import KIND_LABELS, SUFFIXES
 class UploadForm(Form):
     """A file of one kind to preview."""
 
-    kind = RadioField(
-        _l("Что в файле"),
-        choices=[SelectChoice(kind, label) for kind, label in KIND_LABELS.items()],
-        validators=[
-            DataRequired(_l("Выберите, что в файле.")),
-            AnyOf(list(KIND_LABELS), message=_l("Выберите, что в файле.")),
-        ],
-        validate_choice=False,  # AnyOf says it in the page's words
-    )
+    kind = one_of(_l("Что в файле"), KIND_LABELS, _l("Выберите, что в файле."), required=_l("Выберите, что в файле."))
     file = FileField(
         _l("Файл CSV или XLSX"),
         validators=[
@@ -51,10 +43,9 @@ class ExportForm(Form):
         invalid_value_message=_l("Укажите месяц в виде ГГГГ-ММ, например 2026-10."),
         render_kw={"type": "month", "placeholder": "ГГГГ-ММ"},
     )
-    format = RadioField(
+    format = one_of(
         _l("Формат"),
-        choices=[SelectChoice(name, kind.label) for name, kind in EXPORT_FORMATS.items()],
+        {name: kind.label for name, kind in EXPORT_FORMATS.items()},
+        _l("Выберите формат из списка."),
         default="csv-utf8",
-        validators=[AnyOf(list(EXPORT_FORMATS), message=_l("Выберите формат из списка."))],
-        validate_choice=False,  # AnyOf says it in words an accountant understands
     )

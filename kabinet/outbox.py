@@ -47,9 +47,9 @@ def compose(
     line carry it."""
     company = context.get("organization") or current_organization()
     with speaking(known(language) or language_of(user)):
-        text = _render(f"email/{template}.txt", company=company, user=user, **context)
-        html = _render(f"email/{template}.html", company=company, user=user, unsubscribe_url=unsubscribe_url, **context)
-        footer = _render("email/unsubscribe.txt", link=unsubscribe_url) if unsubscribe_url else ""
+        text = render(f"email/{template}.txt", company=company, user=user, **context)
+        html = render(f"email/{template}.html", company=company, user=user, unsubscribe_url=unsubscribe_url, **context)
+        footer = render("email/unsubscribe.txt", link=unsubscribe_url) if unsubscribe_url else ""
     subject, _, body_text = text.partition("\n")
     headers = None
     if unsubscribe_url:  # a notification: one click turns its kind off (RFC 8058), from the headers or the footer
@@ -67,8 +67,9 @@ def compose(
     )
 
 
-def _render(name: str, **context) -> str:
-    """An e-mail's template, rendered from what compose() gives it and the app's globals and filters only.
+def render(name: str, **context) -> str:
+    """An e-mail's (or a chat message's) template, rendered from what it is given and the app's globals and filters
+    only.
 
     Not through the page's context processors: an e-mail says nothing of the request that queued it (the visitor's
     organization, session, CSRF token), and skipping them saves a query per message, which counts when a reminder

@@ -9,6 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from kabinet.clock import utcnow
 from kabinet.extensions import db
 
+# An organization's debt reminder until its admin says otherwise: on the 20th, to debts from 100 (₽ or ₸).
+DEBT_DAY = 20
+DEBT_MINIMUM = Decimal("100.00")
+
 
 class NotificationChoice(db.Model):
     """A user's own choice for one kind on one channel; without a row the kind's default holds."""
@@ -44,5 +48,5 @@ class OrganizationNotices(db.Model):
 
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
     kinds_off: Mapped[list] = mapped_column(JSON, default=list)  # the kinds it does not send
-    debt_day: Mapped[int] = mapped_column(default=20)  # the day of the month the debt reminder goes out
-    debt_minimum: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("100.00"))
+    debt_day: Mapped[int] = mapped_column(default=DEBT_DAY)  # the day of the month the debt reminder goes out
+    debt_minimum: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=DEBT_MINIMUM)

@@ -7,7 +7,7 @@ from kabinet import outbox, tokens
 from kabinet.extensions import db
 from kabinet.models import User
 from kabinet.notifications.services import KINDS, SENDERS, choose
-from kabinet.urls import external_url
+from kabinet.urls import ID_MAX, external_url
 
 PURPOSE = "unsubscribe"
 # Long: a mail client keeps offering the header's link for as long as the e-mail sits in the mailbox.
@@ -37,7 +37,7 @@ def unsubscription(token: str) -> Unsubscription:
     payload = tokens.load(PURPOSE, token, int(LINK_LIVES.total_seconds()))
     if not isinstance(payload, dict) or payload.get("n") not in KINDS or type(payload.get("u")) is not int:
         raise tokens.Invalid(PURPOSE)
-    user = db.session.get(User, payload["u"]) if 0 < payload["u"] < 2**31 else None
+    user = db.session.get(User, payload["u"]) if 0 < payload["u"] <= ID_MAX else None
     if user is None or payload.get("k") != tokens.fingerprint(user.email.lower()):
         raise tokens.Invalid(PURPOSE)
     return Unsubscription(user, payload["n"])

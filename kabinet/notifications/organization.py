@@ -5,6 +5,7 @@ from decimal import Decimal
 from kabinet import audit
 from kabinet.extensions import db
 from kabinet.models import Organization, OrganizationNotices, User
+from kabinet.models.notification import DEBT_DAY, DEBT_MINIMUM
 from kabinet.notifications.services import KINDS
 
 SCHEDULED = tuple(kind for kind, about in KINDS.items() if about.scheduled)
@@ -13,7 +14,7 @@ SCHEDULED = tuple(kind for kind, about in KINDS.items() if about.scheduled)
 def notices_of(organization: Organization) -> OrganizationNotices:
     """The organization's settings; the defaults (everything sent) for one that never saved any, not stored."""
     return db.session.get(OrganizationNotices, organization.id) or OrganizationNotices(
-        organization_id=organization.id, kinds_off=[], debt_day=20, debt_minimum=Decimal("100.00")
+        organization_id=organization.id, kinds_off=[], debt_day=DEBT_DAY, debt_minimum=DEBT_MINIMUM
     )
 
 

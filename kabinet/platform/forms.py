@@ -2,13 +2,13 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
-from wtforms.validators import DataRequired, ValidationError
+from wtforms.validators import DataRequired
 
 from kabinet import requisites
 from kabinet.forms import Form, at_most, one_of, strip
 from kabinet.organizations import COUNTRY_NAMES
 from kabinet.platform.services import KIND_NAMES
-from kabinet.staff.organization.forms import without_spaces
+from kabinet.staff.organization.forms import Requisite, without_spaces
 from kabinet.staff.team.forms import InviteForm
 
 # The taxpayer's number by country: a Russian ИНН, a Kazakh БИН (kept in the same column: Organization.inn).
@@ -37,12 +37,8 @@ class OrganizationForm(Form):
 
     def validate_inn(self, field):
         """The number checked as its country's: ИНН in Russia, БИН in Kazakhstan."""
-        check = TAXPAYER_CHECKS.get(self.country.data)
-        if field.data and check is not None:
-            try:
-                check(field.data)
-            except requisites.Invalid as invalid:
-                raise ValidationError(invalid.message) from None
+        if field.data and (check := TAXPAYER_CHECKS.get(self.country.data)):
+            Requisite(check)(self, field)
 
 
 class AdminInviteForm(InviteForm):

@@ -9,7 +9,6 @@ import secrets
 from datetime import timedelta
 from enum import Enum
 
-from flask import render_template
 from sqlalchemy import delete, select
 
 from kabinet import audit
@@ -17,7 +16,7 @@ from kabinet.clock import utcnow
 from kabinet.extensions import db
 from kabinet.language import language_of, speaking
 from kabinet.models import TelegramChat, TelegramConversation, TelegramLinkToken, TelegramMessage, User
-from kabinet.organizations import current_organization, organizations_of
+from kabinet.outbox import render
 from kabinet.telegram import client, outbox
 from kabinet.telegram.keyboards import REMOVE
 
@@ -128,10 +127,8 @@ def send(user: User, template: str, context: dict) -> bool:
     chat = chat_of(user) if client.enabled() else None
     if chat is None:
         return False
-    own = organizations_of(user)
-    company = context.get("organization") or (own[0] if own else current_organization())
     with speaking(language_of(user)):
-        text = render_template(f"telegram/{template}.txt", **{"company": company, **context, "user": user})
+        text = render(f"telegram/{template}.txt", **{**context, "user": user})
     outbox.queue(chat.chat_id, text.strip())
     return True
 

@@ -6,10 +6,10 @@ transaction, so an event is told once whatever retries and reruns happen.
 """
 
 from kabinet.notifications import email  # noqa: F401 -- registers SENDERS["email"]
-from kabinet.notifications.services import BATCHES, CHANNELS, KINDS, SENDERS, Kind, notify, wants
+from kabinet.notifications.services import BATCHES, CHANNELS, KINDS, SENDERS, Kind, notify, notify_all, wants
 from kabinet.telegram import services as telegram
 
 SENDERS["telegram"] = telegram.send
 BATCHES["telegram"] = telegram.batch
 
-__all__ = ["BATCHES", "CHANNELS", "KINDS", "SENDERS", "Kind", "notify", "wants"]
+__all__ = ["BATCHES", "CHANNELS", "KINDS", "SENDERS", "Kind", "notify", "notify_all", "wants"]

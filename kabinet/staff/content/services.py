@@ -15,7 +15,7 @@ from kabinet.book import services as book
 from kabinet.clock import utcnow
 from kabinet.extensions import db
 from kabinet.models import Announcement, BookEntry, Building, Feedback, Organization, User
-from kabinet.notifications import notify
+from kabinet.notifications import notify, notify_all
 from kabinet.tokens import fingerprint
 from kabinet.urls import external_url
 
@@ -226,10 +226,8 @@ def email_announcement(announcement: Announcement, staff_user: User, today: date
         return 0
     link = external_url("cabinet.home")
     event = f"announcement:{announcement.id}"
-    emailed = sum(
-        "email" in notify(tenant, "announcement", event, "staff/announcement", announcement=announcement, link=link)
-        for tenant in tenants
-    )
+    told = notify_all(tenants, "announcement", event, "staff/announcement", announcement=announcement, link=link)
+    emailed = sum("email" in channels for channels in told)
     audit.record("announcement.email", target=announcement, details=f"{emailed}", user=staff_user)
     db.session.commit()
     db.session.refresh(announcement)

@@ -17,7 +17,7 @@ from kabinet.clock import utcnow
 from kabinet.documents.services import KIND_LABELS
 from kabinet.extensions import db
 from kabinet.models import Document, Organization, User
-from kabinet.notifications import notify
+from kabinet.notifications import notify_all
 from kabinet.urls import external_url
 
 PER_PAGE = 30
@@ -116,19 +116,17 @@ def publish(
     db.session.flush()  # its id, for the audit's target and the e-mail's link
     tenants = recipients(document)
     link = external_url("documents.show", document_id=document.id)
-    emailed = 0
-    for tenant in tenants:
-        told = notify(
-            tenant,
-            "document",
-            f"document:{document.id}",
-            "documents/published",
-            document=document,
-            kind_labels=KIND_LABELS,
-            link=link,
-            organization=organization,
-        )
-        emailed += "email" in told
+    told = notify_all(
+        tenants,
+        "document",
+        f"document:{document.id}",
+        "documents/published",
+        document=document,
+        kind_labels=KIND_LABELS,
+        link=link,
+        organization=organization,
+    )
+    emailed = sum("email" in channels for channels in told)
     audit.record("document.publish", target=document, details=f"{title} ({emailed})", user=staff_user)
     db.session.commit()
     return document, emailed

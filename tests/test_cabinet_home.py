@@ -243,19 +243,19 @@ def test_announcements_are_shown_escaped(app, tenant, user, today):
 
 
 def test_the_houses_of_all_the_accounts_share_one_list_newest_first(app, tenant, user, today):
-    flat = make_account(app, "100101", user_id=user, address="д. 5")
-    other = make_account(app, "100201", user_id=user, address="д. 12")
-    stranger = make_account(app, "100301", address="д. 7")
+    make_account(app, "100101", user_id=user, address="д. 5")
+    make_account(app, "100201", user_id=user, address="д. 12")
+    neighbour = make_user(app, "sosed", "sosed@example.org")
+    make_account(app, "100301", address="д. 7", user_id=neighbour)
+    newcomer = make_user(app, "novyi", "novyi@example.org")
     announce(app, "Всем", today - timedelta(days=10))
     announce(app, "Д12", today - timedelta(days=1), buildings=["д. 12"])
     announce(app, "Д7", today, buildings=["д. 7"])
     announce(app, "Д5 и Д12", today - timedelta(days=2), buildings=["д. 5", "д. 12"])
     with app.test_request_context():
-        buildings = {db.session.get(Account, i).building_id for i in (flat, other)}
-        assert [a.title for a in services.announcements(buildings, today)] == ["Д12", "Д5 и Д12", "Всем"]
-        only_seven = {db.session.get(Account, stranger).building_id}
-        assert [a.title for a in services.announcements(only_seven, today)] == ["Д7", "Всем"]
-        assert services.announcements(set(), today) == []
+        assert [a.title for a in services.home(user, today).announcements] == ["Д12", "Д5 и Д12", "Всем"]
+        assert [a.title for a in services.home(neighbour, today).announcements] == ["Д7", "Всем"]
+        assert services.home(newcomer, today).announcements == []
     assert news(page(tenant.get("/cabinet/"))) == ["Д12", "Д5 и Д12", "Всем"]  # one announcement for two houses: once
 
 
@@ -279,9 +279,9 @@ def test_the_home_runs_the_same_queries_for_any_history_and_up_to_ten_accounts(a
     with queries(app) as counted:
         response = client.get("/cabinet/")
     assert response.status_code == 200 and len(cards(page(response))) == accounts
-    # the session with its user and the organization the header names, the bindings, every figure of the cards with
-    # the announcements and the newest document, the binding requests
-    assert counted.count == 4, counted.statements
+    # the session with its user and the organization the header names; the accounts with their houses and
+    # organizations, and the binding requests; every figure of the cards with the announcements and the newest document
+    assert counted.count == 3, counted.statements
 
 
 # --- the menu ---------------------------------------------------------------------------------------------------

@@ -136,19 +136,18 @@ def test_the_cards_figures_from_one_query_reach_each_its_own_account(app, user):
     from datetime import date
     from decimal import Decimal
 
-    from kabinet.accounts.services import bindings
-    from kabinet.cabinet.services import LastPayment, cards
-    from kabinet.extensions import db
-    from kabinet.models import User
+    from kabinet.cabinet.services import LastPayment, home
     from tests.factories import add_history, make_account, make_meter
 
     with_history = make_account(app, "100101", user_id=user, opening_balance=Decimal("10.00"))
     add_history(app, with_history, date(2025, 1, 1), 2)  # 1881.75 charged a month, 1000.00 paid on the 10th after
     make_meter(app, with_history, "CW-1")
     empty = make_account(app, "100102", premises="2", user_id=user)
+    make_account(app, "100103", premises="3", opening_balance=Decimal("99.00"))  # someone else's: not on the home
     with app.test_request_context():
-        first, second = cards(bindings(db.session.get(User, user)), date(2025, 3, 15))
+        first, second = home(user, date(2025, 3, 15)).cards
     assert (first.account.id, second.account.id) == (with_history, empty)
+    assert (first.account.number, first.account.address) == ("100101", "г. Иркутск, ул. Ленина, д. 5, кв. 1")
     assert first.balance == Decimal("10.00") + 2 * Decimal("1881.75") - 2 * Decimal("1000.00")
     assert first.last_payment == LastPayment(date(2025, 3, 10), Decimal("1000.00"))
     assert (first.charges.month, first.charges.charged, first.charges.recalculated) == (

@@ -1,6 +1,5 @@
 """Binding a tenant to personal accounts: by code word at once, or by address with the staff's approval."""
 
-from datetime import timedelta
 from functools import cache
 
 from sqlalchemy import bindparam, func, select
@@ -9,7 +8,6 @@ from sqlalchemy.orm import joinedload
 
 from kabinet import audit
 from kabinet.accounts import codewords
-from kabinet.clock import utcnow
 from kabinet.extensions import db
 from kabinet.limits import check_secret
 from kabinet.models import Account, AccountBinding, BindingRequest, Building, User
@@ -45,30 +43,6 @@ def bound_account(user: User, account_id: int) -> Account | None:
         .options(joinedload(Account.building), joinedload(Account.organization))
     )
     return db.session.scalars(query).first()
-
-
-REJECTION_SHOWN_FOR = timedelta(days=30)
-
-
-@cache
-def _requests_to_show():
-    return (
-        select(BindingRequest)
-        .where(
-            BindingRequest.user_id == bindparam("user_id"),
-            (BindingRequest.state == "pending")
-            | ((BindingRequest.state == "rejected") & (BindingRequest.decided_at >= bindparam("since"))),
-        )
-        .options(joinedload(BindingRequest.building))
-        .order_by(BindingRequest.created_at)
-    )
-
-
-def requests_to_show(user: User) -> list[BindingRequest]:
-    """The user's requests to bind by address still waiting, and the ones rejected in the last 30 days (with the
-    staff's reason), oldest first: what the cabinet home tells the tenant about them."""
-    since = utcnow() - REJECTION_SHOWN_FOR
-    return db.session.scalars(_requests_to_show(), {"user_id": user.id, "since": since}).all()
 
 
 def open_by_code_word(user: User, organization_id: int, number: str, code_word: str) -> list[Account]:

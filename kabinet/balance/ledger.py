@@ -108,11 +108,14 @@ def money(value) -> Decimal:
 
 # The statements below are built once (functools.cache): the cabinet home runs them on every request (as parts of
 # one query: kabinet.cabinet.services), and building one costs about four times what running it from SQLAlchemy's
-# compiled cache does. Each takes the account ids as the expanding parameter "ids".
+# compiled cache does. Each takes the accounts as what `in_()` accepts: a list of ids given with the query (IDS, the
+# expanding parameter "ids"), or a select of them (the home's: the accounts bound to a user).
+IDS = bindparam("ids", expanding=True)
+
+
 @cache
-def charged_and_paid_statement():
+def charged_and_paid_statement(ids=IDS):
     """Per account: everything charged (recalculations included) with 0, everything paid with 1."""
-    ids = bindparam("ids", expanding=True)
     charged = (
         select(Charge.account_id, func.sum(Charge.amount + Charge.recalculation), literal_column("0").label("paid"))
         .where(Charge.account_id.in_(ids))
@@ -139,7 +142,7 @@ def owed(accounts: list[Account], sums) -> dict[int, Decimal]:
 
 
 @cache
-def last_payments_statement():
+def last_payments_statement(ids=IDS):
     """The newest payment of each account that has one."""
     newest = (
         select(
@@ -148,7 +151,7 @@ def last_payments_statement():
             .over(partition_by=Payment.account_id, order_by=(Payment.paid_on.desc(), Payment.id.desc()))
             .label("place"),
         )
-        .where(Payment.account_id.in_(bindparam("ids", expanding=True)))
+        .where(Payment.account_id.in_(ids))
         .subquery()
     )
     return select(Payment).join(newest, newest.c.id == Payment.id).where(newest.c.place == 1)
@@ -163,11 +166,11 @@ class Charged(NamedTuple):
 
 
 @cache
-def latest_charges_statement():
+def latest_charges_statement(ids=IDS):
     """The latest month with charges of each account: account, month, its charges, its recalculations."""
     latest = (
         select(Charge.account_id, func.max(Charge.month).label("month"))
-        .where(Charge.account_id.in_(bindparam("ids", expanding=True)))
+        .where(Charge.account_id.in_(ids))
         .group_by(Charge.account_id)
         .subquery()
     )

@@ -3,7 +3,6 @@
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
-from kabinet.accounts import services as accounts
 from kabinet.accounts.forms import NewAddressForm
 from kabinet.cabinet import services
 from kabinet.clock import local_today
@@ -17,15 +16,13 @@ bp = Blueprint("cabinet", __name__, url_prefix="/cabinet")
 def home():
     """A card per account (balance, charges, readings due, requests) grouped by organization, their houses' news; a
     tenant with neither an account nor a request finds the address form, as at the first login."""
-    bindings, today = accounts.bindings(current_user), local_today()
-    pending = accounts.requests_to_show(current_user)
-    first_login = not bindings and not pending and not current_user.is_staff
-    shown = services.home(bindings, today)
+    shown = services.home(current_user.id, local_today())
+    first_login = not shown.cards and not shown.requests and not current_user.is_staff
     return render_template(
         "cabinet/home.html",
         groups=services.by_organization(shown.cards),
         announcements=shown.announcements,
-        pending=pending,
+        pending=shown.requests,
         document=shown.document,
         document_kinds=KIND_LABELS,
         address_form=NewAddressForm(formdata=None, role="owner") if first_login else None,

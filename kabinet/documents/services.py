@@ -5,12 +5,11 @@ that building. A building belongs to one organization, so the two conditions nee
 """
 
 import unicodedata
-from functools import cache
 from urllib.parse import quote
 
 from flask import Response
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from kabinet import storage
@@ -30,14 +29,19 @@ PER_PAGE = 30
 PDF_POLICY = "default-src 'none'; object-src 'self'; frame-ancestors 'none'"
 
 
-def _visible(bindings: list[AccountBinding]) -> tuple:
-    """The conditions on Document for the documents of the tenant's accounts' organizations and buildings."""
-    accounts = [binding.account for binding in bindings]
-    organizations = sorted({account.organization_id for account in accounts})
-    buildings = sorted({account.building_id for account in accounts})
+def _visible(organizations, buildings) -> tuple:
+    """The conditions on Document for these organizations and buildings: lists of ids, or selects of them."""
     return (
         Document.organization_id.in_(organizations),
         or_(Document.building_id.is_(None), Document.building_id.in_(buildings)),
+    )
+
+
+def _of_bindings(bindings: list[AccountBinding]) -> tuple:
+    """The conditions on Document for the documents of the tenant's accounts' organizations and buildings."""
+    accounts = [binding.account for binding in bindings]
+    return _visible(
+        sorted({account.organization_id for account in accounts}), sorted({account.building_id for account in accounts})
     )
 
 
@@ -47,7 +51,7 @@ def _newest_first(query):
 
 def documents_for(bindings: list[AccountBinding], kind: str = "", page: int = 1):
     """A page of the tenant's documents, newest first, of one kind when `kind` is given."""
-    query = select(Document).where(*_visible(bindings)).options(joinedload(Document.file))
+    query = select(Document).where(*_of_bindings(bindings)).options(joinedload(Document.file))
     if kind:
         query = query.where(Document.kind == kind)
     return db.paginate(_newest_first(query), page=page, per_page=PER_PAGE, error_out=False, max_per_page=PER_PAGE)
@@ -57,21 +61,14 @@ def document_for(bindings: list[AccountBinding], document_id: int) -> Document |
     """One document the tenant may read; None for another organization's or another building's."""
     if not bindings:
         return None
-    query = select(Document).where(Document.id == document_id, *_visible(bindings)).options(joinedload(Document.file))
-    return db.session.scalar(query)
+    query = select(Document).where(Document.id == document_id, *_of_bindings(bindings))
+    return db.session.scalar(query.options(joinedload(Document.file)))
 
 
-@cache
-def latest_statement():
-    """The newest document of some organizations (bound as "organizations") for some buildings (bound as
-    "buildings"): the same conditions as _visible(), built once, since the cabinet home asks on every visit (building
-    it cost ~400 calls, as many as running it). The home runs it inside its one query for the cards."""
-    return _newest_first(
-        select(Document).where(
-            Document.organization_id.in_(bindparam("organizations", expanding=True)),
-            or_(Document.building_id.is_(None), Document.building_id.in_(bindparam("buildings", expanding=True))),
-        )
-    ).limit(1)
+def latest_statement(organizations, buildings):
+    """The newest document of these organizations for these buildings (as _visible() takes them). The cabinet home
+    runs it inside its one query for the cards, with the organizations and buildings of the tenant's accounts."""
+    return _newest_first(select(Document).where(*_visible(organizations, buildings))).limit(1)
 
 
 def disposition(name: str, fallback: str) -> str:

@@ -13,6 +13,11 @@ from kabinet.models.organization import Building, Organization
 MONEY = Numeric(14, 2)
 
 
+def premises_address(house: str, premises: str) -> str:
+    """An account's address: its building's, and the premises (an apartment, a parking space) in it."""
+    return f"{house}, кв. {premises}"
+
+
 class Account(db.Model):
     """The billing account of one apartment, parking space or storage room."""
 
@@ -39,7 +44,7 @@ class Account(db.Model):
 
     @property
     def address(self) -> str:
-        return f"{self.building.address}, кв. {self.premises}"
+        return premises_address(self.building.address, self.premises)
 
     def __repr__(self) -> str:
         return f"<Account {self.number}>"

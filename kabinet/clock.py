@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from flask_babel import to_user_timezone
+from flask import current_app
 
 
 def utcnow() -> datetime:
@@ -18,9 +18,9 @@ def local_today(zone: str | None = None) -> date:
     """Today in the organization's time zone (`zone`, Organization.timezone), else the installation's (TIMEZONE): a
     tenant's "this month" and a readings window "from the 15th" turn at midnight where the tenants live, not at
     UTC's."""
-    if zone:
-        return datetime.now(ZoneInfo(zone)).date()
-    return to_user_timezone(utcnow()).date()
+    # The installation's zone straight from the config Flask-Babel reads it from (the app sets no per-user zone):
+    # Flask-Babel's to_user_timezone() looks it up through the request's context on every call, every page.
+    return datetime.now(ZoneInfo(zone or current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
 # Answers that e-mail a user if they exist take at least this long, whether or not they do (see steady()).

@@ -101,7 +101,9 @@ def houses_added(buildings: Iterable[Building]) -> int:
     if not by_word:
         return 0
     told = 0
-    for row in db.session.scalars(select(WaitingAddress).where(WaitingAddress.notified_at.is_(None))):
+    # Read whole before the loop: the rows it marks as told are flushed while it goes on.
+    waiting = db.session.scalars(select(WaitingAddress).where(WaitingAddress.notified_at.is_(None))).all()
+    for row in waiting:
         typed = Typed(row.city, row.street, row.house)
         house = words(row.house)
         # Only a house whose line holds the typed house number can be the one: the others are not compared.

@@ -7,24 +7,19 @@ city, street and house are matched against its words: in order, whatever the cas
 one city often omits it); it is then looked for in the organization's own address.
 """
 
-import re
+from collections import defaultdict
+from collections.abc import Iterable
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 from sqlalchemy.orm import joinedload
 
 from kabinet import outbox
+from kabinet.address_words import words
 from kabinet.clock import utcnow
 from kabinet.extensions import db
 from kabinet.models import Building, WaitingAddress
 from kabinet.urls import external_url
-
-# Words that say what kind of place follows; people write them or not, in full or shortened.
-DESIGNATORS = frozenset(
-    "г гор город ул улица д дом пр пр-т пр-кт просп проспект пер переулок мкр мкрн микрорайон б-р бульвар ш шоссе "
-    "пл площадь наб набережная туп тупик проезд пос поселок посёлок".split()
-)
-WORD = re.compile(r"[\w/-]+")
 
 
 class Typed(NamedTuple):
@@ -33,19 +28,6 @@ class Typed(NamedTuple):
     city: str
     street: str
     house: str
-
-
-def words(text: str) -> list[str]:
-    """The words of an address that tell one place from another: lowercased, «ё» as «е», designators left out, and
-    a house's letter joined to its number («5 а» is «5а»)."""
-    found = [w for w in WORD.findall((text or "").casefold().replace("ё", "е")) if w not in DESIGNATORS]
-    joined: list[str] = []
-    for word in found:
-        if joined and joined[-1][-1:].isdigit() and len(word) == 1 and word.isalpha():
-            joined[-1] += word
-        else:
-            joined.append(word)
-    return joined
 
 
 def _position(needle: list[str], haystack: list[str], start: int = 0) -> int:
@@ -73,9 +55,18 @@ def matches(typed: Typed, house_address: str, organization_address: str = "") ->
 
 
 def find_houses(typed: Typed) -> list[Building]:
-    """The houses of every organization the typed address names, by organization and address. Compared in Python,
-    not in SQL (SQLite's lower() leaves Cyrillic as it is): a platform has some thousands of houses."""
-    query = select(Building).options(joinedload(Building.organization))
+    """The houses of every organization the typed address names, by organization and address. The database returns
+    only the houses whose words hold the typed street's followed by the house's (Building.address_words); the city,
+    which may stand in the organization's address instead, is then checked here."""
+    street, house = words(typed.street), words(typed.house)
+    if not street or not house:
+        return []
+    spelled_line = literal(" ") + Building.address_words + " "
+    query = (
+        select(Building)
+        .options(joinedload(Building.organization))
+        .where(spelled_line.contains(f" {' '.join(street + house)} ", autoescape=True))
+    )
     found = [b for b in db.session.scalars(query) if matches(typed, b.address, b.organization.address)]
     return sorted(found, key=lambda b: (b.organization.name, b.address))
 
@@ -99,22 +90,35 @@ def wait(email: str, typed: Typed, premises: str) -> WaitingAddress:
     return waiting
 
 
-def house_added(building: Building) -> int:
-    """Tell everyone waiting for this house that their organization is on the platform now: an e-mail through the
-    outbox, in the caller's transaction, once per waiting row. How many were told."""
-    organization = building.organization
-    waiting = db.session.scalars(select(WaitingAddress).where(WaitingAddress.notified_at.is_(None))).all()
+def houses_added(buildings: Iterable[Building]) -> int:
+    """Tell everyone waiting for one of these new (or newly named) houses that their organization is on the platform
+    now: an e-mail through the outbox, in the caller's transaction, once per waiting row, however many of the houses
+    it names. One reading of the waiting list for all of them (an import adds hundreds). How many were told."""
+    by_word: dict[str, list[Building]] = defaultdict(list)
+    for building in buildings:
+        for word in set(building.address_words.split()):
+            by_word[word].append(building)
+    if not by_word:
+        return 0
     told = 0
+    # Read whole before the loop: the rows it marks as told are flushed while it goes on.
+    waiting = db.session.scalars(select(WaitingAddress).where(WaitingAddress.notified_at.is_(None))).all()
     for row in waiting:
-        if matches(Typed(row.city, row.street, row.house), building.address, organization.address):
-            outbox.queue(
-                row.email,
-                "accounts/house_connected",
-                waiting=row,
-                building=building,
-                organization=organization,
-                link=external_url("accounts.address"),
-            )
-            row.notified_at = utcnow()
-            told += 1
+        typed = Typed(row.city, row.street, row.house)
+        house = words(row.house)
+        # Only a house whose line holds the typed house number can be the one: the others are not compared.
+        candidates = by_word.get(house[0], []) if house else []
+        building = next((b for b in candidates if matches(typed, b.address, b.organization.address)), None)
+        if building is None:
+            continue
+        outbox.queue(
+            row.email,
+            "accounts/house_connected",
+            waiting=row,
+            building=building,
+            organization=building.organization,
+            link=external_url("accounts.address"),
+        )
+        row.notified_at = utcnow()
+        told += 1
     return told

@@ -14,6 +14,7 @@ from flask import current_app
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select, update
+from sqlalchemy.orm import joinedload
 
 from kabinet.accounts import addresses as waiting_list
 from kabinet.accounts import codewords
@@ -65,6 +66,7 @@ def load(kind: str, path: str | Path, organization: Organization) -> Report:
     rows = records(kind, path, None, budget)
     while chunk := list(islice(rows, CHUNK)):
         importer.apply([record for _, record in chunk], report)
+    importer.finish()
     return report
 
 
@@ -143,6 +145,9 @@ class _Importer:
     def apply(self, records: list[dict], report: Report) -> None:
         raise NotImplementedError
 
+    def finish(self) -> None:
+        """What follows the last chunk, in the import's transaction; most kinds have nothing to do."""
+
 
 class _AccountRows(_Importer):
     """Rows of a file that refers to accounts by number: the accounts must exist."""
@@ -192,6 +197,7 @@ class AccountImporter(_Importer):
         # By the address as a person reads it: a house the office typed in is the file's house however it is spaced.
         houses = select(Building.address, Building.id).where(Building.organization_id == organization_id)
         self.buildings = {same_address(address): id_ for address, id_ in db.session.execute(houses)}
+        self.added: list[int] = []
 
     def key(self, record):
         return record["account"]
@@ -202,9 +208,15 @@ class AccountImporter(_Importer):
             self.buildings[key] = db.session.execute(
                 insert(Building).values(organization_id=self.organization_id, address=address).returning(Building.id)
             ).scalar_one()
-            # Told in the import's transaction: a preview, rolled back, tells nobody.
-            waiting_list.house_added(db.session.get(Building, self.buildings[key]))
+            self.added.append(self.buildings[key])
         return self.buildings[key]
+
+    def finish(self):
+        """Tell the people waiting for the houses the file brought, all in one reading of the waiting list. In the
+        import's transaction: a preview, rolled back, tells nobody."""
+        if self.added:
+            added = select(Building).options(joinedload(Building.organization)).where(Building.id.in_(self.added))
+            waiting_list.houses_added(db.session.scalars(added).all())
 
     def apply(self, records, report):
         now = utcnow()

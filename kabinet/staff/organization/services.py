@@ -122,16 +122,19 @@ def add_house(organization: Organization, address: str, *, by: User) -> Building
         db.session.add(building)
         db.session.flush()
         audit.record("house.add", target=building, details=address, user=by)
-        waiting_list.house_added(building)
+        waiting_list.houses_added([building])
         db.session.commit()
     return building
 
 
 def rename_house(building: Building, address: str, *, by: User) -> None:
-    """Correct a house's address: every page, receipt and list shows the new one, as they all read Building.address."""
+    """Correct a house's address: every page, receipt and list shows the new one, as they all read Building.address;
+    and the people waiting for the corrected address (which the tenants typed right) are told it is here now."""
     if building.address == address:
         return
     with _unique_address():
         audit.record("house.rename", target=building, details=f"{building.address} → {address}", user=by)
         building.address = address
+        db.session.flush()
+        waiting_list.houses_added([building])
         db.session.commit()

@@ -165,17 +165,51 @@ def test_a_russian_organization_shows_russian_requisites_only(admin):
     assert 'value="Europe/Moscow"' in html
 
 
-def test_changing_the_country_keeps_the_old_requisites_out_and_shows_the_new_ones(app, admin):
+def typed_in(html: str, field: str) -> str:
+    """The value the settings page's input of a field shows."""
+    found = re.search(rf'<input[^>]*name="{field}"[^>]*>', html)
+    assert found, f"no input {field}"
+    value = re.search(r'value="([^"]*)"', found.group(0))
+    return value.group(1) if value else ""
+
+
+def requisites_step(app) -> str:
+    """What the checklist says of the organization's requisites; empty when it has them all."""
+    with app.test_request_context():
+        (step,) = [s for s in checklist(default_organization(), app.config, "admin") if s.key == "requisites"]
+        return "" if step.done else step.detail
+
+
+def test_changing_the_country_blanks_the_old_requisites_and_a_move_back_does_not_bring_them_back(app, admin):
+    # The organization has the factories' Russian requisites: ИНН, КПП, БИК, расчётный and корр. счёт at Сбербанк.
     russian = {"inn": "3808123457", "bic": "042520607", "settlement_account": "40702810818350001234"}
     response = admin.post("/staff/organization/", data={**KAZAKH, "timezone": "Europe/Moscow", **russian})
-    assert shows(admin.get(response.location), messages.ORGANIZATION_COUNTRY_CHANGED)
+    blanked = "ИНН, КПП, БИК, Расчетный счет, Корреспондентский счет"
+    assert shows(admin.get(response.location), str(messages.ORGANIZATION_REQUISITES_BLANKED.text) % {"fields": blanked})
     organization = stored(app)
     assert organization.country == "KZ" and organization.currency == "KZT"
     assert organization.timezone == "Asia/Almaty"  # the old country's zone follows the country
-    assert organization.inn == "3808123457"  # the Russian requisites shown are not stored as Kazakh ones
+    assert organization.bank_name == KAZAKH["bank_name"]  # a bank's name means the same in any country
     html = page(admin.get("/staff/organization/"))
     assert ">БИН<" in html and ">ИИК<" in html and 'name="kbe"' in html and 'name="knp"' in html
     assert 'name="kpp"' not in html and 'name="ogrn"' not in html and 'name="correspondent_account"' not in html
+    assert [typed_in(html, field) for field in ("inn", "bic", "settlement_account")] == ["", "", ""]
+    assert "Не заполнено: БИН, БИК, ИИК, Кбе, КНП." in requisites_step(app)
+    (logged,) = audited(app, "organization.update")
+    assert "Страна: RU → KZ" in logged.details and "ИНН: 3808123457 → (пусто)" in logged.details
+    assert "КПП: 380801001 → (пусто)" in logged.details and "БИК: 042520607 → (пусто)" in logged.details
+
+    # The chairman types the Kazakh ones, then the organization goes back to Russia: nothing of either comes back.
+    admin.post("/staff/organization/", data=KAZAKH)
+    assert not requisites_step(app)
+    admin.post("/staff/organization/", data={**KAZAKH, "country": "RU"})
+    organization = stored(app)
+    assert organization.country == "RU" and organization.timezone == "Europe/Moscow"
+    values = [getattr(organization, name) for name in ("inn", "kpp", "bic", "settlement_account", "kbe", "knp")]
+    assert values == ["", "", "", "", "", ""]
+    html = page(admin.get("/staff/organization/"))
+    assert [typed_in(html, field) for field in ("inn", "kpp", "bic", "correspondent_account")] == ["", "", "", ""]
+    assert "Не заполнено: Расчетный счет, БИК, Корреспондентский счет, ИНН." in requisites_step(app)
 
 
 def test_a_kazakh_organization_stores_its_requisites_and_the_log_names_them(app, admin):

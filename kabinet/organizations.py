@@ -50,8 +50,9 @@ COUNTRY_NAMES = {code: country.name for code, country in COUNTRIES.items()}
 
 
 def labels(country: str) -> dict:
-    """LABELS as an organization of the country names its settings: a Kazakh one's ИНН is its БИН."""
-    return {**LABELS, **COUNTRIES[country].names}
+    """LABELS as an organization of the country names its settings: a Kazakh one's ИНН is its БИН (a new one not yet
+    stored is Russian, the column's default)."""
+    return {**LABELS, **COUNTRIES[country or "RU"].names}
 
 
 def same_address(address: str) -> str:

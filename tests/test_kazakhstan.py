@@ -17,7 +17,9 @@ from sqlalchemy import select
 from kabinet import messages, requisites
 from kabinet.extensions import db
 from kabinet.models import Account, AccountBinding, Organization, User
+from kabinet.models.organization import COUNTRIES, Country
 from kabinet.organizations import default_organization
+from kabinet.receipts.services import missing_requisites, payee_lines
 from kabinet.staff.checklist import checklist
 from tests.conftest import audited, logged_in, page, shows
 from tests.factories import add_history, make_account, other_organization
@@ -314,6 +316,25 @@ def test_the_checklist_asks_a_kazakh_organization_for_its_own_requisites(app):
         (step,) = [s for s in checklist(default_organization(), app.config, "admin") if s.key == "requisites"]
     assert not step.done and "БИК, Кбе, КНП" in step.detail and "КПП" not in step.detail
     assert "QR" not in step.detail
+
+
+def test_a_third_country_is_one_row_of_the_table(app, monkeypatch):
+    # Uzbekistan, as a row of COUNTRIES only: its receipt without the QR code, its bank's code called МФО.
+    uzbekistan = Country(
+        name="Узбекистан", currency="UZS", sign="сўм", timezone="Asia/Tashkent",
+        requisites=("inn", "bank_name", "bic", "settlement_account"), names={"bic": "МФО"},
+        payment_needs=("name", "inn", "bic", "settlement_account"), transfer_form=("inn", "bic", "settlement_account"),
+        payee_lines=((("inn", "ИНН %(inn)s"), ("bic", "МФО %(mfo)s")), (("settlement_account", "Счёт %(account)s"),)),
+    )  # fmt: skip
+    monkeypatch.setitem(COUNTRIES, "UZ", uzbekistan)
+    made_kazakh(app, country="UZ", inn="302563846", bic="", settlement_account="20208000900123456001", kbe="", knp="")
+    with app.test_request_context():
+        organization = default_organization()
+        assert [str(name) for name in missing_requisites(organization)] == ["МФО"]
+        assert payee_lines(organization)[:2] == ["ИНН 302563846", "Счёт 20208000900123456001"]
+        assert "Не заполнено: МФО. Пока их нет, в квитанциях не хватает реквизитов для оплаты." in requisites_step(app)
+        organization.bic = "00873"
+        assert payee_lines(organization)[0] == "ИНН 302563846, МФО 00873" and not missing_requisites(organization)
 
 
 def test_a_new_kazakh_organization_starts_in_almatys_time_zone(app):

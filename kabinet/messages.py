@@ -361,3 +361,14 @@ TELEGRAM_FAREWELL = Message(
 NOTIFICATIONS_SAVED = Message(_l("Настройки уведомлений сохранены."), "success")
 NOTIFICATIONS_UNCHANGED = Message(_l("В настройках уведомлений ничего не изменилось."), "info")
 ORGANIZATION_NOTICES_SAVED = Message(_l("Уведомления жителям настроены."), "success")
+
+# debt: country
+# A change of country blanked the old country's requisites (staff.organization.services.moved): the admin types the
+# new country's.
+ORGANIZATION_REQUISITES_BLANKED = Message(
+    _l(
+        "Страна организации изменена. Реквизиты прежней страны удалены: %(fields)s. Заполните реквизиты новой "
+        "страны и проверьте часовой пояс."
+    ),
+    "warning",
+)

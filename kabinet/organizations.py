@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, func, or_, select
 
 from kabinet.extensions import db
 from kabinet.models import Account, AccountBinding, Organization, User
+from kabinet.models.organization import COUNTRIES
 
 SPEAKING_FOR = "speaking_for"  # flask.g's name for the organization speak_for() chose
 
@@ -44,20 +45,14 @@ LABELS = {
     "agreement": _l("Пользовательское соглашение"),
     "email_signature": _l("Подпись в письмах"),
 }
-
-# A Kazakh organization's requisites in the columns of the Russian ones that mean the same (see models.organization).
-KAZAKH_LABELS = {"inn": _l("БИН"), "settlement_account": _l("ИИК")}
-COUNTRY_NAMES = {"RU": _l("Россия"), "KZ": _l("Казахстан")}
-# The requisites of an organization in each country, in the order its settings page and receipts show them.
-REQUISITES = {
-    "RU": ("inn", "kpp", "ogrn", "bank_name", "bic", "settlement_account", "correspondent_account"),
-    "KZ": ("inn", "bank_name", "bic", "settlement_account", "kbe", "knp"),
-}
+# The countries by name, as the forms offer them.
+COUNTRY_NAMES = {code: country.name for code, country in COUNTRIES.items()}
 
 
 def labels(country: str) -> dict:
-    """LABELS as an organization of the country names its settings: a Kazakh one's ИНН is its БИН."""
-    return {**LABELS, **KAZAKH_LABELS} if country == "KZ" else LABELS
+    """LABELS as an organization of the country names its settings: a Kazakh one's ИНН is its БИН (a new one not yet
+    stored is Russian, the column's default)."""
+    return {**LABELS, **COUNTRIES[country or "RU"].names}
 
 
 def same_address(address: str) -> str:

@@ -17,7 +17,9 @@ from sqlalchemy import select
 from kabinet import messages, requisites
 from kabinet.extensions import db
 from kabinet.models import Account, AccountBinding, Organization, User
+from kabinet.models.organization import COUNTRIES, Country
 from kabinet.organizations import default_organization
+from kabinet.receipts.services import missing_requisites, payee_lines
 from kabinet.staff.checklist import checklist
 from tests.conftest import audited, logged_in, page, shows
 from tests.factories import add_history, make_account, other_organization
@@ -165,17 +167,51 @@ def test_a_russian_organization_shows_russian_requisites_only(admin):
     assert 'value="Europe/Moscow"' in html
 
 
-def test_changing_the_country_keeps_the_old_requisites_out_and_shows_the_new_ones(app, admin):
+def typed_in(html: str, field: str) -> str:
+    """The value the settings page's input of a field shows."""
+    found = re.search(rf'<input[^>]*name="{field}"[^>]*>', html)
+    assert found, f"no input {field}"
+    value = re.search(r'value="([^"]*)"', found.group(0))
+    return value.group(1) if value else ""
+
+
+def requisites_step(app) -> str:
+    """What the checklist says of the organization's requisites; empty when it has them all."""
+    with app.test_request_context():
+        (step,) = [s for s in checklist(default_organization(), app.config, "admin") if s.key == "requisites"]
+        return "" if step.done else step.detail
+
+
+def test_changing_the_country_blanks_the_old_requisites_and_a_move_back_does_not_bring_them_back(app, admin):
+    # The organization has the factories' Russian requisites: ИНН, КПП, БИК, расчётный and корр. счёт at Сбербанк.
     russian = {"inn": "3808123457", "bic": "042520607", "settlement_account": "40702810818350001234"}
     response = admin.post("/staff/organization/", data={**KAZAKH, "timezone": "Europe/Moscow", **russian})
-    assert shows(admin.get(response.location), messages.ORGANIZATION_COUNTRY_CHANGED)
+    blanked = "ИНН, КПП, БИК, Расчетный счет, Корреспондентский счет"
+    assert shows(admin.get(response.location), str(messages.ORGANIZATION_REQUISITES_BLANKED.text) % {"fields": blanked})
     organization = stored(app)
     assert organization.country == "KZ" and organization.currency == "KZT"
     assert organization.timezone == "Asia/Almaty"  # the old country's zone follows the country
-    assert organization.inn == "3808123457"  # the Russian requisites shown are not stored as Kazakh ones
+    assert organization.bank_name == KAZAKH["bank_name"]  # a bank's name means the same in any country
     html = page(admin.get("/staff/organization/"))
     assert ">БИН<" in html and ">ИИК<" in html and 'name="kbe"' in html and 'name="knp"' in html
     assert 'name="kpp"' not in html and 'name="ogrn"' not in html and 'name="correspondent_account"' not in html
+    assert [typed_in(html, field) for field in ("inn", "bic", "settlement_account")] == ["", "", ""]
+    assert "Не заполнено: БИН, БИК, ИИК, Кбе, КНП." in requisites_step(app)
+    (logged,) = audited(app, "organization.update")
+    assert "Страна: RU → KZ" in logged.details and "ИНН: 3808123457 → (пусто)" in logged.details
+    assert "КПП: 380801001 → (пусто)" in logged.details and "БИК: 042520607 → (пусто)" in logged.details
+
+    # The chairman types the Kazakh ones, then the organization goes back to Russia: nothing of either comes back.
+    admin.post("/staff/organization/", data=KAZAKH)
+    assert not requisites_step(app)
+    admin.post("/staff/organization/", data={**KAZAKH, "country": "RU"})
+    organization = stored(app)
+    assert organization.country == "RU" and organization.timezone == "Europe/Moscow"
+    values = [getattr(organization, name) for name in ("inn", "kpp", "bic", "settlement_account", "kbe", "knp")]
+    assert values == ["", "", "", "", "", ""]
+    html = page(admin.get("/staff/organization/"))
+    assert [typed_in(html, field) for field in ("inn", "kpp", "bic", "correspondent_account")] == ["", "", "", ""]
+    assert "Не заполнено: Расчетный счет, БИК, Корреспондентский счет, ИНН." in requisites_step(app)
 
 
 def test_a_kazakh_organization_stores_its_requisites_and_the_log_names_them(app, admin):
@@ -280,6 +316,25 @@ def test_the_checklist_asks_a_kazakh_organization_for_its_own_requisites(app):
         (step,) = [s for s in checklist(default_organization(), app.config, "admin") if s.key == "requisites"]
     assert not step.done and "БИК, Кбе, КНП" in step.detail and "КПП" not in step.detail
     assert "QR" not in step.detail
+
+
+def test_a_third_country_is_one_row_of_the_table(app, monkeypatch):
+    # Uzbekistan, as a row of COUNTRIES only: its receipt without the QR code, its bank's code called МФО.
+    uzbekistan = Country(
+        name="Узбекистан", currency="UZS", sign="сўм", timezone="Asia/Tashkent",
+        requisites=("inn", "bank_name", "bic", "settlement_account"), names={"bic": "МФО"},
+        payment_needs=("name", "inn", "bic", "settlement_account"), transfer_form=("inn", "bic", "settlement_account"),
+        payee_lines=((("inn", "ИНН %(inn)s"), ("bic", "МФО %(mfo)s")), (("settlement_account", "Счёт %(account)s"),)),
+    )  # fmt: skip
+    monkeypatch.setitem(COUNTRIES, "UZ", uzbekistan)
+    made_kazakh(app, country="UZ", inn="302563846", bic="", settlement_account="20208000900123456001", kbe="", knp="")
+    with app.test_request_context():
+        organization = default_organization()
+        assert [str(name) for name in missing_requisites(organization)] == ["МФО"]
+        assert payee_lines(organization)[:2] == ["ИНН 302563846", "Счёт 20208000900123456001"]
+        assert "Не заполнено: МФО. Пока их нет, в квитанциях не хватает реквизитов для оплаты." in requisites_step(app)
+        organization.bic = "00873"
+        assert payee_lines(organization)[0] == "ИНН 302563846, МФО 00873" and not missing_requisites(organization)
 
 
 def test_a_new_kazakh_organization_starts_in_almatys_time_zone(app):

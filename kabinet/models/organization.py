@@ -1,8 +1,9 @@
 """The management company (or association) and its houses."""
 
 import re
-from typing import NamedTuple
+from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
@@ -14,18 +15,73 @@ PHONE_SEPARATORS = re.compile(r"[,;]")
 KINDS = ("uk", "ksk", "osi", "tszh")
 
 
-class Country(NamedTuple):
-    """What an organization's country decides: its money (the ISO code, and the sign tenants read), the time zone
-    it starts with, and whether the law has its chairman report to the owners monthly and yearly (Kazakhstan's)."""
+@dataclass(frozen=True, kw_only=True)
+class Country:
+    """What an organization's country decides, each a fact its row states so that another country is another row:
+    its name; its money (the ISO code, and the sign tenants read); the time zone it starts with; whether the law has
+    its chairman report to the owners monthly and yearly (Kazakhstan's); its requisites and what they are called
+    there; how a tenant pays a receipt (by the ГОСТ Р 56042-2014 QR code, or by copying the requisites into a bank's
+    transfer form) and which requisites that cannot go without; and the payee's lines a receipt prints."""
 
+    name: str
     currency: str
     sign: str
     timezone: str
     owners_reports: bool = False
+    # The organization's requisites in this country, in the order its settings page shows them.
+    requisites: tuple[str, ...]
+    # The requisites whose name here is not the settings' usual one (kabinet.organizations.LABELS).
+    names: dict = field(default_factory=dict)
+    pays_by_qr_code: bool = False
+    # What a receipt cannot go without for a tenant to pay by it, in the order the receipt and checklist name them.
+    payment_needs: tuple[str, ...]
+    # The requisites in the order the country's banks' transfer form asks for them (a country without the QR code).
+    transfer_form: tuple[str, ...] = ()
+    # The receipt's lines under the payee's name, each of (requisite, its text with the value's one placeholder);
+    # its address and phones follow.
+    payee_lines: tuple[tuple[tuple[str, str], ...], ...]
 
 
 # The countries an organization may be in; the key is also the phone region (phonenumbers') of its numbers.
-COUNTRIES = {"RU": Country("RUB", "₽", "Europe/Moscow"), "KZ": Country("KZT", "₸", "Asia/Almaty", owners_reports=True)}
+COUNTRIES = {
+    "RU": Country(
+        name=_l("Россия"),
+        currency="RUB",
+        sign="₽",
+        timezone="Europe/Moscow",
+        requisites=("inn", "kpp", "ogrn", "bank_name", "bic", "settlement_account", "correspondent_account"),
+        pays_by_qr_code=True,
+        # The standard's five mandatory fields, and PayeeINN, which banking apps require too.
+        payment_needs=("name", "settlement_account", "bank_name", "bic", "correspondent_account", "inn"),
+        payee_lines=(
+            (("inn", _l("ИНН %(inn)s")), ("kpp", _l("КПП %(kpp)s"))),
+            (("settlement_account", _l("Расчётный счёт %(account)s")),),
+            (("bank_name", _l("Банк: %(bank)s")), ("bic", _l("БИК %(bic)s"))),
+            (("correspondent_account", _l("Корр. счёт %(account)s")),),
+        ),
+    ),
+    "KZ": Country(
+        name=_l("Казахстан"),
+        currency="KZT",
+        sign="₸",
+        timezone="Asia/Almaty",
+        owners_reports=True,
+        requisites=("inn", "bank_name", "bic", "settlement_account", "kbe", "knp"),
+        # Its columns hold the requisites of the Russian ones that serve the same purpose (see Organization).
+        names={"inn": _l("БИН"), "settlement_account": _l("ИИК")},
+        payment_needs=("name", "inn", "bank_name", "bic", "settlement_account", "kbe", "knp"),
+        transfer_form=("inn", "settlement_account", "bic", "bank_name", "kbe", "knp"),
+        payee_lines=(
+            (("inn", _l("БИН %(bin)s")), ("kbe", _l("Кбе %(kbe)s"))),
+            (("settlement_account", _l("ИИК %(account)s")),),
+            (("bank_name", _l("Банк: %(bank)s")), ("bic", _l("БИК %(bic)s"))),
+            (("knp", _l("КНП %(knp)s")),),
+        ),
+    ),
+}
+# The requisites that mean the same in every country, whatever its rules: the bank's name is words, checked by no
+# country's rule. The others (a taxpayer's number, a bank's code, an account) are numbers of one country's system.
+SAME_EVERYWHERE = frozenset({"bank_name"})
 
 
 def _country_zone(context) -> str:
@@ -74,19 +130,24 @@ class Organization(db.Model):
     buildings: Mapped[list["Building"]] = relationship(back_populates="organization", order_by="Building.address")
 
     @property
+    def country_rules(self) -> Country:
+        """What its country decides for it (a new one not yet stored is Russian, the column's default)."""
+        return COUNTRIES[self.country or "RU"]
+
+    @property
     def currency(self) -> str:
         """The ISO code of the money its accounts are charged in: RUB, KZT."""
-        return COUNTRIES[self.country or "RU"].currency
+        return self.country_rules.currency
 
     @property
     def owes_owners_reports(self) -> bool:
         """Whether the back office reminds staff of the chairman's monthly and yearly reports to the owners."""
-        return COUNTRIES[self.country or "RU"].owners_reports
+        return self.country_rules.owners_reports
 
     @property
     def currency_sign(self) -> str:
         """The sign of its money: ₽, ₸."""
-        return COUNTRIES[self.country or "RU"].sign
+        return self.country_rules.sign
 
     @property
     def phone_list(self) -> list[str]:

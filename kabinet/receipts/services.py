@@ -11,6 +11,7 @@ and КНП, in its payee's lines and in «Реквизиты для оплаты
 
 import io
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -26,13 +27,13 @@ from werkzeug.utils import secure_filename
 from kabinet.balance import ledger
 from kabinet.forms import read_date
 from kabinet.models import Account, Organization
-from kabinet.organizations import LABELS, labels
+from kabinet.organizations import labels
 
 MONTH = re.compile(r"(\d{4})-(\d{2})")
 # ГОСТ Р 56042-2014 limits these fields; a longer value makes some banking apps refuse the whole code.
 LIMITS = {"Name": 160, "BankName": 45, "Purpose": 210, "payerAddress": 255}
-# What a payment QR code cannot go without: the standard's five mandatory fields, and PayeeINN, which banking apps
-# require too. Each with the organization's attribute (named as its settings page names it: LABELS).
+# The payee's fields of a payment QR code, each with the organization's attribute: what the code cannot go without
+# (the standard's five mandatory fields, and PayeeINN, which banking apps require too: Country.payment_needs).
 REQUIRED = (
     ("Name", "name"),
     ("PersonalAcc", "settlement_account"),
@@ -41,8 +42,6 @@ REQUIRED = (
     ("CorrespAcc", "correspondent_account"),
     ("PayeeINN", "inn"),
 )
-# What a Kazakh receipt cannot go without for a tenant to pay by it: its payee's requisites (names by labels("KZ")).
-KAZAKH_REQUIRED = ("name", "inn", "bank_name", "bic", "settlement_account", "kbe", "knp")
 # The requisites a tenant copies into a banking app's "pay by requisites" form, in the order such forms ask for them.
 DETAILS = {
     "Name": _l("Получатель"),
@@ -103,7 +102,7 @@ class Receipt:
     @property
     def by_qr_code(self) -> bool:
         """Whether its payee's country pays by the ГОСТ Р 56042-2014 QR code: Russia's does, Kazakhstan's does not."""
-        return self.account.organization.country == "RU"
+        return self.account.organization.country_rules.pays_by_qr_code
 
     @property
     def sign(self) -> str:
@@ -113,7 +112,7 @@ class Receipt:
     @property
     def payload(self) -> str | None:
         """The text of its payment QR code; None when it has none: nothing is due, the requisites are incomplete, or
-        its payee is not in Russia."""
+        its payee's country does not pay by it."""
         if not self.by_qr_code or self.nothing_due or self.missing:
             return None
         return payment_payload(self)
@@ -145,13 +144,13 @@ def receipt(account: Account, month: date) -> Receipt | None:
 
 
 def missing_requisites(organization: Organization) -> list:
-    """The requisites a payment needs that the organization has not filled in, by their names on its settings page:
-    a Russian one's for the QR code, a Kazakh one's to pay by. Empty: its receipts carry the QR code, or all that a
-    Kazakh bank asks. The receipt and the staff dashboard both ask this."""
-    if organization.country == "KZ":
-        names = labels("KZ")
-        return [names[attribute] for attribute in KAZAKH_REQUIRED if not getattr(organization, attribute)]
-    return [LABELS[attribute] for key, attribute in REQUIRED if not _field(key, getattr(organization, attribute) or "")]
+    """The requisites a payment needs (its country's payment_needs: a Russian one's for the QR code, a Kazakh one's
+    to pay by) that the organization has not filled in, by their names on its settings page. Empty: its receipts
+    carry the QR code, or all that its country's bank asks. The receipt and the staff dashboard both ask this."""
+    names = labels(organization.country)
+    needed = organization.country_rules.payment_needs
+    # Only spaces are no value: the QR code drops them (_field), and a bank's form would too.
+    return [names[attribute] for attribute in needed if not (getattr(organization, attribute) or "").strip()]
 
 
 def no_payment_needed(receipt: Receipt, today: date) -> str | None:
@@ -162,35 +161,20 @@ def no_payment_needed(receipt: Receipt, today: date) -> str | None:
 
 
 def payee_lines(organization: Organization) -> list[str]:
-    """The payee's requisites and contacts as the receipt prints them under its name, without the empty ones."""
-    if organization.country == "KZ":
-        return _kazakh_payee_lines(organization)
+    """The payee's requisites as its country's receipt prints them under its name (Country.payee_lines), then its
+    contacts, without the empty ones."""
     lines = [
-        (organization.inn and _("ИНН %(inn)s", inn=organization.inn),
-         organization.kpp and _("КПП %(kpp)s", kpp=organization.kpp)),
-        (organization.settlement_account
-         and _("Расчётный счёт %(account)s", account=organization.settlement_account),),
-        (organization.bank_name and _("Банк: %(bank)s", bank=organization.bank_name),
-         organization.bic and _("БИК %(bic)s", bic=organization.bic)),
-        (organization.correspondent_account
-         and _("Корр. счёт %(account)s", account=organization.correspondent_account),),
+        *([_filled(text, getattr(organization, attribute)) for attribute, text in line]
+          for line in organization.country_rules.payee_lines),
         (organization.address, organization.phones),
     ]  # fmt: skip
     return [", ".join(filter(None, parts)) for parts in lines if any(parts)]
 
 
-def _kazakh_payee_lines(organization: Organization) -> list[str]:
-    """A Kazakh payee's requisites, which a tenant pays by in place of a QR code, and its contacts."""
-    lines = [
-        (organization.inn and _("БИН %(bin)s", bin=organization.inn),
-         organization.kbe and _("Кбе %(kbe)s", kbe=organization.kbe)),
-        (organization.settlement_account and _("ИИК %(account)s", account=organization.settlement_account),),
-        (organization.bank_name and _("Банк: %(bank)s", bank=organization.bank_name),
-         organization.bic and _("БИК %(bic)s", bic=organization.bic)),
-        (organization.knp and _("КНП %(knp)s", knp=organization.knp),),
-        (organization.address, organization.phones),
-    ]  # fmt: skip
-    return [", ".join(filter(None, parts)) for parts in lines if any(parts)]
+def _filled(text, value: str) -> str:
+    """A requisite's text in the page's language with its value in place ("ИНН 3808123457"); empty without one.
+    The texts name their one placeholder each its own way (%(inn)s, %(account)s): any name gets the value."""
+    return value and str(text) % defaultdict(lambda: value)
 
 
 def settled(account: Account) -> bool:
@@ -266,19 +250,19 @@ def payment_details(receipt: Receipt) -> list[tuple[str, str]]:
         fields = payment_fields(receipt)
         details = [(str(label), fields[key]) for key, label in DETAILS.items() if key in fields]
     else:
-        details = _kazakh_details(receipt)
+        details = _transfer_details(receipt)
     return [*details, (_("Сумма, %(sign)s", sign=receipt.sign), format_decimal(receipt.to_pay, "0.00"))]
 
 
-def _kazakh_details(receipt: Receipt) -> list[tuple[str, str]]:
-    """A Kazakh payment's requisites in the order a Kazakh bank's transfer form asks for them, the empty ones left out;
-    the purpose in Russian, as for a Russian payee."""
+def _transfer_details(receipt: Receipt) -> list[tuple[str, str]]:
+    """A payment's requisites in the order its payee's country's bank transfer form asks for them (a Kazakh one's),
+    the empty ones left out; the purpose in Russian, as for a Russian payee."""
     organization, account = receipt.account.organization, receipt.account
-    names = labels("KZ")
+    names = labels(organization.country)
     values = [
         (_("Получатель"), organization.name),
         *((str(names[attribute]), getattr(organization, attribute))
-          for attribute in ("inn", "settlement_account", "bic", "bank_name", "kbe", "knp")),
+          for attribute in organization.country_rules.transfer_form),
         (_("Назначение платежа"), f"Оплата коммунальных услуг за {period(receipt.month)}, л/с {account.number}"),
     ]  # fmt: skip
     return [(str(name), value) for name, value in values if value]

@@ -125,10 +125,9 @@ def _steps(organization: Organization, config: Mapping) -> list[Step]:
 def _requisites_detail(organization: Organization, missing: str) -> str:
     """What the missing requisites cost: a Russian receipt its QR code, a Kazakh one (which has none) the requisites a
     tenant pays by."""
-    if organization.country == "KZ":
-        return _("Не заполнено: %(fields)s. Пока их нет, в квитанциях не хватает реквизитов для оплаты.",
-                 fields=missing)
-    return _("Не заполнено: %(fields)s. Пока их нет, в квитанциях нет QR-кода для оплаты.", fields=missing)
+    if organization.country_rules.pays_by_qr_code:
+        return _("Не заполнено: %(fields)s. Пока их нет, в квитанциях нет QR-кода для оплаты.", fields=missing)
+    return _("Не заполнено: %(fields)s. Пока их нет, в квитанциях не хватает реквизитов для оплаты.", fields=missing)
 
 
 def _accounts(organization: Organization) -> tuple[int, int, int]:

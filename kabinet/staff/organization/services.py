@@ -17,13 +17,18 @@ from kabinet import audit
 from kabinet.accounts import addresses as waiting_list
 from kabinet.extensions import db
 from kabinet.models import Building, Organization, User
-from kabinet.models.organization import COUNTRIES
-from kabinet.organizations import LABELS, REQUISITES, labels, same_address
+from kabinet.models.organization import COUNTRIES, SAME_EVERYWHERE
+from kabinet.organizations import LABELS, labels, same_address
 
 # How the audit log names a setting whose label leans on the one before it on the page.
 LOGGED_NAMES = {"readings_until_day": _l("Показания принимаются по")}
 # The log lists changes, it is no archive of texts: a longer value (the agreement) is cut to this many characters.
 LOGGED_LENGTH = 200
+# What a change of country blanks: every country's requisites but those that mean the same in all of them. Every
+# country's, not just the old one's: a value an earlier move left behind (before they were blanked) is no less foreign.
+FOREIGN_ON_MOVE = tuple(
+    dict.fromkeys(name for country in COUNTRIES.values() for name in country.requisites if name not in SAME_EVERYWHERE)
+)
 
 
 class Change(NamedTuple):
@@ -62,13 +67,24 @@ def describe(made: list[Change], country: str = "RU") -> str:
 
 
 def moved(organization: Organization, values: dict) -> dict:
-    """The settings to store when the admin changes the organization's country: the requisites typed were the old
-    country's, so none of them is stored (the page shows the new country's next); a time zone left as the old
-    country's becomes the new one's."""
-    kept = {name: value for name, value in values.items() if name not in REQUISITES[organization.country]}
+    """The settings to store when the admin changes the organization's country: its requisites, typed or stored,
+    were the old country's and are blanked (a Russian ИНН is no БИН, nor a Russian БИК a Kazakh bank's), so the
+    checklist asks for the new country's and a move back finds none of them; the bank's name, the same in any country,
+    stays. A time zone left as the old country's becomes the new one's."""
+    kept = {**values, **dict.fromkeys(FOREIGN_ON_MOVE, "")}
     if kept.get("timezone") == COUNTRIES[organization.country].timezone:
         kept["timezone"] = COUNTRIES[kept["country"]].timezone
     return kept
+
+
+def blanked(made: list[Change]) -> list[str]:
+    """The requisites a change of country blanked (moved), as the old country named them; none when the country
+    stayed."""
+    country = next((change.old for change in made if change.field == "country"), None)
+    if country is None:
+        return []
+    names = labels(country)
+    return [str(names[change.field]) for change in made if change.field in FOREIGN_ON_MOVE]
 
 
 def save_settings(organization: Organization, values: dict, *, by: User) -> list[Change]:

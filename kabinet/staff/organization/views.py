@@ -24,8 +24,11 @@ def index():
     if form.validate_on_submit():
         country = company.country
         made = services.save_settings(company, form.values(), by=current_user._get_current_object())
-        saved = messages.ORGANIZATION_SAVED if made else messages.ORGANIZATION_UNCHANGED
-        notify(messages.ORGANIZATION_COUNTRY_CHANGED if company.country != country else saved)
+        if blanked := services.blanked(made):
+            notify(messages.ORGANIZATION_REQUISITES_BLANKED, fields=", ".join(blanked))
+        else:
+            saved = messages.ORGANIZATION_SAVED if made else messages.ORGANIZATION_UNCHANGED
+            notify(messages.ORGANIZATION_COUNTRY_CHANGED if company.country != country else saved)
         return redirect(url_for("staff_organization.index"))
     return render_template("staff/organization/index.html", form=form), form.http_status
 

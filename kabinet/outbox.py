@@ -105,8 +105,8 @@ def deliver_due(clock: datetime | None = None, pace: Pace | None = None) -> Repo
 
 
 def _send(send, message: OutboxMessage) -> None:
-    """Hand one message to the transport; any exception is a failure to retry (an SMTP server says little we could
-    tell apart)."""
+    """Hand one message to the transport; any exception is a failure to retry, a refused recipient's too, until
+    MAIL_MAX_ATTEMPTS."""
     send(_as_email(message))
     # Delivered: the codes and links it carried are not kept, only whom it went to and what about.
     message.body_text = message.body_html = ""

@@ -28,8 +28,15 @@ from kabinet.organizations import current_organization
 from kabinet.worker import claims
 from kabinet.worker.claims import Pace, Report
 
-CLAIM_FOR = timedelta(minutes=5)
-ROUND_SECONDS = 60  # a round sends at most a minute's worth, then lets the worker's other jobs run
+# A round sends at most a minute's worth, then lets the worker's other jobs run.
+MAIL = claims.Queue(
+    OutboxMessage,
+    "E-mail",
+    "MAIL_RATE_PER_SECOND",
+    "MAIL_MAX_ATTEMPTS",
+    round_seconds=60,
+    claim_for=timedelta(minutes=5),
+)
 SMTP_TIMEOUT = 30  # seconds
 POLL_SECONDS = 30
 LINK = re.compile(r"https?://\S+")
@@ -89,19 +96,8 @@ def queue(to: str, template: str, **context) -> OutboxMessage:
 def deliver_due(clock: datetime | None = None, pace: Pace | None = None) -> Report:
     """Send the messages that are due (kabinet.worker.claims.deliver): at most MAIL_RATE_PER_SECOND, a minute's worth
     a round, each failure retried until MAIL_MAX_ATTEMPTS; over one SMTP connection."""
-    config = current_app.config
     with _transport() as send:
-        return claims.deliver(
-            OutboxMessage,
-            lambda message: _send(send, message),
-            name="E-mail",
-            rate=config["MAIL_RATE_PER_SECOND"],
-            max_attempts=config["MAIL_MAX_ATTEMPTS"],
-            round_seconds=ROUND_SECONDS,
-            claim_for=CLAIM_FOR,
-            clock=clock,
-            pace=pace,
-        )
+        return claims.deliver(MAIL, lambda message: _send(send, message), clock, pace)
 
 
 def _send(send, message: OutboxMessage) -> None:

@@ -9,7 +9,6 @@ the rows wait.
 import json
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import delete, select
 
 from kabinet import audit
@@ -19,8 +18,17 @@ from kabinet.telegram import client
 from kabinet.worker import claims
 from kabinet.worker.claims import Pace, Report
 
-CLAIM_FOR = timedelta(minutes=2)
-ROUND_SECONDS = 10  # a round sends at most this many seconds' worth, then lets the worker's other jobs run
+# A round sends at most ten seconds' worth, then lets the worker's other jobs run; a chat reads its messages in order.
+TELEGRAM = claims.Queue(
+    TelegramMessage,
+    "Telegram message",
+    "TELEGRAM_RATE_PER_SECOND",
+    "TELEGRAM_MAX_ATTEMPTS",
+    round_seconds=10,
+    claim_for=timedelta(minutes=2),
+    conversation=TelegramMessage.chat_id,
+    halt_on_retry=True,
+)
 UNLINKED = "telegram.blocked"
 
 
@@ -32,25 +40,12 @@ def queue(chat_id: int, text: str, keyboard: dict | None = None) -> TelegramMess
 
 
 def deliver_due(clock: datetime | None = None, pace: Pace | None = None) -> Report:
-    """Send the messages that are due (kabinet.worker.claims.deliver): at most TELEGRAM_RATE_PER_SECOND, ROUND_SECONDS'
+    """Send the messages that are due (kabinet.worker.claims.deliver): at most TELEGRAM_RATE_PER_SECOND, ten seconds'
     worth a round, a chat's messages in their order; the round ends early when the Bot API is down or flooded (the
     rest wait for the next). A no-op without a bot."""
     if not client.enabled():
         return Report()
-    config = current_app.config
-    return claims.deliver(
-        TelegramMessage,
-        _send,
-        name="Telegram message",
-        rate=config["TELEGRAM_RATE_PER_SECOND"],
-        max_attempts=config["TELEGRAM_MAX_ATTEMPTS"],
-        round_seconds=ROUND_SECONDS,
-        claim_for=CLAIM_FOR,
-        clock=clock,
-        pace=pace,
-        conversation=TelegramMessage.chat_id,
-        halt_on_retry=True,
-    )
+    return claims.deliver(TELEGRAM, _send, clock, pace)
 
 
 def _send(message: TelegramMessage) -> None:
@@ -64,7 +59,8 @@ def _send(message: TelegramMessage) -> None:
     except client.TelegramError as refusal:
         if refusal.blocked:
             _forget_chat(message.chat_id)
-        # Any other refusal means the request itself is wrong: repeating it changes nothing.
+        # A flood (429) or the Bot API's own trouble (5xx) passes; any other refusal means the request itself is
+        # wrong, and repeating it changes nothing.
         final = not (refusal.status == 429 or refusal.status >= 500)
         raise claims.Refused(str(refusal), final=final, after=refusal.retry_after) from refusal
     message.text = ""  # a balance or a reading is not kept once delivered

@@ -106,41 +106,49 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
 
 
-def deliver(
-    model,
-    send_one: Callable[[object], None],
-    *,
-    name: str,
-    rate: float,
-    max_attempts: int,
-    round_seconds: int,
-    claim_for: timedelta,
-    clock: datetime | None = None,
-    pace: Pace | None = None,
-    conversation=None,
-    halt_on_retry: bool = False,
-) -> Report:
-    """One delivery round of a queue: send its due rows through `send_one` (it raises Refused, or anything, when one
-    did not go), at most `rate` a second and `round_seconds`' worth (the worker's other jobs get their turn); a rate of
-    0 or less means no limit, neither pace nor count. A failure is retried at the backoff until `max_attempts`.
+@dataclass(frozen=True)
+class Queue:
+    """A queue of messages and how its delivery rounds go (`deliver`).
 
-    With a `conversation` column, the rows sharing its value go in the order they were written, and when one must wait
-    its later ones wait with it. With `halt_on_retry` the round ends at the first failure to retry: the other side is
-    down or asks to slow down, and the next rows would fare no better now. `name` says whose rows they are in the log.
+    Its rows are `model`'s, called `name` in the log. A round sends at most the setting `rate_setting` a second and
+    `round_seconds`' worth (the worker's other jobs get their turn); a rate of 0 or less means no limit, neither pace
+    nor count. A row is claimed for `claim_for` and given up after the setting `attempts_setting`. With a
+    `conversation` column, the rows sharing its value go in the order they were written, and when one must wait its
+    later ones wait with it. With `halt_on_retry` a round ends at its first failure to retry: the other side is down or
+    asks to slow down, and the next rows would fare no better now."""
+
+    model: type
+    name: str
+    rate_setting: str
+    attempts_setting: str
+    round_seconds: int
+    claim_for: timedelta
+    conversation: object = None
+    halt_on_retry: bool = False
+
+
+def deliver(
+    queue: Queue, send_one: Callable[[object], None], clock: datetime | None = None, pace: Pace | None = None
+) -> Report:
+    """One delivery round of `queue`: send its due rows through `send_one`, which raises Refused (or anything) when one
+    did not go; a failure is retried at the backoff, or after the time the other side asked, until the last attempt.
+
     A clock moves time forward (tests); without one, each claim reads the time afresh."""
+    model, name, config = queue.model, queue.name, current_app.config
     report = Report()
     if dead := release_abandoned(model, clock or utcnow()):
         current_app.logger.warning("%s claims of stopped senders released: %s", name, ", ".join(sorted(dead)))
+    rate = config[queue.rate_setting]
     pace = pace or Pace(rate)
-    limit = max(1, int(rate * round_seconds)) if rate > 0 else None
-    order = model.id if conversation is not None else None
-    for row in claim_due(model, clock, claim_for, limit=limit, order=order):
+    limit = max(1, int(rate * queue.round_seconds)) if rate > 0 else None
+    order = model.id if queue.conversation is not None else None
+    for row in claim_due(model, clock, queue.claim_for, limit=limit, order=order):
         pace()
-        outcome = _attempt(row, send_one, clock or utcnow(), max_attempts, name, conversation)
+        outcome = _attempt(queue, row, send_one, clock or utcnow(), config[queue.attempts_setting])
         setattr(report, outcome, getattr(report, outcome) + 1)
         row.claimed_until = row.claimed_by = None
         db.session.commit()
-        if outcome == "retried" and halt_on_retry:
+        if outcome == "retried" and queue.halt_on_retry:
             break
     if report != Report():
         counts = report.sent, report.retried, report.failed
@@ -148,7 +156,7 @@ def deliver(
     return report
 
 
-def _attempt(row, send_one, now: datetime, max_attempts: int, name: str, conversation) -> str:
+def _attempt(queue: Queue, row, send_one, now: datetime, max_attempts: int) -> str:
     """Send one row and note how it went; which of the report's counts it adds to."""
     try:
         send_one(row)
@@ -158,12 +166,12 @@ def _attempt(row, send_one, now: datetime, max_attempts: int, name: str, convers
         row.last_error = str(refusal)[:2000]
         if refusal.final or row.attempts >= max_attempts:
             row.failed_at = now
-            current_app.logger.error("%s %s given up: %s", name, row.id, row.last_error)
+            current_app.logger.error("%s %s given up: %s", queue.name, row.id, row.last_error)
             return "failed"
         row.next_attempt_at = now + (timedelta(seconds=refusal.after) if refusal.after else backoff(row.attempts))
-        if conversation is not None:
-            _hold_back(row, conversation)
-        current_app.logger.warning("%s %s will be retried: %s", name, row.id, row.last_error)
+        if queue.conversation is not None:
+            _hold_back(row, queue.conversation)
+        current_app.logger.warning("%s %s will be retried: %s", queue.name, row.id, row.last_error)
         return "retried"
     row.sent_at = utcnow()
     return "sent"

@@ -158,7 +158,8 @@ class Config:
     TELEGRAM_API_URL = _env("TELEGRAM_API_URL", "https://api.telegram.org")
     TELEGRAM_WEBHOOK_SECRET = _env("TELEGRAM_WEBHOOK_SECRET")
     TELEGRAM_MODE = _env("TELEGRAM_MODE", "webhook")  # "webhook" or "polling"
-    TELEGRAM_RATE_PER_SECOND = float(_env("TELEGRAM_RATE_PER_SECOND", 25))  # under the Bot API's ~30 a second
+    # Under the Bot API's ~30 a second (0: no limit, as for the e-mail); a delivery round sends at most 10 s' worth.
+    TELEGRAM_RATE_PER_SECOND = float(_env("TELEGRAM_RATE_PER_SECOND", 25))
     TELEGRAM_MAX_ATTEMPTS = _int("TELEGRAM_MAX_ATTEMPTS", 12)
 
     BABEL_DEFAULT_LOCALE = "ru"

@@ -28,7 +28,15 @@ from kabinet.organizations import current_organization
 from kabinet.worker import claims
 from kabinet.worker.claims import Pace, Report
 
-CLAIM_FOR = timedelta(minutes=5)
+# A round sends at most a minute's worth, then lets the worker's other jobs run.
+MAIL = claims.Queue(
+    OutboxMessage,
+    "E-mail",
+    "MAIL_RATE_PER_SECOND",
+    "MAIL_MAX_ATTEMPTS",
+    round_seconds=60,
+    claim_for=timedelta(minutes=5),
+)
 SMTP_TIMEOUT = 30  # seconds
 POLL_SECONDS = 30
 LINK = re.compile(r"https?://\S+")
@@ -85,56 +93,19 @@ def queue(to: str, template: str, **context) -> OutboxMessage:
     return message
 
 
-def backoff(attempts: int) -> timedelta:
-    """Half a minute after the first failure, doubling up to an hour."""
-    return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
-
-
 def deliver_due(clock: datetime | None = None, pace: Pace | None = None) -> Report:
-    """Send the messages that are due, at most MAIL_RATE_PER_SECOND (a minute's worth a round: the worker's other
-    jobs get their turn); a failure is retried later, until MAIL_MAX_ATTEMPTS.
-
-    A clock moves time forward (tests); without one, each claim reads the time afresh."""
-    report = Report()
-    release_abandoned(clock or utcnow())
-    rate = current_app.config["MAIL_RATE_PER_SECOND"]
-    pace = pace or Pace(rate)
+    """Send the messages that are due (kabinet.worker.claims.deliver): at most MAIL_RATE_PER_SECOND, a minute's worth
+    a round, each failure retried until MAIL_MAX_ATTEMPTS; over one SMTP connection."""
     with _transport() as send:
-        for message in claims.claim_due(OutboxMessage, clock, CLAIM_FOR, limit=rate * 60 or None):
-            now = clock or utcnow()
-            pace()
-            try:
-                send(_as_email(message))
-            except Exception as exc:  # noqa: BLE001 -- whatever the server says, the message waits for the next try
-                message.attempts += 1
-                message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                if message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
-                    message.failed_at = now
-                    report.failed += 1
-                    current_app.logger.error("E-mail %s to %s given up: %s", message.id, message.recipient, exc)
-                else:
-                    message.next_attempt_at = now + backoff(message.attempts)
-                    report.retried += 1
-                    current_app.logger.warning(
-                        "E-mail %s to %s will be retried: %s", message.id, message.recipient, exc
-                    )
-            else:
-                message.sent_at = utcnow()
-                # Delivered: the codes and links it carried are not kept, only whom it went to and what about.
-                message.body_text = message.body_html = ""
-                report.sent += 1
-            message.claimed_until = message.claimed_by = None
-            db.session.commit()
-    if report != Report():
-        current_app.logger.info("Outbox: sent %s, to retry %s, given up %s", report.sent, report.retried, report.failed)
-    return report
+        return claims.deliver(MAIL, lambda message: _send(send, message), clock, pace)
 
 
-def release_abandoned(now: datetime) -> None:
-    """Free the claims of senders known to be dead (kabinet.worker.holders): their messages go now, not after
-    CLAIM_FOR."""
-    if dead := claims.release_abandoned(OutboxMessage, now):
-        current_app.logger.warning("Outbox claims of stopped senders released: %s", ", ".join(sorted(dead)))
+def _send(send, message: OutboxMessage) -> None:
+    """Hand one message to the transport; any exception is a failure to retry, a refused recipient's too, until
+    MAIL_MAX_ATTEMPTS."""
+    send(_as_email(message))
+    # Delivered: the codes and links it carried are not kept, only whom it went to and what about.
+    message.body_text = message.body_html = ""
 
 
 def retry(message_ids: list[int] | None = None) -> int:

@@ -27,9 +27,9 @@ from kabinet.models import (
 from kabinet.notifications import KINDS, jobs, notify, wants
 from kabinet.notifications.services import choices, choose
 from kabinet.organizations import default_organization
-from kabinet.outbox import backoff, deliver_due
+from kabinet.outbox import deliver_due
 from kabinet.staff.organization.forms import AMOUNT, DAY_OF_MONTH
-from kabinet.worker.claims import Pace
+from kabinet.worker.claims import Pace, backoff
 from tests.conftest import audited, free_port, logged_in, make_user, page, shows, text_of
 from tests.factories import add_history, make_account, make_meter, make_staff, other_organization
 
@@ -383,17 +383,20 @@ def test_the_outbox_keeps_to_its_rate():
     assert len(waits) == 4
 
 
-def test_a_paced_round_sends_a_minutes_worth_and_leaves_the_rest_for_the_next(make_app, mailbox):
-    app = make_app(MAIL_RATE_PER_SECOND=1)
+@pytest.mark.parametrize(
+    "rate, rounds, waited", [(1, [60, 1], 59.0), (0, [61, 0], 0.0)], ids=["1 a second", "0: no limit"]
+)
+def test_a_paced_round_sends_a_minutes_worth_and_leaves_the_rest_for_the_next(make_app, mailbox, rate, rounds, waited):
+    app = make_app(MAIL_RATE_PER_SECOND=rate)
     with app.app_context():
         db.session.add_all(
             OutboxMessage(recipient=f"t{n}@example.org", subject="Т", body_text="…", body_html="…") for n in range(61)
         )
         db.session.commit()
         now = [0.0]
-        pace = Pace(1, clock=lambda: now[0], sleep=lambda seconds: now.__setitem__(0, now[0] + seconds))
-        assert deliver_due(pace=pace).sent == 60 and now[0] == 59.0  # one a second
-        assert deliver_due(pace=pace).sent == 1
+        pace = Pace(rate, clock=lambda: now[0], sleep=lambda seconds: now.__setitem__(0, now[0] + seconds))
+        assert (deliver_due(pace=pace).sent, now[0]) == (rounds[0], waited)  # one a second; without a rate, no wait
+        assert deliver_due(pace=pace).sent == rounds[1]  # without a rate, as for Telegram, all went in one round
     assert len(mailbox.messages) == 61
 
 

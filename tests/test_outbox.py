@@ -12,7 +12,8 @@ from kabinet import messages
 from kabinet.clock import utcnow
 from kabinet.extensions import db
 from kabinet.models import OutboxMessage, User
-from kabinet.outbox import backoff, deliver_due, queue
+from kabinet.outbox import deliver_due, queue
+from kabinet.worker.claims import backoff
 from tests.conftest import free_port, shows, text_of
 from tests.test_registration import FORM, register
 

@@ -9,21 +9,26 @@ the rows wait.
 import json
 from datetime import datetime, timedelta
 
-import requests
-from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
 from kabinet import audit
-from kabinet.clock import utcnow
 from kabinet.extensions import db
 from kabinet.models import TelegramChat, TelegramMessage
-from kabinet.outbox import backoff
 from kabinet.telegram import client
 from kabinet.worker import claims
 from kabinet.worker.claims import Pace, Report
 
-CLAIM_FOR = timedelta(minutes=2)
-ROUND_SECONDS = 10  # a round sends at most this many seconds' worth, then lets the worker's other jobs run
+# A round sends at most ten seconds' worth, then lets the worker's other jobs run; a chat reads its messages in order.
+TELEGRAM = claims.Queue(
+    TelegramMessage,
+    "Telegram message",
+    "TELEGRAM_RATE_PER_SECOND",
+    "TELEGRAM_MAX_ATTEMPTS",
+    round_seconds=10,
+    claim_for=timedelta(minutes=2),
+    conversation=TelegramMessage.chat_id,
+    halt_on_retry=True,
+)
 UNLINKED = "telegram.blocked"
 
 
@@ -35,73 +40,30 @@ def queue(chat_id: int, text: str, keyboard: dict | None = None) -> TelegramMess
 
 
 def deliver_due(clock: datetime | None = None, pace: Pace | None = None) -> Report:
-    """Send the messages that are due, paced, for at most ROUND_SECONDS' worth; stop early when the Bot API is down
-    or flooded (the rest wait for the next round). A no-op without a bot."""
-    report = Report()
+    """Send the messages that are due (kabinet.worker.claims.deliver): at most TELEGRAM_RATE_PER_SECOND, ten seconds'
+    worth a round, a chat's messages in their order; the round ends early when the Bot API is down or flooded (the
+    rest wait for the next). A no-op without a bot."""
     if not client.enabled():
-        return report
-    rate = current_app.config["TELEGRAM_RATE_PER_SECOND"]
-    pace = pace or Pace(rate)
-    claims.release_abandoned(TelegramMessage, clock or utcnow())
-    limit = max(1, int(rate * ROUND_SECONDS))
-    # Oldest first, not by next attempt: a chat's messages go in the order they were written.
-    for message in claims.claim_due(TelegramMessage, clock, CLAIM_FOR, limit=limit, order=TelegramMessage.id):
-        pace()
-        outcome = _send(message, clock or utcnow())
-        setattr(report, outcome, getattr(report, outcome) + 1)
-        message.claimed_until = message.claimed_by = None
-        db.session.commit()
-        if outcome == "retried":
-            break  # the Bot API is down or asks to slow down: the next messages would fare no better now
-    if report != Report():
-        counts = report.sent, report.retried, report.failed
-        current_app.logger.info("Telegram: sent %s, to retry %s, given up %s", *counts)
-    return report
+        return Report()
+    return claims.deliver(TELEGRAM, _send, clock, pace)
 
 
-def _send(message: TelegramMessage, now: datetime) -> str:
-    """Try one message; which of the report's counts it adds to."""
+def _send(message: TelegramMessage) -> None:
+    """Send one message; a refusal of the Bot API is retried (429, 5xx: after the time it asks or the backoff) or
+    given up (any other; a 403 also unlinks the chat). An unreachable Bot API raises as is: retried."""
     params = {"chat_id": message.chat_id, "text": message.text}
     if message.reply_markup:
         params["reply_markup"] = json.loads(message.reply_markup)
     try:
         client.call("sendMessage", **params)
     except client.TelegramError as refusal:
-        message.attempts += 1
-        message.last_error = str(refusal)[:2000]
         if refusal.blocked:
             _forget_chat(message.chat_id)
-            return _give_up(message, now)
-        if refusal.status == 429 or refusal.status >= 500:
-            return _retry(message, now, refusal.retry_after)
-        return _give_up(message, now)  # the request itself is wrong: repeating it changes nothing
-    except requests.RequestException as error:
-        message.attempts += 1
-        message.last_error = f"{type(error).__name__}: {error}"[:2000]
-        return _retry(message, now)
-    message.sent_at, message.text = utcnow(), ""  # a balance or a reading is not kept once delivered
-    return "sent"
-
-
-def _retry(message: TelegramMessage, now: datetime, after: int | None = None) -> str:
-    if message.attempts >= current_app.config["TELEGRAM_MAX_ATTEMPTS"]:
-        return _give_up(message, now)
-    message.next_attempt_at = now + (timedelta(seconds=after) if after else backoff(message.attempts))
-    # The chat's later messages wait too: a conversation read out of order makes no sense.
-    db.session.execute(
-        update(TelegramMessage)
-        .where(TelegramMessage.chat_id == message.chat_id, TelegramMessage.id > message.id,
-               TelegramMessage.sent_at.is_(None), TelegramMessage.next_attempt_at < message.next_attempt_at)
-        .values(next_attempt_at=message.next_attempt_at)
-    )  # fmt: skip
-    current_app.logger.warning("Telegram message %s will be retried: %s", message.id, message.last_error)
-    return "retried"
-
-
-def _give_up(message: TelegramMessage, now: datetime) -> str:
-    message.failed_at = now
-    current_app.logger.error("Telegram message %s given up: %s", message.id, message.last_error)
-    return "failed"
+        # A flood (429) or the Bot API's own trouble (5xx) passes; any other refusal means the request itself is
+        # wrong, and repeating it changes nothing.
+        final = not (refusal.status == 429 or refusal.status >= 500)
+        raise claims.Refused(str(refusal), final=final, after=refusal.retry_after) from refusal
+    message.text = ""  # a balance or a reading is not kept once delivered
 
 
 def _forget_chat(chat_id: int) -> None:

@@ -1,5 +1,5 @@
 """Claiming queued rows (e-mails, Telegram messages) one by one, so that of several workers exactly one sends each;
-and what their delivery rounds share: the pace of sending and the round's report.
+and their delivery round (`deliver`): paced, counted, each failure retried with a backoff or given up.
 
 A row of such a queue has `sent_at`, `failed_at`, `next_attempt_at`, `claimed_until` and `claimed_by`
 (kabinet.models.outbox.Delivery). A claim is one conditional UPDATE, committed at once: another worker's UPDATE of the
@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import or_, select, update
 
 from kabinet.clock import utcnow
@@ -88,3 +89,100 @@ class Report:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+
+
+class Refused(Exception):
+    """The receiving side's answer that one message did not go, as a channel's sender tells it to `deliver`: `final`
+    when repeating it changes nothing (given up at once), else tried again `after` the seconds the side asked to wait,
+    or at the backoff. Any other exception of a sender is a failure to retry at the backoff."""
+
+    def __init__(self, reason: str, *, final: bool = False, after: int | None = None):
+        super().__init__(reason)
+        self.final, self.after = final, after
+
+
+def backoff(attempts: int) -> timedelta:
+    """Half a minute after the first failure, doubling up to an hour."""
+    return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
+
+
+@dataclass(frozen=True)
+class Queue:
+    """A queue of messages and how its delivery rounds go (`deliver`).
+
+    Its rows are `model`'s, called `name` in the log. A round sends at most the setting `rate_setting` a second and
+    `round_seconds`' worth (the worker's other jobs get their turn); a rate of 0 or less means no limit, neither pace
+    nor count. A row is claimed for `claim_for` and given up after the setting `attempts_setting`. With a
+    `conversation` column, the rows sharing its value go in the order they were written, and when one must wait its
+    later ones wait with it. With `halt_on_retry` a round ends at its first failure to retry: the other side is down or
+    asks to slow down, and the next rows would fare no better now."""
+
+    model: type
+    name: str
+    rate_setting: str
+    attempts_setting: str
+    round_seconds: int
+    claim_for: timedelta
+    conversation: object = None
+    halt_on_retry: bool = False
+
+
+def deliver(
+    queue: Queue, send_one: Callable[[object], None], clock: datetime | None = None, pace: Pace | None = None
+) -> Report:
+    """One delivery round of `queue`: send its due rows through `send_one`, which raises Refused (or anything) when one
+    did not go; a failure is retried at the backoff, or after the time the other side asked, until the last attempt.
+
+    A clock moves time forward (tests); without one, each claim reads the time afresh."""
+    model, name, config = queue.model, queue.name, current_app.config
+    report = Report()
+    if dead := release_abandoned(model, clock or utcnow()):
+        current_app.logger.warning("%s claims of stopped senders released: %s", name, ", ".join(sorted(dead)))
+    rate = config[queue.rate_setting]
+    pace = pace or Pace(rate)
+    limit = max(1, int(rate * queue.round_seconds)) if rate > 0 else None
+    order = model.id if queue.conversation is not None else None
+    for row in claim_due(model, clock, queue.claim_for, limit=limit, order=order):
+        pace()
+        outcome = _attempt(queue, row, send_one, clock or utcnow(), config[queue.attempts_setting])
+        setattr(report, outcome, getattr(report, outcome) + 1)
+        row.claimed_until = row.claimed_by = None
+        db.session.commit()
+        if outcome == "retried" and queue.halt_on_retry:
+            break
+    if report != Report():
+        counts = report.sent, report.retried, report.failed
+        current_app.logger.info("%s round: sent %s, to retry %s, given up %s", name, *counts)
+    return report
+
+
+def _attempt(queue: Queue, row, send_one, now: datetime, max_attempts: int) -> str:
+    """Send one row and note how it went; which of the report's counts it adds to."""
+    try:
+        send_one(row)
+    except Exception as error:  # noqa: BLE001 -- whatever the other side says, the row waits for the next try
+        refusal = error if isinstance(error, Refused) else Refused(f"{type(error).__name__}: {error}")
+        row.attempts += 1
+        row.last_error = str(refusal)[:2000]
+        if refusal.final or row.attempts >= max_attempts:
+            row.failed_at = now
+            current_app.logger.error("%s %s given up: %s", queue.name, row.id, row.last_error)
+            return "failed"
+        row.next_attempt_at = now + (timedelta(seconds=refusal.after) if refusal.after else backoff(row.attempts))
+        if queue.conversation is not None:
+            _hold_back(row, queue.conversation)
+        current_app.logger.warning("%s %s will be retried: %s", queue.name, row.id, row.last_error)
+        return "retried"
+    row.sent_at = utcnow()
+    return "sent"
+
+
+def _hold_back(row, conversation) -> None:
+    """The conversation's later rows wait for this one: a conversation read out of order makes no sense."""
+    model = type(row)
+    db.session.execute(
+        update(model)
+        .where(conversation == getattr(row, conversation.key), model.id > row.id, model.sent_at.is_(None),
+               model.next_attempt_at < row.next_attempt_at)
+        .values(next_attempt_at=row.next_attempt_at)
+    )  # fmt: skip

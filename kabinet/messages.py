@@ -361,3 +361,11 @@ TELEGRAM_FAREWELL = Message(
 NOTIFICATIONS_SAVED = Message(_l("Настройки уведомлений сохранены."), "success")
 NOTIFICATIONS_UNCHANGED = Message(_l("В настройках уведомлений ничего не изменилось."), "info")
 ORGANIZATION_NOTICES_SAVED = Message(_l("Уведомления жителям настроены."), "success")
+
+# debt: older
+# A staff user who opened a tenant's page (/cabinet/, /balance/…) is sent to their back office with this.
+STAFF_ON_TENANT_PAGE = Message(
+    _l("Эта страница — для жителей: у сотрудника нет своих лицевых счетов. Счета, заявки и обращения жителей — в "
+       "разделах кабинета сотрудника."),
+    "info",
+)  # fmt: skip

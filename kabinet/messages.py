@@ -372,3 +372,11 @@ ORGANIZATION_REQUISITES_BLANKED = Message(
     ),
     "warning",
 )
+
+# debt: older
+# A staff user who opened a tenant's page (/cabinet/, /balance/…) is sent to their back office with this.
+STAFF_ON_TENANT_PAGE = Message(
+    _l("Эта страница — для жителей: у сотрудника нет своих лицевых счетов. Счета, заявки и обращения жителей — в "
+       "разделах кабинета сотрудника."),
+    "info",
+)  # fmt: skip

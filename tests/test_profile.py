@@ -1,11 +1,14 @@
 """The profile: name and phones, password change, e-mail change confirmed by the new address."""
 
-from sqlalchemy import select
+from datetime import timedelta
+
+from sqlalchemy import select, update
 
 from kabinet import messages
+from kabinet.clock import utcnow
 from kabinet.extensions import db
 from kabinet.models import User
-from tests.conftest import PASSWORD, links_in, make_user, page, shows, text_of
+from tests.conftest import PASSWORD, links_in, logged_in, make_user, page, shows, text_of
 
 NEW_PASSWORD = "Sinyaya-Dver-Kvartiry-7"
 
@@ -109,6 +112,21 @@ def test_change_email_takes_effect_only_after_the_new_address_confirms(client, a
 
     # the link works once
     assert shows(client.get(link, follow_redirects=True), messages.EMAIL_LINK_INVALID)
+
+
+def test_an_email_change_never_confirmed_is_forgotten_by_the_worker_once_its_link_has_expired(client, app, auth, user):
+    make_user(app, login="petr", email="petr@example.org")
+    for login, address in (("ivan", "ivan-new@example.org"), ("petr", "petr-new@example.org")):
+        logged_in(app, login).post("/profile/email", data={"email": address, "current_password": PASSWORD})
+    auth.login()
+    assert "Ожидает подтверждения: ivan-new@example.org" in page(client.get("/profile/"))
+    with app.app_context():  # ivan asked just over the link's life ago; petr a moment ago
+        expired = utcnow() - timedelta(hours=app.config["CONFIRM_MAX_AGE_HOURS"], minutes=1)
+        db.session.execute(update(User).where(User.login == "ivan").values(new_email_requested_at=expired))
+        db.session.commit()
+    assert app.test_cli_runner().invoke(args=["worker", "--once"]).exit_code == 0
+    assert "Ожидает подтверждения" not in page(client.get("/profile/"))
+    assert (stored(app).new_email, stored(app, "petr").new_email) == (None, "petr-new@example.org")
 
 
 def test_change_email_to_a_taken_address_is_refused(client, app, auth, user):

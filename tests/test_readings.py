@@ -400,6 +400,19 @@ def add_reading(app, meter_id, taken_on: date, value, source: str) -> None:
         db.session.commit()
 
 
+def test_submit_itself_refuses_outside_the_window_with_the_pages_message(app, account, water, user):
+    """Whoever calls it (the page, the Telegram chat, a caller yet to come), the window is the rule's own."""
+    with app.app_context():
+        organization = default_organization()
+        organization.readings_from_day, organization.readings_until_day = 15, 25
+        db.session.commit()
+        with pytest.raises(services.WindowClosed) as closed:
+            services.submit({water: Decimal("300.000")}, user, date(2026, 11, 26))
+        assert str(closed.value) == "Приём показаний закрыт. Следующий приём откроется 15 декабря."
+        assert services.submit({water: Decimal("300.000")}, user, date(2026, 11, 25)) == 1
+    assert [value for _, value, _ in readings_of(app, water)][-1] == Decimal("300.000")
+
+
 def test_a_tenants_reading_goes_beside_the_companys_of_this_month_and_replaces_only_its_own(app, account, user):
     """The trial's case: a meter replaced on the 5th starts at 0,5; the tenant's reading must not overwrite that."""
     meter = make_meter(app, account, "CW-2")

@@ -12,6 +12,7 @@ import pytest
 from flask import url_for
 from sqlalchemy import select
 
+from kabinet import messages
 from kabinet.clock import utcnow
 from kabinet.dispatch import photos
 from kabinet.extensions import db
@@ -31,7 +32,7 @@ from kabinet.models import (
     StoredFile,
 )
 from kabinet.organizations import default_organization
-from tests.conftest import PASSWORD, make_user
+from tests.conftest import PASSWORD, make_user, shows
 from tests.factories import make_account, make_meter, make_staff
 
 ROLES = ("admin", "dispatcher", "accountant")
@@ -188,6 +189,44 @@ def test_an_anonymous_visitor_is_sent_to_the_login_page(app, ids):
     for rule in staff_rules(app):
         response = call(client, rule, url_for_rule(app, rule, ids))
         assert response.status_code == 302 and response.location.startswith("/auth/login"), rule.endpoint
+
+
+# The site's own pages, everyone's: staff log in, keep a profile, read the contacts and the agreement there too.
+EVERYONES = {"pages", "auth", "registration", "social", "recovery", "profile", "contacts", "telegram", "notifications",
+             "static", "bootstrap"}  # fmt: skip
+
+
+def tenant_rules(app):
+    """Every route of the URL map that is neither the back office's (ALLOWED) nor everyone's: a tenant's own."""
+    return [rule for rule in app.url_map.iter_rules() if rule.endpoint.split(".")[0] not in {*ALLOWED, *EVERYONES}]
+
+
+@pytest.mark.parametrize("who", [*ROLES, PLATFORM])
+def test_staff_opening_a_tenants_page_are_sent_to_their_back_office_and_told_why(app, ids, who):
+    """Staff have no accounts: instead of an empty cabinet (or a request filed by nobody), their landing page."""
+    rules = tenant_rules(app)
+    assert {"cabinet.home", "balance.show", "readings.show", "dispatch.new"} <= {rule.endpoint for rule in rules}
+    client = app.test_client()
+    assert client.post("/auth/login", data={"login": who, "password": PASSWORD}).status_code == 302
+    landing = "/platform/" if who == PLATFORM else "/staff/"
+    wrong = []
+    for rule in rules:
+        url = url_for_rule(app, rule, {**ids, "month": "2026-10"})
+        response = call(client, rule, url)
+        if (response.status_code, response.location) != (302, landing):
+            wrong.append(f"{who} {sorted(rule.methods - {'HEAD', 'OPTIONS'})} {url}: {response.status_code}")
+    assert not wrong, "\n".join(wrong)
+    told = client.get("/cabinet/", follow_redirects=True)
+    assert told.request.path == landing and shows(told, messages.STAFF_ON_TENANT_PAGE)
+    assert client.get("/profile/").status_code == 200  # their own profile stays theirs
+
+
+def test_a_tenant_still_opens_the_tenants_pages(app, ids):
+    client = app.test_client()
+    assert client.post("/auth/login", data={"login": "tenant", "password": PASSWORD}).status_code == 302
+    for url in ("/cabinet/", f"/balance/{ids['account']}", f"/readings/{ids['account']}"):
+        response = client.get(url)
+        assert response.status_code == 200 and not shows(response, messages.STAFF_ON_TENANT_PAGE), url
 
 
 def test_the_staff_menu_marks_the_one_section_a_page_belongs_to(app, ids):

@@ -143,24 +143,40 @@ def test_retry_of_an_unknown_message_is_404(admin):
     assert admin.post("/staff/status/retry/999999").status_code == 404
 
 
+CALM = ("Работает: последний сигнал", "Запускается по расписанию")
+
+
 @pytest.mark.parametrize(
-    "heartbeat, warning",
+    "heartbeat, once, warning",
     [
-        (None, "ни разу не запускался"),
-        (timedelta(minutes=5), "не работает: последний сигнал"),
-        (timedelta(seconds=1), "Работает: последний сигнал"),
+        (None, False, "ни разу не запускался"),
+        (timedelta(minutes=5), False, "не работает: последний сигнал"),
+        (timedelta(seconds=1), False, "Работает: последний сигнал"),
+        (timedelta(minutes=5), True, "Запускается по расписанию"),  # cron's `--once` of five minutes ago
+        (timedelta(minutes=16), True, "не работает: последний сигнал"),  # cron has stopped running it
     ],
-    ids=["never ran", "stale", "alive"],
+    ids=["never ran", "stale", "alive", "by cron", "cron stopped"],
 )
-def test_the_page_shows_the_workers_heartbeat_and_warns_when_it_is_missing(app, admin, heartbeat, warning):
+def test_the_page_shows_the_workers_heartbeat_and_warns_when_it_is_missing(app, admin, heartbeat, once, warning):
     if heartbeat is not None:
         with app.app_context():
-            db.session.add(WorkerHeartbeat(holder="worker-1:10:20", host="worker-1", pid=10,
-                                           beat_at=utcnow() - heartbeat))  # fmt: skip
+            beat_at = utcnow() - heartbeat
+            db.session.add(WorkerHeartbeat(holder="worker-1:10:20", host="worker-1", pid=10, beat_at=beat_at,
+                                           stopped_at=beat_at if once else None, once=once))  # fmt: skip
             db.session.commit()
     html = page(admin.get("/staff/status/"))
     assert warning in data(html, "worker-state")
-    assert ('role="alert" data-test="worker-state"' in html) is (warning != "Работает: последний сигнал")
+    assert ('role="alert" data-test="worker-state"' in html) is (warning not in CALM)
+
+
+def test_after_a_once_run_the_page_says_the_worker_runs_by_schedule_not_that_it_stopped(app, admin):
+    """`flask --app wsgi worker --once`, as cron runs it every minute: its clean stop after the round is no outage."""
+    assert app.test_cli_runner().invoke(args=["worker", "--once"]).exit_code == 0
+    html = page(admin.get("/staff/status/"))
+    state = data(html, "worker-state")
+    assert state.startswith("Запускается по расписанию («flask --app wsgi worker --once», например из cron): "
+                            "последний проход ")  # fmt: skip
+    assert 'role="alert" data-test="worker-state"' not in html
 
 
 def test_the_page_shows_the_database_size_and_the_versions(app, admin):

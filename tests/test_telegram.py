@@ -305,6 +305,21 @@ def test_outside_the_window_the_bot_tells_its_dates(app, fake, linked, meters, t
     assert f"с {first} по {last} число месяца" in answer
 
 
+def test_a_window_that_closes_while_the_tenant_types_saves_nothing_and_says_so_as_the_page_does(
+    app, fake, linked, meters, today
+):
+    """The rule is submit's own: the conversation, begun inside the window, is refused at its save."""
+    account, cold, hot = meters
+    say(app, fake, "Передать показания")
+    say(app, fake, "125")
+    set_window(app, *((20, 25) if today.day < 20 else (1, 5)))
+    [refused] = say(app, fake, "127")
+    assert refused.startswith("Приём показаний закрыт. Следующий приём откроется ")
+    with app.app_context():
+        assert db.session.scalar(select(Reading).where(Reading.source == "tenant")) is None
+    assert "Холодная вода" not in say(app, fake, "130")[0]  # the conversation ended: no meter is asked for
+
+
 def test_with_several_accounts_the_bot_asks_which(app, fake, linked, meters, user):
     make_account(app, "100102", premises="2", user_id=user)
     question = say(app, fake, "Передать показания")[0]

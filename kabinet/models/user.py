@@ -46,6 +46,7 @@ class User(UserMixin, db.Model):
     # Part of every one-time link's token (password reset, invitation): a new value, at a link's first use, spends them.
     link_nonce: Mapped[str | None] = mapped_column(String(16))
     new_email: Mapped[str | None] = mapped_column(String(254))
+    new_email_requested_at: Mapped[datetime | None]  # the link to new_email dies CONFIRM_MAX_AGE_HOURS later
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Staff: a role (None for tenants) in one organization.
     role: Mapped[str | None] = mapped_column(String(16), index=True)
@@ -91,7 +92,7 @@ class User(UserMixin, db.Model):
             self.security_stamp = new_stamp()
             self.reset_code_hash = self.reset_requested_at = None
             self.confirm_code_hash = None
-            self.new_email = None
+            self.new_email = self.new_email_requested_at = None
             if key == "password_hash":
                 self.invited_at = None  # by the invitation's form or by a recovery: either way the person is in
         return value

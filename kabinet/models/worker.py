@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kabinet.clock import utcnow
@@ -20,6 +20,8 @@ class WorkerHeartbeat(db.Model):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     beat_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     stopped_at: Mapped[datetime | None]  # a worker that stopped cleanly says so: its absence is then no alarm
+    # Run by `worker --once` (from cron): it stops after each round by design, and the next run is another holder.
+    once: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class ScheduledJob(db.Model):

@@ -1,10 +1,14 @@
 """What a tenant changes about themselves: name and phones, password, e-mail."""
 
+from datetime import timedelta
+
 from flask import current_app
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from kabinet import audit, tokens
 from kabinet.auth.services import end_sessions
+from kabinet.clock import utcnow
 from kabinet.extensions import db
 from kabinet.models import User
 from kabinet.outbox import queue
@@ -31,7 +35,7 @@ def change_password(user: User, password: str) -> None:
 
 def request_email_change(user: User, new_email: str) -> None:
     """Keep the new address aside and send it a link; nothing changes until the link is followed."""
-    user.new_email = new_email
+    user.new_email, user.new_email_requested_at = new_email, utcnow()
     token = tokens.dump_for("email", user, new_email)
     queue(
         new_email,
@@ -53,7 +57,7 @@ def confirm_email_change(token: str) -> bool:
         return False
     if not user.new_email:
         return False
-    old_email, user.email, user.new_email = user.email, user.new_email, None
+    old_email, user.email, user.new_email, user.new_email_requested_at = user.email, user.new_email, None, None
     queue(old_email, "profile/email_changed", user=user, new_email=user.email)
     try:
         db.session.commit()
@@ -61,3 +65,11 @@ def confirm_email_change(token: str) -> bool:
         db.session.rollback()  # someone registered the address meanwhile
         return False
     return True
+
+
+def forget_unconfirmed_emails() -> int:
+    """Forget the new addresses whose link has expired unfollowed (the worker's job): the profile stops saying one
+    waits, and an address nobody confirmed is not kept; how many."""
+    expired = utcnow() - timedelta(hours=current_app.config["CONFIRM_MAX_AGE_HOURS"])
+    pending = update(User).where(User.new_email.is_not(None), User.new_email_requested_at < expired)
+    return db.session.execute(pending.values(new_email=None, new_email_requested_at=None)).rowcount

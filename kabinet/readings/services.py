@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from kabinet import messages
 from kabinet.balance.ledger import month_of
 from kabinet.extensions import db
 from kabinet.models import Account, Meter, Organization, Reading, ReadingChange
@@ -53,6 +54,14 @@ class TakenToday(InvalidReading):
             _l("Сегодня показание этого счётчика уже записала управляющая компания: передайте своё завтра.")
         )
         self.meter_id = meter_id
+
+
+class WindowClosed(Exception):
+    """The organization takes no readings today; the message is the readings page's, with the day it opens again."""
+
+    def __init__(self, opens: date):
+        super().__init__(str(messages.READINGS_CLOSED.text) % {"date": format_date(opens, "d MMMM")})
+        self.opens = opens
 
 
 # --- the submission window ---------------------------------------------------------------------------------------
@@ -270,16 +279,27 @@ def unusual(state: MeterState, value: Decimal, today: date) -> Unusual | None:
 def submit(values: dict[int, Decimal], user_id: int, today: date) -> int:
     """Save this month's readings of these meters (checked already); the count of readings created or changed.
 
-    A tenant's reading of this month is replaced; a company's is kept and the new one stored beside it, dated today;
-    TakenToday if the company has read a meter today meanwhile (nothing is saved then). The same value again changes
-    nothing, so a double click or a refresh saves once. Two submissions racing past each other meet at the unique
-    (meter, date) constraint: the loser starts over and finds the winner's reading.
+    `today` is the date in the organization's time zone (kabinet.clock.local_today(organization.timezone)).
+    WindowClosed outside the organization's window, whoever submits (the page, the Telegram chat). A tenant's reading
+    of this month is replaced; a company's is kept and the new one stored beside it, dated today; TakenToday if the
+    company has read a meter today meanwhile (nothing is saved then). The same value again changes nothing, so a
+    double click or a refresh saves once. Two submissions racing past each other meet at the unique (meter, date)
+    constraint: the loser starts over and finds the winner's reading.
     """
+    _refuse_outside_window(list(values), today)
     try:
         return _save(values, user_id, today)
     except IntegrityError:
         db.session.rollback()
         return _save(values, user_id, today)
+
+
+def _refuse_outside_window(meter_ids: list[int], today: date) -> None:
+    """WindowClosed unless the organization of these meters takes readings today."""
+    owners = select(Account.organization_id).join(Meter, Meter.account_id == Account.id).where(Meter.id.in_(meter_ids))
+    for organization in db.session.scalars(select(Organization).where(Organization.id.in_(owners))):
+        if not is_open(organization, today):
+            raise WindowClosed(next_opening(organization, today))
 
 
 def _save(values: dict[int, Decimal], user_id: int, today: date) -> int:

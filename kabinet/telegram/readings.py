@@ -173,9 +173,8 @@ def _next(conversation: TelegramConversation, user: User, account: Account, draf
 
 
 def _finish(conversation, user: User, account: Account, values: dict[int, Decimal], today) -> None:
-    """Save the values (if the window is still open) and tell what was saved."""
-    if not _window_open(conversation, account, today):
-        return
+    """Save the values and tell what was saved; or why not, when the window closed or the company read a meter while
+    the tenant was typing."""
     reset(conversation)
     if not values:
         reply(conversation.chat_id, _("Ничего не передано."), main())
@@ -183,9 +182,9 @@ def _finish(conversation, user: User, account: Account, values: dict[int, Decima
     states = {state.meter.id: state for state in rules.meter_states(account, today)}
     try:
         rules.submit(values, user.id, today)
-    except rules.TakenToday as taken:  # submit rolled back: the conversation is reset anew
-        reset(conversation)
-        reply(conversation.chat_id, str(taken), main())
+    except (rules.WindowClosed, rules.TakenToday) as refused:
+        reset(conversation)  # after a TakenToday's rollback, the reset above is undone
+        reply(conversation.chat_id, str(refused), main())
         return
     saved = [(states[meter_id], value) for meter_id, value in values.items() if meter_id in states]
     link = external_url("readings.show", account_id=account.id)

@@ -65,10 +65,11 @@ def gone(holders: set[str], now: datetime) -> set[str]:
     return set(db.session.scalars(beats)) | {holder for holder in holders if dead_here(holder)}
 
 
-def beat(holder: str, *, stopped: bool = False) -> None:
-    """Record that the holder is alive now (or has stopped cleanly), in a transaction of its own."""
+def beat(holder: str, *, stopped: bool = False, once: bool = False) -> None:
+    """Record that the holder is alive now (or has stopped cleanly; `once`: after the one round it was run for), in a
+    transaction of its own."""
     now = utcnow()
-    values = {"beat_at": now, "stopped_at": now if stopped else None}
+    values = {"beat_at": now, "stopped_at": now if stopped else None, "once": once}
     known = update(WorkerHeartbeat).where(WorkerHeartbeat.holder == holder)
     if not db.session.execute(known.values(**values)).rowcount:
         host, pid, _ = holder.rsplit(":", 2)

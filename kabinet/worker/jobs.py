@@ -20,6 +20,7 @@ from kabinet.extensions import db
 from kabinet.models import ScheduledJob
 from kabinet.notifications import jobs as reminders
 from kabinet.outbox import deliver_due
+from kabinet.profile import services as profile
 from kabinet.staff.imports import services as import_uploads
 from kabinet.telegram import outbox as telegram_outbox
 from kabinet.telegram import polling as telegram_polling
@@ -42,6 +43,7 @@ JOBS: list[Job] = [
     Job("binding-drafts", wizard.sweep, timedelta(hours=1)),
     Job("import-uploads", import_uploads.sweep_uploads, timedelta(hours=1)),
     Job("sessions", sweep_sessions, timedelta(days=1)),
+    Job("email-changes", profile.forget_unconfirmed_emails, timedelta(hours=1)),
     Job("heartbeats", holders.forget_silent, timedelta(days=1)),
     Job("telegram", telegram_outbox.deliver_due),  # every round: it claims its own messages, as the outbox does
     Job("telegram-updates", telegram_polling.poll, timedelta(seconds=1)),  # one worker at a time asks getUpdates

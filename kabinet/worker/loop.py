@@ -33,7 +33,7 @@ class Worker:
                     self.app.logger.exception("Worker round failed")
                 if once or self.stopped.wait(config["WORKER_POLL_SECONDS"]):
                     break
-            holders.beat(self.holder, stopped=True)
+            holders.beat(self.holder, stopped=True, once=once)  # a --once run's stop is no outage: the page says so
             self.app.logger.info("Worker %s stopped", self.holder)
 
     def _beat(self) -> None:

@@ -4,7 +4,7 @@ import platform
 import re
 import subprocess
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -20,6 +20,8 @@ from kabinet.models import OutboxMessage, ScheduledJob, User, WorkerHeartbeat
 from kabinet.worker import holders
 
 FAILED_SHOWN = 50  # the newest failures listed one by one; «Повторить все» takes every one
+# cron runs `worker --once` every minute or few: a quarter of an hour without a round means it no longer does
+ONCE_QUIET = timedelta(minutes=15)
 ADDRESS = re.compile(r"([^\s<>@\"',;:]+)@([^\s<>@\"',;:]+)")
 
 
@@ -46,6 +48,7 @@ class Workers:
 
     seen: list[WorkerHeartbeat]
     alive: bool
+    by_cron: bool  # none runs now, and the newest was a `--once` run (cron's) within ONCE_QUIET: nothing is amiss
     courier: str  # OUTBOX_COURIER: with "thread" the app servers deliver themselves and no worker is expected
 
 
@@ -66,11 +69,14 @@ def backlog() -> Backlog:
 
 
 def workers() -> Workers:
-    """The last heartbeats; alive when one is newer than three missed beats and its worker has not stopped."""
+    """The last heartbeats; alive when one is newer than three missed beats and its worker has not stopped; by cron
+    when the newest is a `--once` run's of the last ONCE_QUIET."""
     seen = list(db.session.scalars(select(WorkerHeartbeat).order_by(WorkerHeartbeat.beat_at.desc()).limit(10)))
-    fresh = holders.stale_before(utcnow())
+    now = utcnow()
+    fresh = holders.stale_before(now)
     alive = any(beat.stopped_at is None and beat.beat_at >= fresh for beat in seen)
-    return Workers(seen=seen, alive=alive, courier=current_app.config["OUTBOX_COURIER"])
+    by_cron = bool(seen) and seen[0].once and seen[0].beat_at >= now - ONCE_QUIET
+    return Workers(seen=seen, alive=alive, by_cron=by_cron, courier=current_app.config["OUTBOX_COURIER"])
 
 
 def jobs() -> list[ScheduledJob]:

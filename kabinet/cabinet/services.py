@@ -295,7 +295,9 @@ def _due_and_open(accounts):
     )
     requests = (
         select(DispatchRequest.account_id, func.count(DispatchRequest.id), literal_column("'requests'").label("kind"))
-        .where(DispatchRequest.account_id.in_(accounts), DispatchRequest.status.in_(OPEN_STATUSES))
+        # Each open status compared on its own: in_() of a list is rendered anew at every execution (an expanding
+        # parameter), the one thing that kept the home's statement from being the same text each time.
+        .where(DispatchRequest.account_id.in_(accounts), or_(*(DispatchRequest.status == s for s in OPEN_STATUSES)))
         .group_by(DispatchRequest.account_id)
     )
     return meters.union_all(requests)

@@ -48,22 +48,10 @@ from kabinet.models import (
 from kabinet.models.account import premises_address
 from kabinet.models.book import announcement_buildings
 from kabinet.models.dispatch import OPEN_STATUSES
-from kabinet.models.organization import COUNTRIES
+from kabinet.models.organization import OrganizationShown
 
 NEWEST_ANNOUNCEMENTS = 3
 REJECTION_SHOWN_FOR_DAYS = 30  # a rejected binding request stays on the home this long, with the staff's reason
-
-
-class OrganizationShown(NamedTuple):
-    """An account's organization as the home names it: the heading of its group, and its money."""
-
-    id: int
-    name: str
-    country: str
-
-    @property
-    def currency(self) -> str:
-        return COUNTRIES[self.country or "RU"].currency
 
 
 class AccountShown(NamedTuple):

@@ -61,7 +61,9 @@ class Config:
 
     SECRET_KEY = _env("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE / 'kabinet.sqlite'}")
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # A database server's connections can be dropped under the pool (its restart, a firewall's idle timeout), so each
+    # checkout pings first; a SQLite file's never go stale, and there the ping was one more statement every request.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": not SQLALCHEMY_DATABASE_URI.startswith("sqlite")}
     # How long a SQLite writer waits for another's commit before "database is locked" (kabinet.extensions.tune_sqlite).
     SQLITE_BUSY_TIMEOUT_MS = _int("SQLITE_BUSY_TIMEOUT_MS", 10_000)
 

@@ -5,9 +5,10 @@ Run from the repository root:  .venv/bin/python bench/load.py  (or `make bench`)
 What it does, all on 127.0.0.1 and bounded in time:
   1. a throw-away instance folder and SQLite database in a temporary directory (never the developer's data),
      migrated with `flask db upgrade`, with the demo tenant from `flask demo load`;
-  2. gunicorn with the production config serving `bench.load:bench_app()`: the real app from create_app() plus one
-     extra route, /bench/bare, returning "ok" -- so the baseline passes through the same hooks and after_request
-     headers as the pages measured against it;
+  2. gunicorn with the production config serving `bench.load:bench_app()`: the real app from create_app() plus
+     /bench/bare, returning "ok" -- so the baseline passes through the same hooks and after_request headers as the
+     pages measured against it -- and the floors of a logged-in page: /bench/signed-in (the session check, then "ok")
+     and /bench/layout (the session check and the layout around no content);
   3. one real login (GET the form, POST it with its CSRF token), keeping the session cookie, and a check that the
      cabinet answers 200 with the tenant's name to that cookie (a benchmark of a redirect would be a lie);
   4. `wrk --latency` against each route in turn, with a Lua script that counts the status of every response, so a
@@ -42,6 +43,8 @@ from tests.servers import csrf_token, stop  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 BARE_PATH = "/bench/bare"
+SIGNED_IN_PATH = "/bench/signed-in"
+LAYOUT_PATH = "/bench/layout"
 USER_AGENT = "kabinet-bench/1"  # the same for the login and for wrk: Flask-Login's session protection compares it
 DEMO_LOGIN = "demo"
 DEMO_PASSWORD = "Zelenaya-Lampa-42"
@@ -94,11 +97,20 @@ end
 
 
 def bench_app():
-    """Gunicorn's entry point: the production app plus the bare baseline route, on the same app object."""
+    """Gunicorn's entry point: the production app plus the bare baseline route, on the same app object, and the two
+    floors of a logged-in page: the session check alone (SIGNED_IN_PATH: "ok" to a tenant's cookie) and the layout
+    (LAYOUT_PATH: the page every logged-in view draws around its content, with no content), so that each run shows
+    what any page of a logged-in tenant costs before its own work."""
+    from flask import render_template
+    from flask_login import login_required
+
     from kabinet import create_app
 
     app = create_app()
     app.add_url_rule(BARE_PATH, "bench_bare", _bare)
+    app.add_url_rule(SIGNED_IN_PATH, "bench_signed_in", login_required(_bare))
+    empty = app.jinja_env.from_string('{% extends "base.html" %}{% block content %}{% endblock %}')  # compiled once
+    app.add_url_rule(LAYOUT_PATH, "bench_layout", login_required(lambda: render_template(empty)))
     return app
 
 
@@ -441,10 +453,13 @@ def main(argv=None) -> int:
         cookie, cabinet_check = log_in(base)
 
         anonymous = {"User-Agent": USER_AGENT}
+        tenant = {**anonymous, "Cookie": cookie}
         targets = [
             ("bare", BARE_PATH, anonymous),
+            ("signed in", SIGNED_IN_PATH, tenant),
+            ("layout", LAYOUT_PATH, tenant),
             ("login page", "/auth/login", anonymous),
-            ("cabinet", "/cabinet/", {**anonymous, "Cookie": cookie}),
+            ("cabinet", "/cabinet/", tenant),
         ]
         if args.warmup:
             for _, path, headers in targets:

@@ -42,6 +42,16 @@ def stamp(endpoint: str, filename: str) -> tuple[str, int, int] | None:
     return (path, found.st_mtime_ns, found.st_size) if found else None
 
 
+def watched(endpoint: str, filename: str) -> tuple[str, int, int] | None:
+    """The version of a file the page's addresses are kept for: its stamp() looked at on every page where the app
+    reloads what changes (development: Jinja's auto_reload, the templates too), else nothing to look at: a release
+    starts new workers (docs/DEPLOY.md: `systemctl reload kabinet-web`), which find the new files, as they find the new
+    templates Jinja no longer looks at either. An os.stat a file, four a page, was a tenth of the layout's time."""
+    if current_app.jinja_env.auto_reload:
+        return stamp(endpoint, filename)
+    return None
+
+
 def _path(app: Flask, endpoint: str, filename: str) -> str | None:
     # Where the file would be: kept per app, endpoint and name by stamp(), which asks for every static address of a
     # page (~20 calls of proxies and safe_join each); the file itself is looked at (os.stat) every time.

@@ -98,7 +98,8 @@ def page_url(endpoint: str, **values) -> str:
     """The templates' `url_for`: an address built once per mount point, endpoint and values, and kept. Flask builds it
     anew each time (~30 calls; ~20 links a page); an address depends on nothing else while the only URL defaults are
     the static files' digests (tests/test_page_cost.py checks it): a static file's address is kept per version of the
-    file (its path, time and size, what its digest is kept for), so that it follows the file as Flask's would. Relative
+    file (assets.watched: in development its path, time and size, so that it follows the file as Flask's would; in
+    production for the worker's life, as the templates are). Relative
     endpoints ("."), anchors, external addresses and values other than strings and numbers take Flask's way."""
     static = endpoint in assets.ENDPOINTS
     if (
@@ -114,7 +115,7 @@ def page_url(endpoint: str, **values) -> str:
     except RuntimeError:  # outside a request: an e-mail's links
         return url_for(endpoint, **values)
     if static:
-        key = (*key, assets.stamp(endpoint, values["filename"]))
+        key = (*key, assets.watched(endpoint, values["filename"]))
     kept = current_app._get_current_object().extensions["kabinet_urls"]
     address = kept.get(key)
     if address is None:
@@ -171,7 +172,7 @@ def bootstrap_css() -> Markup:
     """Bootstrap-Flask's stylesheet tag (`bootstrap.load_css()`), made once per mount point and version of the file.
     It builds the address with Flask's url_for and looks up its integrity hash on every page (~120 calls); the tag
     changes with nothing else while the file is served from here without a theme (config.py), so it is kept like
-    page_url's static addresses: per the file's path, time and size. A theme or the CDN takes Bootstrap-Flask's way."""
+    page_url's static addresses (assets.watched). A theme or the CDN takes Bootstrap-Flask's way."""
     app = current_app._get_current_object()
     extension = app.extensions["bootstrap"]
     if not app.config["BOOTSTRAP_SERVE_LOCAL"] or app.config["BOOTSTRAP_BOOTSWATCH_THEME"]:
@@ -180,7 +181,7 @@ def bootstrap_css() -> Markup:
         script_root = request._get_current_object().script_root
     except RuntimeError:  # outside a request
         return extension.load_css()
-    key = ("bootstrap_css", script_root, assets.stamp("bootstrap.static", f"css/{extension.bootstrap_css_filename}"))
+    key = ("bootstrap_css", script_root, assets.watched("bootstrap.static", f"css/{extension.bootstrap_css_filename}"))
     kept = app.extensions["kabinet_urls"]
     tag = kept.get(key)
     if tag is None:

@@ -45,6 +45,7 @@ def test_a_changed_file_gets_a_new_address_and_an_old_one_is_not_kept(app, tmp_p
     from kabinet.layout import page_url
 
     url_for = flask.url_for if builder == "flask" else page_url
+    app.jinja_env.auto_reload = True  # development: the page's addresses follow the files as the templates do
     app.static_folder = str(tmp_path)
     style = tmp_path / "site.css"
     style.write_text("a { color: #0a58ca; }")
@@ -59,6 +60,25 @@ def test_a_changed_file_gets_a_new_address_and_an_old_one_is_not_kept(app, tmp_p
     # A page of the previous release still asks for the old digest: it gets today's file, which must not be kept.
     assert client.get(before).headers["Cache-Control"] == "no-cache"
     assert missing == "/static/no-such.css" and client.get(missing).status_code == 404
+
+
+def test_in_production_a_worker_keeps_the_pages_addresses_of_the_files_it_started_with(app, tmp_path):
+    """A release starts new workers (docs/DEPLOY.md); until then a page names the files the worker found first, as it
+    draws the templates it compiled first, without looking at the disk on every page. Flask's url_for still looks."""
+    import flask
+
+    from kabinet.layout import page_url
+
+    assert not app.jinja_env.auto_reload
+    app.static_folder = str(tmp_path)
+    style = tmp_path / "site.css"
+    style.write_text("a { color: #0a58ca; }")
+    with app.test_request_context():
+        first = page_url("static", filename="site.css")
+        style.write_text("a { color: #084298; text-decoration: underline; }")
+        assert page_url("static", filename="site.css") == first != flask.url_for("static", filename="site.css")
+    # The file itself is answered as it is now, and not for a year under the address of its old content.
+    assert app.test_client().get(first).headers["Cache-Control"] == "no-cache"
 
 
 def test_a_logged_in_page_is_never_kept_but_its_files_are(tenant):

@@ -111,22 +111,79 @@ def test_each_login_gets_a_new_session_id(client, app, auth, user):
     assert len(set(ids)) == 2
 
 
-def test_idle_session_without_remember_me_expires(client, app, auth, user):
+# The cabinet home reads the signed-in user from the session check's row (kabinet.auth.signed_in); the profile, which
+# changes them, gets the ORM User: the rules of a login are the same for both.
+PAGES = ["/cabinet/", "/profile/"]
+
+
+def age(app, **values):
+    with app.app_context():
+        record = db.session.scalar(select(UserSession))
+        for name, value in values.items():
+            setattr(record, name, value)
+        db.session.commit()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_idle_session_without_remember_me_expires(client, app, auth, user, path):
     auth.login()
+    age(app, last_seen_at=utcnow() - timedelta(hours=app.config["SESSION_IDLE_HOURS"], minutes=1))
+    assert client.get(path).status_code == 302
     with app.app_context():
-        record = db.session.scalar(select(UserSession))
-        record.last_seen_at = utcnow() - timedelta(hours=app.config["SESSION_IDLE_HOURS"], minutes=1)
-        db.session.commit()
-    assert client.get("/cabinet/").status_code == 302
+        assert db.session.scalar(select(UserSession.ended_at)) is not None  # ended for good, not only refused
 
 
-def test_remembered_session_expires_after_30_days(client, app, auth, user):
+@pytest.mark.parametrize("path", PAGES)
+def test_remembered_session_expires_after_30_days(client, app, auth, user, path):
     auth.login(remember=True)
+    age(app, created_at=utcnow() - timedelta(days=30, minutes=1))
+    assert client.get(path).status_code == 302
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_a_session_seen_again_is_kept_alive_and_an_ended_one_refused(client, app, auth, user, path):
+    auth.login()
+    hour_ago = utcnow() - timedelta(hours=1)
+    age(app, last_seen_at=hour_ago)
+    assert client.get(path).status_code == 200
     with app.app_context():
-        record = db.session.scalar(select(UserSession))
-        record.created_at = utcnow() - timedelta(days=30, minutes=1)
+        assert db.session.scalar(select(UserSession.last_seen_at)) > hour_ago + timedelta(minutes=59)
+    age(app, ended_at=utcnow())
+    assert client.get(path).status_code == 302
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_a_blocked_users_open_session_is_refused(client, app, auth, user, path):
+    from kabinet.models import User
+
+    auth.login()
+    assert client.get(path).status_code == 200
+    with app.app_context():
+        db.session.get(User, user).blocked_at = utcnow()
         db.session.commit()
-    assert client.get("/cabinet/").status_code == 302
+    assert client.get(path).status_code == 302
+
+
+def test_only_a_view_marked_reads_only_gets_the_reader_and_it_carries_no_secrets(app, client, auth, user):
+    from flask_login import current_user
+
+    from kabinet.auth.signed_in import SignedIn
+    from kabinet.models import User
+
+    auth.login()
+    cookie_header = "; ".join(f"{c.key}={c.value}" for c in client._cookies.values())
+    seen = {}
+    for path in PAGES:
+        with app.test_request_context(path, headers={"Cookie": cookie_header, "User-Agent": "werkzeug"}):
+            app.preprocess_request()
+            seen[path] = current_user._get_current_object()
+    reader, orm = seen["/cabinet/"], seen["/profile/"]
+    assert isinstance(reader, SignedIn) and isinstance(orm, User)
+    assert (reader.id, reader.full_name, reader.is_staff, reader.get_id()) == (orm.id, orm.full_name, orm.is_staff,
+                                                                               orm.get_id())  # fmt: skip
+    assert reader.session_organization is None is orm.session_organization  # no account yet: the platform's name
+    for secret in ("password_hash", "totp_secret", "security_stamp", "reset_code_hash", "confirm_code_hash"):
+        assert not hasattr(reader, secret)
 
 
 def test_profile_lists_sessions_and_ends_all_others(app, user):

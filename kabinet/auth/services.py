@@ -13,12 +13,14 @@ from sqlalchemy.orm import contains_eager
 from werkzeug.security import generate_password_hash
 
 from kabinet import audit, tokens
-from kabinet.auth import totp
+from kabinet.auth import signed_in, totp
 from kabinet.clock import utcnow
 from kabinet.extensions import db
 from kabinet.language import known
 from kabinet.limits import check_secret, trust_this_device
 from kabinet.models import Account, AccountBinding, Organization, User, UserSession
+from kabinet.models.organization import OrganizationShown
+from kabinet.models.user import session_expires_at
 
 SEEN_EVERY = timedelta(minutes=1)  # how stale last_seen may get before a request writes it
 
@@ -118,11 +120,9 @@ def log_in(user: User, *, remember: bool, how: str = "") -> UserSession:
     return record
 
 
-@cache
-def _session_with_user():
-    # One query for the three, built once: this runs on every request of a logged-in user, and every page names the
-    # user's organization (kabinet.organizations.current_organization): a staff user's own, a tenant's first bound
-    # account's, in the order organizations_of() lists them.
+def _session_joined(query):
+    # The session with its user and the organization every page names (kabinet.organizations.current_organization): a
+    # staff user's own, a tenant's first bound account's, in the order organizations_of() lists them.
     first_bound = (
         select(Account.organization_id)
         .join(AccountBinding, AccountBinding.account_id == Account.id)
@@ -133,31 +133,88 @@ def _session_with_user():
         .scalar_subquery()
     )
     return (
-        select(UserSession, Organization)
-        .join(UserSession.user)
+        query.join(User, User.id == UserSession.user_id)
         .outerjoin(Organization, Organization.id == func.coalesce(User.organization_id, first_bound))
         .where(UserSession.id == bindparam("session_id"))
-        .options(contains_eager(UserSession.user))
     )
 
 
-def user_for_session(session_id: str) -> User | None:
+@cache
+def _session_with_user():
+    # One query for the three, built once: this runs on every request of a logged-in user.
+    return _session_joined(select(UserSession, Organization)).options(contains_eager(UserSession.user))
+
+
+@cache
+def _session_row():
+    # The same, as one row of plain values for the pages that only read the user (kabinet.auth.signed_in).
+    return _session_joined(
+        select(
+            UserSession.ended_at,
+            UserSession.created_at.label("session_created_at"),
+            UserSession.last_seen_at,
+            UserSession.remember,
+            *signed_in.USER_COLUMNS,
+            Organization.id.label("shown_id"),
+            Organization.name.label("shown_name"),
+            Organization.country.label("shown_country"),
+            Organization.phones.label("shown_phones"),
+            Organization.email.label("shown_email"),
+        )
+    )
+
+
+def user_for_session(session_id: str) -> User | signed_in.SignedIn | None:
     """The user of a live session record, or None for an ended, expired or unknown one; the user's organization
-    comes along as `user.session_organization` (None for a tenant with no account yet)."""
+    comes along as `user.session_organization` (None for a tenant with no account yet). A view marked reads_only
+    gets them as a SignedIn (kabinet.auth.signed_in), every other the ORM User."""
+    if signed_in.wanted():
+        return _reader(session_id)
     found = db.session.execute(_session_with_user(), {"session_id": session_id}).first()
     record, organization = found if found is not None else (None, None)
-    if record is None or not record.is_live or record.user.blocked_at is not None:
+    if record is None:
         return None
-    now = utcnow()
-    if now >= _expires_at(record):
-        end_session(record)
+    state = (record.ended_at, record.user.blocked_at, record.created_at, record.last_seen_at)
+    if not _in_force(session_id, *state, record.remember):
         return None
-    if now - record.last_seen_at > SEEN_EVERY:
-        record.last_seen_at = now
-        db.session.commit()
     user = record.user
     user.current_session, user.session_organization = record, organization
     return user
+
+
+def _reader(session_id: str) -> signed_in.SignedIn | None:
+    found = db.session.connection().execute(_session_row(), {"session_id": session_id}).mappings().first()
+    if found is None:
+        return None
+    state = (found["ended_at"], found["blocked_at"], found["session_created_at"], found["last_seen_at"])
+    if not _in_force(session_id, *state, found["remember"]):
+        return None
+    organization = None
+    if found["shown_id"] is not None:
+        organization = OrganizationShown(found["shown_id"], found["shown_name"], found["shown_country"],
+                                         found["shown_phones"], found["shown_email"])  # fmt: skip
+    return signed_in.SignedIn(session_id, organization, {name: found[name] for name in signed_in.COLUMNS})
+
+
+def _in_force(session_id: str, ended_at, blocked_at, created_at, last_seen_at, remember: bool) -> bool:
+    """Whether a login still counts: neither ended, nor its user blocked, nor expired (ended now if it just did);
+    its last_seen_at written at most every SEEN_EVERY."""
+    if ended_at is not None or blocked_at is not None:
+        return False
+    now = utcnow()
+    config = current_app.config
+    remember_for, idle_for = timedelta(days=config["REMEMBER_DAYS"]), timedelta(hours=config["SESSION_IDLE_HOURS"])
+    if now >= session_expires_at(created_at, last_seen_at, remember, remember_for, idle_for):
+        _write_session(session_id, ended_at=now)
+        return False
+    if now - last_seen_at > SEEN_EVERY:
+        _write_session(session_id, last_seen_at=now)
+    return True
+
+
+def _write_session(session_id: str, **values) -> None:
+    db.session.execute(update(UserSession).where(UserSession.id == session_id).values(**values))
+    db.session.commit()
 
 
 def _expires_at(record: UserSession):

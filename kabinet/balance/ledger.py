@@ -11,6 +11,7 @@ from functools import cache
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, literal_column, select
+from sqlalchemy.orm import aliased
 
 from kabinet.extensions import db
 from kabinet.models import Account, Charge, Payment
@@ -143,18 +144,18 @@ def owed(accounts: list[Account], sums) -> dict[int, Decimal]:
 
 @cache
 def last_payments_statement(ids=IDS):
-    """The newest payment of each account that has one."""
-    newest = (
-        select(
-            Payment.id,
-            func.row_number()
-            .over(partition_by=Payment.account_id, order_by=(Payment.paid_on.desc(), Payment.id.desc()))
-            .label("place"),
-        )
-        .where(Payment.account_id.in_(ids))
-        .subquery()
+    """The newest payment of each account that has one: looked up per account through the index on its payments'
+    days, newest first (numbering every payment of the account to keep the first cost more, the longer its history)."""
+    newest = aliased(Payment)
+    first = (
+        select(newest.id)
+        .where(newest.account_id == Account.id)
+        .order_by(newest.paid_on.desc(), newest.id.desc())
+        .limit(1)
+        .correlate(Account)
+        .scalar_subquery()
     )
-    return select(Payment).join(newest, newest.c.id == Payment.id).where(newest.c.place == 1)
+    return select(Payment).join(Account, Payment.id == first).where(Account.id.in_(ids))
 
 
 class Charged(NamedTuple):

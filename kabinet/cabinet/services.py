@@ -48,22 +48,10 @@ from kabinet.models import (
 from kabinet.models.account import premises_address
 from kabinet.models.book import announcement_buildings
 from kabinet.models.dispatch import OPEN_STATUSES
-from kabinet.models.organization import COUNTRIES
+from kabinet.models.organization import OrganizationShown
 
 NEWEST_ANNOUNCEMENTS = 3
 REJECTION_SHOWN_FOR_DAYS = 30  # a rejected binding request stays on the home this long, with the staff's reason
-
-
-class OrganizationShown(NamedTuple):
-    """An account's organization as the home names it: the heading of its group, and its money."""
-
-    id: int
-    name: str
-    country: str
-
-    @property
-    def currency(self) -> str:
-        return COUNTRIES[self.country or "RU"].currency
 
 
 class AccountShown(NamedTuple):
@@ -295,7 +283,9 @@ def _due_and_open(accounts):
     )
     requests = (
         select(DispatchRequest.account_id, func.count(DispatchRequest.id), literal_column("'requests'").label("kind"))
-        .where(DispatchRequest.account_id.in_(accounts), DispatchRequest.status.in_(OPEN_STATUSES))
+        # Each open status compared on its own: in_() of a list is rendered anew at every execution (an expanding
+        # parameter), the one thing that kept the home's statement from being the same text each time.
+        .where(DispatchRequest.account_id.in_(accounts), or_(*(DispatchRequest.status == s for s in OPEN_STATUSES)))
         .group_by(DispatchRequest.account_id)
     )
     return meters.union_all(requests)

@@ -84,12 +84,59 @@ COUNTRIES = {
 SAME_EVERYWHERE = frozenset({"bank_name"})
 
 
+class OrganizationFacts:
+    """What an organization's country and phones decide, for the ORM class and for the light rows pages read
+    (OrganizationShown): the same answers whichever a page has."""
+
+    @property
+    def country_rules(self) -> Country:
+        """What its country decides for it (a new one not yet stored is Russian, the column's default)."""
+        return COUNTRIES[self.country or "RU"]
+
+    @property
+    def currency(self) -> str:
+        """The ISO code of the money its accounts are charged in: RUB, KZT."""
+        return self.country_rules.currency
+
+    @property
+    def owes_owners_reports(self) -> bool:
+        """Whether the back office reminds staff of the chairman's monthly and yearly reports to the owners."""
+        return self.country_rules.owners_reports
+
+    @property
+    def currency_sign(self) -> str:
+        """The sign of its money: ₽, ₸."""
+        return self.country_rules.sign
+
+    @property
+    def phone_list(self) -> list[str]:
+        """The phones as the staff typed them, one by one (they separate them with commas or semicolons)."""
+        return [p.strip() for p in PHONE_SEPARATORS.split(self.phones or "") if p.strip()]
+
+    @property
+    def phone(self) -> str:
+        """The phone the header shows: the first one."""
+        return next(iter(self.phone_list), "")
+
+
+@dataclass(frozen=True, slots=True)
+class OrganizationShown(OrganizationFacts):
+    """An organization as a page that only names it reads it (the cabinet's cards, the layout of a page that reads
+    the signed-in user without the ORM): its name, phones and e-mail, and what its country decides."""
+
+    id: int
+    name: str
+    country: str
+    phones: str = ""
+    email: str = ""
+
+
 def _country_zone(context) -> str:
     """A new organization's time zone when none is given: its country's."""
     return COUNTRIES[context.get_current_parameters().get("country") or "RU"].timezone
 
 
-class Organization(db.Model):
+class Organization(OrganizationFacts, db.Model):
     """A УК, КСК, ОСИ or ТСЖ: its requisites go on the receipt, its contacts on the contacts page."""
 
     __tablename__ = "organizations"
@@ -128,36 +175,6 @@ class Organization(db.Model):
     email_signature: Mapped[str] = mapped_column(Text, default="")
 
     buildings: Mapped[list["Building"]] = relationship(back_populates="organization", order_by="Building.address")
-
-    @property
-    def country_rules(self) -> Country:
-        """What its country decides for it (a new one not yet stored is Russian, the column's default)."""
-        return COUNTRIES[self.country or "RU"]
-
-    @property
-    def currency(self) -> str:
-        """The ISO code of the money its accounts are charged in: RUB, KZT."""
-        return self.country_rules.currency
-
-    @property
-    def owes_owners_reports(self) -> bool:
-        """Whether the back office reminds staff of the chairman's monthly and yearly reports to the owners."""
-        return self.country_rules.owners_reports
-
-    @property
-    def currency_sign(self) -> str:
-        """The sign of its money: ₽, ₸."""
-        return self.country_rules.sign
-
-    @property
-    def phone_list(self) -> list[str]:
-        """The phones as the staff typed them, one by one (they separate them with commas or semicolons)."""
-        return [p.strip() for p in PHONE_SEPARATORS.split(self.phones or "") if p.strip()]
-
-    @property
-    def phone(self) -> str:
-        """The phone the header shows: the first one."""
-        return next(iter(self.phone_list), "")
 
     def __repr__(self) -> str:
         return f"<Organization {self.name}>"

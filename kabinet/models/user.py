@@ -23,7 +23,24 @@ def new_stamp() -> str:
     return secrets.token_hex(16)
 
 
-class User(UserMixin, db.Model):
+class UserFacts(UserMixin):
+    """What a user's columns say of them, for the ORM class and for the signed-in reader of the pages that only read
+    them (kabinet.auth.signed_in.SignedIn): the same answers whichever a page has."""
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role is not None
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class User(UserFacts, db.Model):
     """A tenant, or one of the company's staff (a role): logs in by login or e-mail once the e-mail is confirmed."""
 
     __tablename__ = "users"
@@ -71,18 +88,6 @@ class User(UserMixin, db.Model):
     current_session = None
     session_organization = None  # the organization found with the session (kabinet.auth.services.user_for_session)
 
-    @property
-    def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role is not None
-
-    @property
-    def is_confirmed(self) -> bool:
-        return self.confirmed_at is not None
-
     @validates(*CREDENTIALS)
     def _credentials_changed(self, key, value):
         """The one place every change of password, e-mail, block or role passes through: outstanding resets,
@@ -116,6 +121,11 @@ Index("uq_users_login_lower", func.lower(User.login), unique=True)
 Index("uq_users_email_lower", func.lower(User.email), unique=True)
 
 
+def session_expires_at(created_at, last_seen_at, remember: bool, remember_for: timedelta, idle_for: timedelta):
+    """When a login ends by itself: a remembered one lives from its start; another dies after a stretch of idleness."""
+    return created_at + remember_for if remember else last_seen_at + idle_for
+
+
 class UserSession(db.Model):
     """One login on one browser; ending it makes every copy of its cookies worthless."""
 
@@ -133,8 +143,7 @@ class UserSession(db.Model):
     user: Mapped[User] = relationship(back_populates="sessions")
 
     def expires_at(self, remember_for: timedelta, idle_for: timedelta) -> datetime:
-        """A remembered login lives from its start; another dies after a stretch of idleness."""
-        return self.created_at + remember_for if self.remember else self.last_seen_at + idle_for
+        return session_expires_at(self.created_at, self.last_seen_at, self.remember, remember_for, idle_for)
 
     @property
     def is_live(self) -> bool:

@@ -26,11 +26,6 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = N_("Войдите в личный кабинет, чтобы открыть эту страницу.")
     login_manager.localize_callback = gettext
     login_manager.login_message_category = "info"
-    # Flask-Login's "basic" protection hashes the address and browser of every request only to mark a session not
-    # "fresh", and no page asks for a fresh login; "strong" would log a phone out each time it changes networks. A
-    # login here is a server-side record (UserSession) the tenant sees and ends from the profile, the password
-    # change ends the others, and the cookie is signed and HttpOnly.
-    login_manager.session_protection = None
 
     csp = CSP.format(form_action=" ".join(["'self'", *app.config["FORM_ACTION_ORIGINS"]]))
     # Lower-cased once: each answer only asks which of them a view has set already (a header's name is

@@ -215,7 +215,7 @@ class DevConfig(Config):
 
     ENV_NAME = "development"
     OUTBOX_COURIER = _env("OUTBOX_COURIER", "thread")  # the trial runs no worker
-    # An edited template or style shows on the next page (kabinet.assets.watched); production keeps them per worker.
+    # An edited template or style shows on the next page (production: kabinet.assets.watched, docs/DEPLOY.md).
     TEMPLATES_AUTO_RELOAD = True
     EXTRA_TRUSTED_HOSTS = [*Config.EXTRA_TRUSTED_HOSTS, "127.0.0.1", "localhost"]
 

@@ -108,12 +108,14 @@ def bench_app():
     from flask_login import login_required
 
     from kabinet import create_app
+    from kabinet.auth.signed_in import reads_only
 
     app = create_app()
     app.add_url_rule(BARE_PATH, "bench_bare", _bare)
-    app.add_url_rule(SIGNED_IN_PATH, "bench_signed_in", login_required(_bare))
+    # Both read the signed-in user as the cabinet home does (@reads_only): the floor of the page measured against them.
+    app.add_url_rule(SIGNED_IN_PATH, "bench_signed_in", reads_only(login_required(_bare)))
     empty = app.jinja_env.from_string('{% extends "base.html" %}{% block content %}{% endblock %}')  # compiled once
-    app.add_url_rule(LAYOUT_PATH, "bench_layout", login_required(lambda: render_template(empty)))
+    app.add_url_rule(LAYOUT_PATH, "bench_layout", reads_only(login_required(lambda: render_template(empty))))
     return app
 
 

@@ -8,6 +8,7 @@ server still running the previous release) is served without the long cache, so 
 
 import hashlib
 import os
+import time
 from functools import lru_cache
 
 from flask import Flask, current_app, request
@@ -16,6 +17,7 @@ from werkzeug.security import safe_join
 ENDPOINTS = ("static", "bootstrap.static")
 CACHED_FOR = 365 * 24 * 3600
 KEPT_PATHS = 4096
+RECHECK_SECONDS = 1.0  # how stale a production page's idea of a static file may be
 
 
 @lru_cache(maxsize=512)
@@ -43,13 +45,21 @@ def stamp(endpoint: str, filename: str) -> tuple[str, int, int] | None:
 
 
 def watched(endpoint: str, filename: str) -> tuple[str, int, int] | None:
-    """The version of a file the page's addresses are kept for: its stamp() looked at on every page where the app
-    reloads what changes (development: Jinja's auto_reload, the templates too), else nothing to look at: a release
-    starts new workers (docs/DEPLOY.md: `systemctl reload kabinet-web`), which find the new files, as they find the new
-    templates Jinja no longer looks at either. An os.stat a file, four a page, was a tenth of the layout's time."""
+    """The version of a file the page's addresses are kept for: its stamp(), looked at on every page where the app
+    reloads what changes (development: Jinja's auto_reload), else at most once every RECHECK_SECONDS per worker. The
+    address must follow the file within moments, not at the next reload: nginx answers any `?v=` with the file as it
+    is now and lets the browser keep it for a year, so a page naming the old digest while the new file is served would
+    pin the new content under the old address. An os.stat a file, four a page, was a tenth of the layout's time."""
     if current_app.jinja_env.auto_reload:
         return stamp(endpoint, filename)
-    return None
+    seen = current_app.extensions.setdefault("kabinet_static_seen", {})
+    now = time.monotonic()
+    found = seen.get((endpoint, filename))
+    if found is None or now - found[1] >= RECHECK_SECONDS:
+        if len(seen) >= KEPT_PATHS:
+            seen.clear()
+        found = seen[endpoint, filename] = (stamp(endpoint, filename), now)
+    return found[0]
 
 
 def _path(app: Flask, endpoint: str, filename: str) -> str | None:

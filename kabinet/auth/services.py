@@ -174,8 +174,9 @@ def user_for_session(session_id: str) -> User | signed_in.SignedIn | None:
     record, organization = found if found is not None else (None, None)
     if record is None:
         return None
-    state = (record.ended_at, record.user.blocked_at, record.created_at, record.last_seen_at)
-    if not _in_force(session_id, *state, record.remember):
+    if not _in_force(session_id, ended_at=record.ended_at, blocked_at=record.user.blocked_at,
+                     created_at=record.created_at, last_seen_at=record.last_seen_at,
+                     remember=record.remember):  # fmt: skip
         return None
     user = record.user
     user.current_session, user.session_organization = record, organization
@@ -186,8 +187,9 @@ def _reader(session_id: str) -> signed_in.SignedIn | None:
     found = db.session.connection().execute(_session_row(), {"session_id": session_id}).mappings().first()
     if found is None:
         return None
-    state = (found["ended_at"], found["blocked_at"], found["session_created_at"], found["last_seen_at"])
-    if not _in_force(session_id, *state, found["remember"]):
+    if not _in_force(session_id, ended_at=found["ended_at"], blocked_at=found["blocked_at"],
+                     created_at=found["session_created_at"], last_seen_at=found["last_seen_at"],
+                     remember=found["remember"]):  # fmt: skip
         return None
     organization = None
     if found["shown_id"] is not None:
@@ -196,7 +198,7 @@ def _reader(session_id: str) -> signed_in.SignedIn | None:
     return signed_in.SignedIn(session_id, organization, {name: found[name] for name in signed_in.COLUMNS})
 
 
-def _in_force(session_id: str, ended_at, blocked_at, created_at, last_seen_at, remember: bool) -> bool:
+def _in_force(session_id: str, *, ended_at, blocked_at, created_at, last_seen_at, remember: bool) -> bool:
     """Whether a login still counts: neither ended, nor its user blocked, nor expired (ended now if it just did);
     its last_seen_at written at most every SEEN_EVERY."""
     if ended_at is not None or blocked_at is not None:

@@ -143,6 +143,7 @@ class UserSession(db.Model):
     user: Mapped[User] = relationship(back_populates="sessions")
 
     def expires_at(self, remember_for: timedelta, idle_for: timedelta) -> datetime:
+        """When this login ends by itself (session_expires_at)."""
         return session_expires_at(self.created_at, self.last_seen_at, self.remember, remember_for, idle_for)
 
     @property

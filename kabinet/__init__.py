@@ -149,11 +149,11 @@ def select_locale():
 def register_blueprints(app):
     from importlib import import_module
 
-    from kabinet.cabinet import staff_to_their_back_office
+    from kabinet.cabinet import tenants_only
 
     for feature in FEATURES:
         app.register_blueprint(import_module(f"kabinet.{feature}.views").bp)
-    app.before_request(staff_to_their_back_office)
+    app.before_request(tenants_only)
 
 
 def register_errorhandlers(app):

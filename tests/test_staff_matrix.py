@@ -221,6 +221,17 @@ def test_staff_opening_a_tenants_page_are_sent_to_their_back_office_and_told_why
     assert client.get("/profile/").status_code == 200  # their own profile stays theirs
 
 
+def test_an_anonymous_visitor_on_a_tenants_page_is_sent_to_the_login_page_and_back(app, ids):
+    client = app.test_client()
+    wrong = []
+    for rule in tenant_rules(app):
+        url = url_for_rule(app, rule, {**ids, "month": "2026-10"})
+        response = call(client, rule, url)
+        if response.status_code != 302 or not response.location.startswith("/auth/login?next="):
+            wrong.append(f"{sorted(rule.methods - {'HEAD', 'OPTIONS'})} {url}: {response.status_code}")
+    assert not wrong, "\n".join(wrong)
+
+
 def test_a_tenant_still_opens_the_tenants_pages(app, ids):
     client = app.test_client()
     assert client.post("/auth/login", data={"login": "tenant", "password": PASSWORD}).status_code == 302

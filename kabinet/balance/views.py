@@ -1,7 +1,7 @@
 """The balance of a personal account ("Баланс лицевого счета"): months, services, payments."""
 
 from flask import Blueprint, render_template, request
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from kabinet.accounts import services as accounts
 from kabinet.balance import services
@@ -11,14 +11,12 @@ bp = Blueprint("balance", __name__, url_prefix="/balance")
 
 
 @bp.route("/")
-@login_required
 def index():
     """The balance of the tenant's first account."""
     return first_account("balance.show")
 
 
 @bp.route("/<int:account_id>")
-@login_required
 def show(account_id: int):
     """The account's months with their services and payments, the last two years unless the whole history is asked."""
     account = account_or_404(account_id)

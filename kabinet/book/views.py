@@ -1,7 +1,7 @@
 """The complaints and suggestions book ("Книга жалоб и предложений"): the tenant's entries and published answers."""
 
 from flask import Blueprint, abort, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from kabinet import messages
 from kabinet.book import services
@@ -16,11 +16,6 @@ from kabinet.urls import id_argument, page_number
 
 bp = Blueprint("book", __name__, url_prefix="/book")
 
-
-@bp.before_request
-@login_required
-def _tenants_only():
-    """The book is for logged-in tenants; a visitor writes through "Обратная связь"."""
 
 
 @bp.route("/")

@@ -1,7 +1,7 @@
 """The cabinet ("Личный кабинет"): where a tenant lands after login; and the pages that are a tenant's alone."""
 
 from flask import redirect, request, url_for
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from kabinet import messages
 from kabinet.staff.access import landing
@@ -11,10 +11,20 @@ from kabinet.staff.access import landing
 TENANTS_ONLY = frozenset({"cabinet", "accounts", "balance", "readings", "receipts", "dispatch", "book", "documents"})
 
 
-def staff_to_their_back_office():
-    """Send a staff user who opens a tenant's page to their own landing page, saying why, instead of an empty
-    cabinet (registered once for the whole app, so a new tenant page needs only its blueprint named above)."""
-    if request.blueprint not in TENANTS_ONLY or not current_user.is_authenticated or not current_user.is_staff:
+@login_required
+def _signed_in():
+    """Flask-Login's own check as a hook: None for a signed-in user, else the way to the login page and back."""
+
+
+def tenants_only():
+    """The one guard of a tenant's pages (registered once for the whole app, so a new tenant page needs only its
+    blueprint named above): a visitor is sent to the login page and back, a staff user to their own landing page,
+    told why, instead of an empty cabinet."""
+    if request.blueprint not in TENANTS_ONLY:
         return None
-    messages.notify(messages.STAFF_ON_TENANT_PAGE)
-    return redirect(url_for(landing(current_user)))
+    if (refused := _signed_in()) is not None:
+        return refused
+    if current_user.is_staff:
+        messages.notify(messages.STAFF_ON_TENANT_PAGE)
+        return redirect(url_for(landing(current_user)))
+    return None

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import format_datetime
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from kabinet import messages, storage
 from kabinet.accounts import services as accounts
@@ -19,11 +19,6 @@ from kabinet.urls import id_argument, page_number
 
 bp = Blueprint("dispatch", __name__, url_prefix="/dispatch")
 
-
-@bp.before_request
-@login_required
-def _tenants_only():
-    """Every page here is about the logged-in tenant's own requests."""
 
 
 @bp.context_processor

@@ -1,7 +1,7 @@
 """«Документы»: the tenant's list of their organizations' documents, and a document's PDF."""
 
 from flask import Blueprint, abort, render_template, request
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from kabinet.accounts import services as accounts
 from kabinet.documents import services
@@ -10,11 +10,6 @@ from kabinet.urls import page_number
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
-
-@bp.before_request
-@login_required
-def _tenants_only():
-    """Documents are for logged-in tenants: a visitor is sent to the login page and comes back here."""
 
 
 @bp.route("/")

@@ -14,9 +14,10 @@ from functools import lru_cache
 from flask import Flask, current_app, request
 from werkzeug.security import safe_join
 
+from kabinet.kept import kept
+
 ENDPOINTS = ("static", "bootstrap.static")
 CACHED_FOR = 365 * 24 * 3600
-KEPT_PATHS = 4096
 RECHECK_SECONDS = 1.0  # how stale a production page's idea of a static file may be
 
 
@@ -32,11 +33,7 @@ def stamp(endpoint: str, filename: str) -> tuple[str, int, int] | None:
     kept for), or None when there is no such file."""
     app = current_app._get_current_object()
     paths = app.extensions.setdefault("kabinet_static_paths", {})
-    path = paths.get((endpoint, filename), "")
-    if path == "":  # not asked yet; None: no file can have that name
-        if len(paths) >= KEPT_PATHS:  # names come from requests too: a bounded memory
-            paths.clear()
-        path = paths[endpoint, filename] = _path(app, endpoint, filename)
+    path = kept(paths, (endpoint, filename), lambda: _path(app, endpoint, filename))  # None: no file can have it
     try:
         found = os.stat(path) if path else None
     except (OSError, ValueError):  # no such file, or a name no file can have (a NUL in it)
@@ -54,10 +51,8 @@ def watched(endpoint: str, filename: str) -> tuple[str, int, int] | None:
         return stamp(endpoint, filename)
     seen = current_app.extensions.setdefault("kabinet_static_seen", {})
     now = time.monotonic()
-    found = seen.get((endpoint, filename))
-    if found is None or now - found[1] >= RECHECK_SECONDS:
-        if len(seen) >= KEPT_PATHS:
-            seen.clear()
+    found = kept(seen, (endpoint, filename), lambda: (stamp(endpoint, filename), now))
+    if now - found[1] >= RECHECK_SECONDS:
         found = seen[endpoint, filename] = (stamp(endpoint, filename), now)
     return found[0]
 

@@ -14,6 +14,7 @@ from jinja2 import Template, pass_eval_context
 from markupsafe import Markup
 
 from kabinet import assets
+from kabinet.kept import kept
 
 CACHED = "_kabinet_translations"
 GETTEXT = "_kabinet_gettext"  # the catalog's own `_()` (catalog_gettext)
@@ -91,7 +92,6 @@ def page_gettext() -> dict:
 # The values an address is kept for: they never change, and no two of them are equal while written differently (True
 # would equal 1).
 PLAIN = {str, int, type(None)}
-KEPT = 4096  # addresses (the layout's links, a few per account) or sessions' form tokens remembered per app
 
 
 def page_url(endpoint: str, **values) -> str:
@@ -116,37 +116,26 @@ def page_url(endpoint: str, **values) -> str:
         return url_for(endpoint, **values)
     if static:
         key = (*key, assets.watched(endpoint, values["filename"]))
-    kept = current_app._get_current_object().extensions["kabinet_urls"]
-    address = kept.get(key)
-    if address is None:
-        if len(kept) >= KEPT:
-            kept.clear()
-        address = kept[key] = url_for(endpoint, **values)
-    return address
+    return kept(current_app._get_current_object().extensions["kabinet_urls"], key, lambda: url_for(endpoint, **values))
 
 
 def form_token() -> str:
     """The templates' `csrf_token()`: the session's token signed once and kept, where Flask-WTF signs it anew for
     every page (~180 calls). A token signed earlier is as good as a new one: WTF_CSRF_TIME_LIMIT is None (config.py),
     so its signature's time is never checked, and it is checked against the same session's secret."""
-    kept = current_app._get_current_object().extensions["kabinet_form_tokens"]
-    token = kept.get(session.get("csrf_token"))
-    if token is None or current_app.config["WTF_CSRF_TIME_LIMIT"] is not None:
-        token = generate_csrf()
-        if len(kept) >= KEPT:
-            kept.clear()
-        kept[session["csrf_token"]] = token
-    return token
+    app = current_app._get_current_object()
+    if app.config["WTF_CSRF_TIME_LIMIT"] is not None or "csrf_token" not in session:
+        return generate_csrf()  # the session's first form makes its secret (Flask-WTF keeps the token for the request)
+    return kept(app.extensions["kabinet_form_tokens"], session["csrf_token"], generate_csrf)
 
 
 def cabinet_menu() -> Markup:
     """The tenant's menu with the current section marked, rendered once per language, section and mount point."""
     menus = current_app.extensions.setdefault("kabinet_menus", {})
     key = (str(page_locale()), request.blueprint, request.script_root)
-    if key not in menus:
-        # Straight from Jinja: render_template would run the context processors, a query for `company` among them.
-        menus[key] = Markup(current_app.jinja_env.get_template("_menu.html").render(section=request.blueprint))
-    return menus[key]
+    # Straight from Jinja: render_template would run the context processors, a query for `company` among them.
+    template = current_app.jinja_env.get_template
+    return kept(menus, key, lambda: Markup(template("_menu.html").render(section=request.blueprint)))
 
 
 def kept_fragment(template: str, /, **values) -> Markup:
@@ -158,14 +147,9 @@ def kept_fragment(template: str, /, **values) -> Markup:
     if not set(map(type, values.values())) <= PLAIN:
         return Markup(app.jinja_env.get_template(template).render(values))
     key = ("fragment", str(page_locale()), request._get_current_object().script_root, template, *values.items())
-    kept = app.extensions["kabinet_fragments"]
-    html = kept.get(key)
-    if html is None:
-        if len(kept) >= KEPT:
-            kept.clear()
-        # Straight from Jinja, like the menu: render_template would run the context processors (and their query).
-        html = kept[key] = Markup(app.jinja_env.get_template(template).render(values))
-    return html
+    # Straight from Jinja, like the menu: render_template would run the context processors (and their query).
+    fragment = app.jinja_env.get_template
+    return kept(app.extensions["kabinet_fragments"], key, lambda: Markup(fragment(template).render(values)))
 
 
 def bootstrap_css() -> Markup:
@@ -182,13 +166,7 @@ def bootstrap_css() -> Markup:
     except RuntimeError:  # outside a request
         return extension.load_css()
     key = ("bootstrap_css", script_root, assets.watched("bootstrap.static", f"css/{extension.bootstrap_css_filename}"))
-    kept = app.extensions["kabinet_urls"]
-    tag = kept.get(key)
-    if tag is None:
-        if len(kept) >= KEPT:
-            kept.clear()
-        tag = kept[key] = extension.load_css()
-    return tag
+    return kept(app.extensions["kabinet_urls"], key, extension.load_css)
 
 
 class Page(Template):

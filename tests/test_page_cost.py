@@ -255,3 +255,16 @@ def test_input_attributes_are_written_as_wtforms_writes_them(app, attributes):
     with app.test_request_context():
         ours, theirs = html_params(**attributes), wtforms_html_params(**attributes)
         assert ours == theirs and type(ours) is type(theirs)
+
+
+def test_a_kept_value_is_made_once_none_included_and_a_full_memory_starts_afresh(monkeypatch):
+    from kabinet import kept as memory
+
+    made = []
+    store: dict = {}
+    for _ in range(2):
+        assert memory.kept(store, "no-such.css", lambda: made.append(1)) is None  # "no such file" is an answer too
+    assert made == [1]
+    monkeypatch.setattr(memory, "KEPT", 2)
+    memory.kept(store, "a", lambda: "A")
+    assert memory.kept(store, "b", lambda: "B") == "B" and store == {"b": "B"}  # full at two: forgotten, not grown

@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, func, or_, select
 
 from kabinet.extensions import db
 from kabinet.models import Account, AccountBinding, Organization, User
+from kabinet.models.account import BOUND_ORDER
 from kabinet.models.organization import COUNTRIES
 
 SPEAKING_FOR = "speaking_for"  # flask.g's name for the organization speak_for() chose
@@ -107,13 +108,13 @@ def default_organization() -> Organization:
 
 @cache
 def _organizations_of():
-    # Built once: every page of a logged-in tenant runs it for `company`.
+    # Built once: the book, the contacts and the dispatch pages ask for it on every visit.
     return (
         select(Organization)
         .join(Account, Account.organization_id == Organization.id)
         .join(AccountBinding, AccountBinding.account_id == Account.id)
         .where(AccountBinding.user_id == bindparam("user_id"))
-        .order_by(AccountBinding.created_at, AccountBinding.id)
+        .order_by(*BOUND_ORDER)
     )
 
 

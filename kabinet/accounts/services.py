@@ -11,6 +11,7 @@ from kabinet.accounts import codewords
 from kabinet.extensions import db
 from kabinet.limits import check_secret
 from kabinet.models import Account, AccountBinding, BindingRequest, Building, User
+from kabinet.models.account import BOUND_ORDER
 
 ROLES = ("owner", "resident")
 
@@ -25,7 +26,7 @@ def _bindings():
             joinedload(AccountBinding.account).joinedload(Account.building),
             joinedload(AccountBinding.account).joinedload(Account.organization),
         )
-        .order_by(AccountBinding.created_at, AccountBinding.id)
+        .order_by(*BOUND_ORDER)
     )
 
 

@@ -19,6 +19,7 @@ from kabinet.extensions import db
 from kabinet.language import known
 from kabinet.limits import check_secret, trust_this_device
 from kabinet.models import Account, AccountBinding, Organization, User, UserSession
+from kabinet.models.account import BOUND_ORDER
 from kabinet.models.organization import OrganizationShown
 from kabinet.models.user import session_expires_at
 
@@ -127,7 +128,7 @@ def _session_joined(query):
         select(Account.organization_id)
         .join(AccountBinding, AccountBinding.account_id == Account.id)
         .where(AccountBinding.user_id == User.id)
-        .order_by(AccountBinding.created_at, AccountBinding.id)
+        .order_by(*BOUND_ORDER)
         .limit(1)
         .correlate(User)
         .scalar_subquery()

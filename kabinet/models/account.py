@@ -66,6 +66,10 @@ class AccountBinding(db.Model):
     account: Mapped[Account] = relationship()
 
 
+# The order a tenant bound their accounts: every list of them, and "their" organization (the first bound account's).
+BOUND_ORDER = (AccountBinding.created_at, AccountBinding.id)
+
+
 class BindingRequest(db.Model):
     """A tenant's request to bind the account at an address, waiting for the company's staff."""
 

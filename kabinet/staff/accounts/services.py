@@ -26,6 +26,7 @@ from kabinet.models import (
     ReadingChange,
     User,
 )
+from kabinet.models.account import BOUND_ORDER
 from kabinet.models.meter import UNITS
 from kabinet.readings.services import number, recent_readings
 from kabinet.staff.search import spellings
@@ -117,7 +118,7 @@ def overview(account: Account, today: date) -> Overview:
             select(AccountBinding, User)
             .join(User, User.id == AccountBinding.user_id)
             .where(AccountBinding.account_id == account.id)
-            .order_by(AccountBinding.created_at, AccountBinding.id)
+            .order_by(*BOUND_ORDER)
         )
     ]
     meters = db.session.scalars(

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 import config as settings
 from kabinet.extensions import babel, bootstrap, csrf, db, limiter, login_manager, mail, migrate, tune_sqlite
-from kabinet.language import known
+from kabinet.language import default_language, known, locale_of
 
 FEATURES = (
     "pages",
@@ -139,11 +139,12 @@ def register_extensions(app):
 
 
 def select_locale():
-    """The logged-in user's language, else the one the visitor picked (a cookie), else the installation's default."""
+    """The logged-in user's language, else the one the visitor picked (a cookie), else the installation's default: the
+    Locale kept for its code (Flask-Babel would parse the code anew on each request, and its default each time)."""
     if not request:
         return None
     kept = current_user.language if current_user.is_authenticated else None
-    return known(kept) or known(request.cookies.get("lang"))
+    return locale_of(known(kept) or known(request.cookies.get("lang")) or default_language())
 
 
 def register_blueprints(app):

@@ -11,11 +11,18 @@ import os
 from contextlib import contextmanager
 from types import SimpleNamespace
 
+from babel import Locale
 from flask import current_app, g
 from flask.cli import AppGroup
 from flask_babel import force_locale
 
 from kabinet.extensions import db
+
+
+@functools.cache
+def locale_of(code: str) -> Locale:
+    """The Locale of a language code, parsed once per process."""
+    return Locale.parse(code)
 
 
 def default_language() -> str:

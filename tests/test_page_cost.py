@@ -268,3 +268,29 @@ def test_a_kept_value_is_made_once_none_included_and_a_full_memory_starts_afresh
     monkeypatch.setattr(memory, "KEPT", 2)
     memory.kept(store, "a", lambda: "A")
     assert memory.kept(store, "b", lambda: "B") == "B" and store == {"b": "B"}  # full at two: forgotten, not grown
+
+
+def test_statements_built_once_each_run_their_own_sql_with_the_values_given(app):
+    # kabinet.statements.built_once: every decorated statement goes through one lambda; their compiled SQL must not be
+    # shared, though the two below have the same shape, and each run takes the parameters it is given.
+    from sqlalchemy import bindparam, literal_column, select
+
+    from kabinet.extensions import db
+    from kabinet.statements import built_once
+
+    builds = []
+
+    @built_once
+    def first():
+        builds.append("first")
+        return select(literal_column("'first'"), bindparam("n", type_=db.Integer) + 1)
+
+    @built_once
+    def second():
+        builds.append("second")
+        return select(literal_column("'second'"), bindparam("n", type_=db.Integer) + 2)
+
+    with app.app_context():
+        rows = [db.session.execute(statement(), {"n": n}).one() for n in (10, 20) for statement in (first, second)]
+    assert rows == [("first", 11), ("second", 12), ("first", 21), ("second", 22)]
+    assert builds == ["first", "second"]  # built once each, however often run

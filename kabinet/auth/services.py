@@ -22,6 +22,7 @@ from kabinet.models import Account, AccountBinding, Organization, User, UserSess
 from kabinet.models.account import BOUND_ORDER
 from kabinet.models.organization import OrganizationShown
 from kabinet.models.user import session_expires_at
+from kabinet.statements import built_once
 
 SEEN_EVERY = timedelta(minutes=1)  # how stale last_seen may get before a request writes it
 
@@ -140,13 +141,13 @@ def _session_joined(query):
     )
 
 
-@cache
+@built_once
 def _session_with_user():
     # One query for the three, built once: this runs on every request of a logged-in user.
     return _session_joined(select(UserSession, Organization)).options(contains_eager(UserSession.user))
 
 
-@cache
+@built_once
 def _session_row():
     # The same, as one row of plain values for the pages that only read the user (kabinet.auth.signed_in).
     return _session_joined(

@@ -11,7 +11,6 @@ queries together (docs/BENCHMARKS.md, issue 11's fifth pass).
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import cache
 from typing import NamedTuple
 
 from sqlalchemy import (
@@ -49,6 +48,7 @@ from kabinet.models.account import premises_address
 from kabinet.models.book import announcement_buildings
 from kabinet.models.dispatch import OPEN_STATUSES
 from kabinet.models.organization import OrganizationShown
+from kabinet.statements import built_once
 
 NEWEST_ANNOUNCEMENTS = 3
 REJECTION_SHOWN_FOR_DAYS = 30  # a rejected binding request stays on the home this long, with the staff's reason
@@ -184,7 +184,7 @@ def _premises(user_id: int) -> tuple[list[AccountShown], list[RequestShown]]:
     return accounts, requests
 
 
-@cache
+@built_once
 def _premises_statement():
     # The accounts bound to the user (bound as "user_id") with their house and organization, and the user's binding
     # requests still waiting or rejected since "since", in one statement built once; each part ordered by when it was
@@ -244,7 +244,7 @@ def _bound():
     return accounts, buildings, organizations
 
 
-@cache
+@built_once
 def _figures():
     # Every figure of the cards, the announcements and the newest document in one statement, built once: each kind of
     # row in the same eight columns (kind, an account's or the row's own id, a day, two amounts, a number, a title, a

@@ -16,7 +16,12 @@ class Charge(db.Model):
     """One service's charge for one month (the month is stored as its first day)."""
 
     __tablename__ = "charges"
-    __table_args__ = (UniqueConstraint("account_id", "month", "service"),)
+    __table_args__ = (
+        UniqueConstraint("account_id", "month", "service"),
+        # The cabinet home sums every charge of the tenant's accounts on each visit (the balance) and those of their
+        # latest month: an index holding the amounts answers both without reading the table's rows.
+        Index("ix_charges_account_id_month_amounts", "account_id", "month", "amount", "recalculation"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))

@@ -114,6 +114,7 @@ def register_extensions(app):
         organizations,
         outbox,
         social,
+        statements,
     )
 
     app.session_interface = cookies.KeptCookieSessions()  # a cookie checked once is not checked again
@@ -134,6 +135,7 @@ def register_extensions(app):
     outbox.init_app(app)
     filters.init_app(app)
     layout.init_app(app)  # after Babel's: the templates' `_()` finds the translations once per request
+    statements.init_app(app)  # the connection a reading page reads its rows on, given back to the pool
     organizations.init_app(app)  # `company` in every template: the organization the page or e-mail speaks for
     social.init_app(app)  # the Authlib clients of the providers in SOCIAL_PROVIDERS
 

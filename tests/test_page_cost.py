@@ -294,3 +294,54 @@ def test_statements_built_once_each_run_their_own_sql_with_the_values_given(app)
         rows = [db.session.execute(statement(), {"n": n}).one() for n in (10, 20) for statement in (first, second)]
     assert rows == [("first", 11), ("second", 12), ("first", 21), ("second", 22)]
     assert builds == ["first", "second"]  # built once each, however often run
+
+
+def test_the_home_reads_on_one_connection_without_an_orm_session_and_gives_it_back(app, tenant, user):
+    # kabinet.statements.connection: a page that only reads takes one connection from the pool and no ORM session.
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from kabinet.extensions import db
+    from tests.factories import make_account
+
+    make_account(app, "100101", user_id=user)
+    tenant.get("/cabinet/")  # the first visit after logging in may note the session's last visit
+    orm, checkouts = [], []
+    with app.app_context():
+        pool = db.engine.pool
+
+    def began(*args):
+        orm.append(1)
+
+    def taken(*args):
+        checkouts.append(1)
+
+    event.listen(Session, "after_begin", began)
+    event.listen(pool, "checkout", taken)
+    try:
+        html = page(tenant.get("/cabinet/"))
+    finally:
+        event.remove(Session, "after_begin", began)
+        event.remove(pool, "checkout", taken)
+    assert "100101" in html
+    assert (orm, checkouts) == ([], [1])
+    assert pool.checkedout() == 0  # given back when the request ended
+
+
+def test_a_reader_sees_what_its_request_wrote_and_has_not_committed(app, user):
+    from datetime import date
+
+    from kabinet.cabinet.services import home
+    from kabinet.extensions import db
+    from kabinet.models import AccountBinding
+    from tests.factories import make_account
+
+    account = make_account(app, "100101")
+    with app.test_request_context():
+        assert home(user, date(2025, 3, 15)).cards == []  # read on the context's own connection
+        db.session.add(AccountBinding(user_id=user, account_id=account, role="owner", method="code_word"))
+        db.session.flush()  # not committed: only the session's transaction holds it
+        assert [card.account.number for card in home(user, date(2025, 3, 15)).cards] == ["100101"]
+        db.session.rollback()
+    with app.app_context():
+        assert db.engine.pool.checkedout() == 0

@@ -101,11 +101,23 @@ def deliver_due(clock: datetime | None = None, pace: Pace | None = None) -> Repo
 
 
 def _send(send, message: OutboxMessage) -> None:
-    """Hand one message to the transport; any exception is a failure to retry, a refused recipient's too, until
-    MAIL_MAX_ATTEMPTS."""
-    send(_as_email(message))
+    """Hand one message to the transport. A server's permanent refusal of this message (a 5xx reply to its recipient
+    or its content: no such mailbox, the message rejected) gives it up at once, in the server's words; a temporary one
+    (4xx: a full mailbox, greylisting) and anything else (the server unreachable, our sender or login refused: the
+    same for every message, and mended by an admin) is tried again until MAIL_MAX_ATTEMPTS."""
+    try:
+        send(_as_email(message))
+    except smtplib.SMTPRecipientsRefused as error:
+        raise _refusal(*next(iter(error.recipients.values()))) from error
+    except smtplib.SMTPDataError as error:
+        raise _refusal(error.smtp_code, error.smtp_error) from error
     # Delivered: the codes and links it carried are not kept, only whom it went to and what about.
     message.body_text = message.body_html = ""
+
+
+def _refusal(code: int, reply: bytes | str) -> claims.Refused:
+    text = reply.decode(errors="replace") if isinstance(reply, bytes) else reply
+    return claims.Refused(f"{code} {text}", final=500 <= code < 600)
 
 
 def retry(message_ids: list[int] | None = None) -> int:

@@ -191,7 +191,20 @@ class Mailbox:
 
     def __init__(self):
         self.messages = []
+        self.refusals = {}  # recipient address: the server's reply to its RCPT TO, as "550 5.1.1 No such user"
         self.lock = threading.Lock()
+
+    def refuse(self, address: str, reply: str) -> None:
+        with self.lock:
+            self.refusals[address] = reply
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        with self.lock:
+            reply = self.refusals.get(address)
+        if reply is not None:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
@@ -236,6 +249,7 @@ def mailbox(smtp_server):
     box, _ = smtp_server
     with box.lock:
         box.messages.clear()
+        box.refusals.clear()
     return box
 
 

@@ -77,6 +77,28 @@ def test_delivery_gives_up_after_the_last_attempt(make_app):
     assert outbox(app)[0].failed_at is not None
 
 
+def test_a_mailbox_refused_for_good_is_given_up_at_once_a_refusal_for_now_is_retried(app, mailbox):
+    # The server's reply to RCPT TO: 550 (no such mailbox) will not change, 451 (try later) will.
+    mailbox.refuse("gone@example.org", "550 5.1.1 No such mailbox")
+    mailbox.refuse("busy@example.org", "451 4.2.1 Mailbox busy, try later")
+    with app.app_context():
+        for address in ("gone@example.org", "busy@example.org", "here@example.org"):
+            queue(address, "recovery/changed", user=User(first_name="Иван", login="ivan"), login_url="x")
+        db.session.commit()
+        report = deliver_due()
+    assert (report.sent, report.retried, report.failed) == (1, 1, 1)
+    gone, busy, here = outbox(app)
+    assert gone.failed_at is not None and gone.attempts == 1 and gone.last_error == "550 5.1.1 No such mailbox"
+    assert busy.failed_at is None and busy.next_attempt_at > utcnow()
+    assert busy.last_error == "451 4.2.1 Mailbox busy, try later"
+    assert here.sent_at is not None and len(mailbox.to("here@example.org")) == 1
+
+    mailbox.refusals.clear()  # the mailbox has room again
+    with app.app_context():
+        assert deliver_due(clock=utcnow() + backoff(1)).sent == 1  # the busy one; the one given up stays given up
+    assert len(mailbox.to("busy@example.org")) == 1 and mailbox.to("gone@example.org") == []
+
+
 def test_mail_of_a_rolled_back_change_is_never_sent(app):
     with app.app_context():
         queue("someone@example.org", "recovery/changed", user=User(first_name="Иван", login="ivan"), login_url="x")

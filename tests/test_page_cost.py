@@ -271,8 +271,9 @@ def test_a_kept_value_is_made_once_none_included_and_a_full_memory_starts_afresh
 
 
 def test_statements_built_once_each_run_their_own_sql_with_the_values_given(app):
-    # kabinet.statements.built_once: every decorated statement goes through one lambda; their compiled SQL must not be
-    # shared, though the two below have the same shape, and each run takes the parameters it is given.
+    # kabinet.statements.built_once: every decorated statement goes through one lambda, and SQLAlchemy keeps a
+    # lambda's statement by its key for the whole process. Statements of the same shape, of the same name (made by a
+    # factory), or built anew after cache_clear() must each run their own SQL with the values each run is given.
     from sqlalchemy import bindparam, literal_column, select
 
     from kabinet.extensions import db
@@ -280,20 +281,65 @@ def test_statements_built_once_each_run_their_own_sql_with_the_values_given(app)
 
     builds = []
 
-    @built_once
-    def first():
-        builds.append("first")
-        return select(literal_column("'first'"), bindparam("n", type_=db.Integer) + 1)
+    def factory(label, add):
+        @built_once
+        def statement():
+            builds.append(label)
+            return select(literal_column(f"'{label}'"), bindparam("n", type_=db.Integer) + add)
 
-    @built_once
-    def second():
-        builds.append("second")
-        return select(literal_column("'second'"), bindparam("n", type_=db.Integer) + 2)
+        return statement
 
+    first, second = factory("first", 1), factory("second", 2)  # both named "factory.<locals>.statement"
     with app.app_context():
         rows = [db.session.execute(statement(), {"n": n}).one() for n in (10, 20) for statement in (first, second)]
-    assert rows == [("first", 11), ("second", 12), ("first", 21), ("second", 22)]
-    assert builds == ["first", "second"]  # built once each, however often run
+        assert rows == [("first", 11), ("second", 12), ("first", 21), ("second", 22)]
+        assert builds == ["first", "second"]  # built once each, however often run
+
+        first.cache_clear()
+        assert db.session.execute(first(), {"n": 1}).one() == ("first", 2) and builds[-1] == "first"
+
+
+def _holds_a_transaction(connection) -> bool:
+    """Whether the database side of a SQLAlchemy connection is inside a transaction, as its driver tells it."""
+    driver = connection.connection.dbapi_connection
+    if connection.dialect.name == "postgresql":
+        import psycopg
+
+        return driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+    return driver.in_transaction
+
+
+def test_a_request_reads_outside_any_transaction_and_writes_beside_it(app, user):
+    # The request's own reading connection keeps no transaction open (a lock held while the same request writes on
+    # another connection could hang it behind a migration); the session check's write of the last visit goes through
+    # the ORM session, and both connections go back to the pool when the request ends.
+    from datetime import date, timedelta
+
+    from flask import g
+    from sqlalchemy import update
+
+    from kabinet.cabinet.services import home
+    from kabinet.clock import utcnow
+    from kabinet.extensions import db
+    from kabinet.models import UserSession
+    from kabinet.statements import READER
+    from tests.factories import make_account
+
+    make_account(app, "100101", user_id=user)
+    with app.test_request_context():
+        assert [card.account.number for card in home(user, date(2025, 3, 15)).cards] == ["100101"]
+        assert not _holds_a_transaction(g.get(READER))
+    client = app.test_client()
+    client.post("/auth/login", data={"login": "ivan", "password": PASSWORD})
+    with app.app_context():
+        db.session.execute(update(UserSession).values(last_seen_at=utcnow() - timedelta(minutes=5)))
+        db.session.commit()
+    assert "100101" in page(client.get("/cabinet/"))  # read, written (the last visit), read again
+    with app.app_context():
+        seen = db.session.scalar(db.select(UserSession.last_seen_at))
+        pool = db.engine.pool
+    assert utcnow() - seen < timedelta(minutes=1)
+    assert pool.checkedout() == 0
 
 
 def test_the_home_reads_on_one_connection_without_an_orm_session_and_gives_it_back(app, tenant, user):

@@ -22,7 +22,7 @@ from kabinet.models import Account, AccountBinding, Organization, User, UserSess
 from kabinet.models.account import BOUND_ORDER
 from kabinet.models.organization import OrganizationShown
 from kabinet.models.user import session_expires_at
-from kabinet.statements import built_once, connection
+from kabinet.statements import built_once, reading_connection
 
 SEEN_EVERY = timedelta(minutes=1)  # how stale last_seen may get before a request writes it
 
@@ -186,7 +186,7 @@ def user_for_session(session_id: str) -> User | signed_in.SignedIn | None:
 
 
 def _reader(session_id: str) -> signed_in.SignedIn | None:
-    found = connection().execute(_session_row(), {"session_id": session_id}).mappings().first()
+    found = reading_connection().execute(_session_row(), {"session_id": session_id}).mappings().first()
     if found is None:
         return None
     if not _in_force(session_id, ended_at=found["ended_at"], blocked_at=found["blocked_at"],

@@ -47,7 +47,7 @@ from kabinet.models.account import premises_address
 from kabinet.models.book import announcement_buildings
 from kabinet.models.dispatch import OPEN_STATUSES
 from kabinet.models.organization import OrganizationShown
-from kabinet.statements import built_once, connection
+from kabinet.statements import built_once, reading_connection
 
 NEWEST_ANNOUNCEMENTS = 3
 REJECTION_SHOWN_FOR_DAYS = 30  # a rejected binding request stays on the home this long, with the staff's reason
@@ -138,7 +138,7 @@ def home(user_id: int, day: date) -> Home:
         return Home([], [], None, requests)
     sums, payments, charges, news, document = [], {}, {}, [], None
     counts: dict[str, dict[int, int]] = {"meters": {}, "requests": {}}
-    rows = connection().execute(_figures(), {"user_id": user_id, "month": ledger.month_of(day), "day": day})
+    rows = reading_connection().execute(_figures(), {"user_id": user_id, "month": ledger.month_of(day), "day": day})
     for kind, id_, day_, amount, other, number, title, text in rows:
         if kind == "sum":
             sums.append((id_, amount, number))
@@ -173,7 +173,7 @@ def _premises(user_id: int) -> tuple[list[AccountShown], list[RequestShown]]:
     """The user's bound accounts in the order bound, and their binding requests to show, oldest first (one query)."""
     since = utcnow() - timedelta(days=REJECTION_SHOWN_FOR_DAYS)
     accounts, requests = [], []
-    rows = connection().execute(_premises_statement(), {"user_id": user_id, "since": since})
+    rows = reading_connection().execute(_premises_statement(), {"user_id": user_id, "since": since})
     for kind, id_, number, premises, house, organization, name, country, role, balance, reason, _, _ in rows:
         if kind == "account":
             shown = OrganizationShown(organization, name, country)

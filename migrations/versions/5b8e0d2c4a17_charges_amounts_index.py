@@ -15,9 +15,17 @@ branch_labels = None
 depends_on = None
 
 
+COLUMNS = ['account_id', 'month', 'amount', 'recalculation']
+
+
 def upgrade():
-    op.create_index('ix_charges_account_id_month_amounts', 'charges',
-                    ['account_id', 'month', 'amount', 'recalculation'], unique=False)
+    if op.get_bind().dialect.name == 'postgresql':
+        # Built without locking the table against writes (an import may be running while a big company upgrades);
+        # CONCURRENTLY cannot run inside the migration's transaction.
+        with op.get_context().autocommit_block():
+            op.create_index('ix_charges_account_id_month_amounts', 'charges', COLUMNS, postgresql_concurrently=True)
+    else:
+        op.create_index('ix_charges_account_id_month_amounts', 'charges', COLUMNS)
 
 
 def downgrade():

@@ -186,6 +186,20 @@ def test_only_a_view_marked_reads_only_gets_the_reader_and_it_carries_no_secrets
         assert not hasattr(reader, secret)
 
 
+def test_a_view_marked_reads_only_only_answers_reading_requests(app):
+    # The mark hands the view a SignedIn, which the ORM cannot save or link to: a view that takes a form (and so may
+    # change the user, or record them in an audit entry or a request) must never carry it.
+    from kabinet.auth.signed_in import MARK
+
+    marked = {
+        rule.endpoint: rule.methods - {"HEAD", "OPTIONS"}
+        for rule in app.url_map.iter_rules()
+        if getattr(app.view_functions[rule.endpoint], MARK, False)
+    }
+    assert {"cabinet.home", "balance.show", "receipts.pdf", "dispatch.photo"} <= marked.keys()
+    assert {endpoint: methods for endpoint, methods in marked.items() if methods != {"GET"}} == {}
+
+
 def test_profile_lists_sessions_and_ends_all_others(app, user):
     phone, laptop = app.test_client(), app.test_client()
     phone.post(

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user
 
 from kabinet import messages
+from kabinet.auth.signed_in import reads_only
 from kabinet.book import services
 from kabinet.book.forms import KINDS, EntryForm
 from kabinet.contacts.services import card, home_organization, organizations_of
@@ -19,6 +20,7 @@ bp = Blueprint("book", __name__, url_prefix="/book")
 
 
 @bp.route("/")
+@reads_only
 def index():
     """The tenant's entries ("Мои записи") with the company's answers, and the answers published for them."""
     return render_template(
@@ -52,6 +54,7 @@ def new():
 
 
 @bp.route("/<int:entry_id>")
+@reads_only
 def show(entry_id):
     """One entry: the tenant's own, or one published for them; anything else is not found."""
     entry = services.visible_entry(current_user, entry_id, organizations_of(current_user))

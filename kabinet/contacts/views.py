@@ -4,6 +4,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
 from kabinet import messages
+from kabinet.auth.signed_in import reads_only
 from kabinet.contacts import services
 from kabinet.contacts.forms import FeedbackForm
 from kabinet.extensions import db
@@ -16,6 +17,7 @@ bp = Blueprint("contacts", __name__, url_prefix="/contacts")
 
 
 @bp.route("/")
+@reads_only
 def index():
     """Address, phones, dispatch phone, e-mail and opening hours of the visitor's organizations."""
     return render_template("contacts/index.html", cards=services.cards_for(current_user))

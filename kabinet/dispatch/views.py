@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from kabinet import messages, storage
 from kabinet.accounts import services as accounts
+from kabinet.auth.signed_in import reads_only
 from kabinet.cabinet.access import account_or_404, remembered
 from kabinet.dispatch import services
 from kabinet.dispatch.deadlines import deadlines_of
@@ -32,6 +33,7 @@ def _labels():
 
 
 @bp.route("/")
+@reads_only
 def index():
     """The tenant's requests with their status, newest first, under the dispatch phone of each of their
     organizations."""
@@ -92,6 +94,7 @@ def _page(filed, comment=None, rate=None, reopen=None):
 
 
 @bp.route("/<int:request_id>")
+@reads_only
 def show(request_id):
     """One request: what was asked, its photos, its history; comment, cancel or rate it."""
     return _page(_request_or_404(request_id))
@@ -162,6 +165,7 @@ def reopen(request_id):
 
 
 @bp.route("/<int:request_id>/photos/<int:photo_id>")
+@reads_only
 def photo(request_id, photo_id):
     """A photo of the request, only to whom may see the request, never cached by a shared proxy."""
     return storage.response(services.photo_for(current_user, request_id, photo_id))

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
 from kabinet.accounts import services as accounts
+from kabinet.auth.signed_in import reads_only
 from kabinet.documents import services
 from kabinet.documents.forms import KindFilterForm
 from kabinet.urls import page_number
@@ -13,6 +14,7 @@ bp = Blueprint("documents", __name__, url_prefix="/documents")
 
 
 @bp.route("/")
+@reads_only
 def index():
     """The documents for the tenant's houses, newest first, of the kind chosen."""
     form = KindFilterForm(formdata=request.args)
@@ -22,6 +24,7 @@ def index():
 
 
 @bp.route("/<int:document_id>")
+@reads_only
 def show(document_id):
     """The document's PDF; 404 for a document not meant for the tenant's houses."""
     found = services.document_for(accounts.bindings(current_user), document_id)

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from kabinet import messages
 from kabinet.accounts import services as accounts
+from kabinet.auth.signed_in import reads_only
 from kabinet.cabinet.access import account_or_404, first_account
 from kabinet.clock import local_today
 from kabinet.messages import notify
@@ -17,6 +18,7 @@ bp = Blueprint("readings", __name__, url_prefix="/readings")
 
 
 @bp.route("/")
+@reads_only
 def index():
     """The readings of the tenant's first account."""
     return first_account("readings.show")
@@ -55,6 +57,7 @@ def show(account_id):
 
 
 @bp.route("/<int:account_id>/meters/<int:meter_id>")
+@reads_only
 def meter(account_id, meter_id):
     """One meter's readings month by month, their corrections, and a chart of the consumption."""
     account = account_or_404(account_id)

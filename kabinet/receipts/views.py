@@ -4,6 +4,7 @@ from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user
 
 from kabinet.accounts import services as accounts
+from kabinet.auth.signed_in import reads_only
 from kabinet.cabinet.access import account_or_404, first_account
 from kabinet.clock import local_today
 from kabinet.receipts import services
@@ -47,12 +48,14 @@ def _formats():
 
 
 @bp.route("/")
+@reads_only
 def index():
     """The receipts of the tenant's first account."""
     return first_account("receipts.list")
 
 
 @bp.route("/<int:account_id>", endpoint="list")
+@reads_only
 def months(account_id):
     """The receipts of past months, newest first, each with its total."""
     account = account_or_404(account_id)
@@ -66,6 +69,7 @@ def months(account_id):
 
 
 @bp.route("/<int:account_id>/<month>")
+@reads_only
 def show(account_id, month):
     """The receipt of one month as a printable page, like the single payment document."""
     receipt = _receipt_or_404(account_id, month)
@@ -81,6 +85,7 @@ def show(account_id, month):
 
 
 @bp.route("/<int:account_id>/<month>/qr.png")
+@reads_only
 def qr(account_id, month):
     """The payment QR code of the receipt, for the page's <img>."""
     _receipt, payload = _payload_or_404(account_id, month)
@@ -88,6 +93,7 @@ def qr(account_id, month):
 
 
 @bp.route("/<int:account_id>/<month>/qr-code.png")
+@reads_only
 def save_qr(account_id, month):
     """The same QR code as a file to keep on a phone, whose banking app reads it back from the gallery."""
     receipt, payload = _payload_or_404(account_id, month)
@@ -95,6 +101,7 @@ def save_qr(account_id, month):
 
 
 @bp.route("/<int:account_id>/<month>.pdf")
+@reads_only
 def pdf(account_id, month):
     """The receipt as a PDF to download and print."""
     receipt = _receipt_or_404(account_id, month)

@@ -101,13 +101,14 @@ def deliver_due(clock: datetime | None = None, pace: Pace | None = None) -> Repo
 
 
 def _send(send, message: OutboxMessage) -> None:
-    """Hand one message to the transport. A server's permanent refusal of this message (a 5xx reply to its recipient
-    or its content: no such mailbox, the message rejected) gives it up at once, in the server's words; a temporary one
-    (4xx: a full mailbox, greylisting) and anything else (the server unreachable, our sender or login refused: the
-    same for every message, and mended by an admin) is tried again until MAIL_MAX_ATTEMPTS."""
+    """Hand one message to the transport. A server's refusal of this very message for good (_refusal: no such
+    mailbox, the message itself rejected) gives it up at once, in the server's words; any other failure (a 4xx reply,
+    a full mailbox, a policy refusal that hits every message alike, the server unreachable, our sender or login
+    refused) is tried again until MAIL_MAX_ATTEMPTS."""
     try:
         send(_as_email(message))
     except smtplib.SMTPRecipientsRefused as error:
+        # A message has one recipient (OutboxMessage.recipient): the reply to it is the reply.
         raise _refusal(*next(iter(error.recipients.values()))) from error
     except smtplib.SMTPDataError as error:
         raise _refusal(error.smtp_code, error.smtp_error) from error
@@ -115,9 +116,23 @@ def _send(send, message: OutboxMessage) -> None:
     message.body_text = message.body_html = ""
 
 
+# What a refusal is about, by its enhanced status code (RFC 3463), when it is about this recipient or this message
+# and not the server's setup: a bad or unknown address (5.1.x), a disabled mailbox (5.2.1), a message too big
+# (5.3.4) or whose content is refused (5.6.x). A full mailbox (5.2.2) passes; a policy refusal (5.7.x: relaying denied,
+# SPF or DMARC) is the same for every message until an admin mends the server's setup, so it is retried like one.
+FOR_GOOD = re.compile(r"5\.(1\.\d+|2\.1|3\.4|6\.\d+)\b")
+# Without an enhanced code, the basic codes that name the recipient by definition (RFC 5321): not local, not allowed.
+FOR_GOOD_BASIC = {551, 553}
+
+
+ENHANCED = re.compile(r"\d\.\d{1,3}\.\d{1,3}\b")  # how an enhanced status code opens a reply's text
+
+
 def _refusal(code: int, reply: bytes | str) -> claims.Refused:
     text = reply.decode(errors="replace") if isinstance(reply, bytes) else reply
-    return claims.Refused(f"{code} {text}", final=500 <= code < 600)
+    enhanced = ENHANCED.match(text)
+    for_good = FOR_GOOD.fullmatch(enhanced[0]) is not None if enhanced else code in FOR_GOOD_BASIC
+    return claims.Refused(f"{code} {text}", final=code >= 500 and for_good)
 
 
 def retry(message_ids: list[int] | None = None) -> int:

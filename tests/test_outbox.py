@@ -77,26 +77,55 @@ def test_delivery_gives_up_after_the_last_attempt(make_app):
     assert outbox(app)[0].failed_at is not None
 
 
-def test_a_mailbox_refused_for_good_is_given_up_at_once_a_refusal_for_now_is_retried(app, mailbox):
-    # The server's reply to RCPT TO: 550 (no such mailbox) will not change, 451 (try later) will.
-    mailbox.refuse("gone@example.org", "550 5.1.1 No such mailbox")
-    mailbox.refuse("busy@example.org", "451 4.2.1 Mailbox busy, try later")
+def test_a_mailbox_refused_for_good_is_given_up_at_once_any_other_refusal_is_retried(app, mailbox):
+    # The server's reply to RCPT TO. Only "no such mailbox" will not change; a busy or full mailbox will, and a policy
+    # refusal (relaying denied: our login or setup) hits every message alike until an admin mends it.
+    refusals = {
+        "gone@example.org": "550 5.1.1 No such mailbox",
+        "busy@example.org": "451 4.2.1 Mailbox busy, try later",
+        "full@example.org": "552 5.2.2 Mailbox over quota",
+        "relay@example.org": "554 5.7.1 Relay access denied",
+    }
+    for address, reply in refusals.items():
+        mailbox.refuse(address, reply)
     with app.app_context():
-        for address in ("gone@example.org", "busy@example.org", "here@example.org"):
+        for address in [*refusals, "here@example.org"]:
             queue(address, "recovery/changed", user=User(first_name="Иван", login="ivan"), login_url="x")
         db.session.commit()
         report = deliver_due()
-    assert (report.sent, report.retried, report.failed) == (1, 1, 1)
-    gone, busy, here = outbox(app)
-    assert gone.failed_at is not None and gone.attempts == 1 and gone.last_error == "550 5.1.1 No such mailbox"
-    assert busy.failed_at is None and busy.next_attempt_at > utcnow()
-    assert busy.last_error == "451 4.2.1 Mailbox busy, try later"
-    assert here.sent_at is not None and len(mailbox.to("here@example.org")) == 1
+    assert (report.sent, report.retried, report.failed) == (1, 3, 1)
+    rows = {row.recipient: row for row in outbox(app)}
+    assert [address for address, row in rows.items() if row.failed_at is not None] == ["gone@example.org"]
+    assert {address: row.last_error for address, row in rows.items() if address in refusals} == refusals
+    assert all(rows[address].next_attempt_at > utcnow() for address in refusals if address != "gone@example.org")
+    assert rows["here@example.org"].sent_at is not None and len(mailbox.to("here@example.org")) == 1
 
-    mailbox.refusals.clear()  # the mailbox has room again
+    mailbox.refusals.clear()  # room in the mailboxes again, relaying allowed
     with app.app_context():
-        assert deliver_due(clock=utcnow() + backoff(1)).sent == 1  # the busy one; the one given up stays given up
-    assert len(mailbox.to("busy@example.org")) == 1 and mailbox.to("gone@example.org") == []
+        assert deliver_due(clock=utcnow() + backoff(1)).sent == 3  # the one given up stays given up
+    assert mailbox.to("gone@example.org") == [] and len(mailbox.to("relay@example.org")) == 1
+
+
+@pytest.mark.parametrize(
+    ("code", "reply", "for_good"),
+    [
+        (550, b"5.1.1 <x@example.org>: Recipient address rejected: User unknown", True),
+        (550, b"5.2.1 Mailbox disabled", True),
+        (552, b"5.3.4 Message size exceeds fixed limit", True),  # to the message (DATA): too big for any retry
+        (554, b"5.6.0 Message content rejected", True),
+        (552, b"5.2.2 The email account that you tried to reach is over quota", False),
+        (550, b"5.7.26 Unauthenticated email is not accepted (DMARC)", False),
+        (503, b"5.5.1 Bad sequence of commands", False),
+        (550, b"Requested action not taken: mailbox unavailable", False),  # no enhanced code: which, it does not say
+        (553, b"Requested action not taken: mailbox name not allowed", True),
+        (421, b"4.4.2 Service shutting down", False),
+    ],
+)
+def test_only_a_refusal_of_this_mailbox_or_message_gives_it_up(code, reply, for_good):
+    from kabinet.outbox import _refusal
+
+    refusal = _refusal(code, reply)
+    assert refusal.final is for_good and str(refusal) == f"{code} {reply.decode()}"
 
 
 def test_mail_of_a_rolled_back_change_is_never_sent(app):

@@ -123,8 +123,6 @@ def _send(send, message: OutboxMessage) -> None:
 FOR_GOOD = re.compile(r"5\.(1\.\d+|2\.1|3\.4|6\.\d+)\b")
 # Without an enhanced code, the basic codes that name the recipient by definition (RFC 5321): not local, not allowed.
 FOR_GOOD_BASIC = {551, 553}
-
-
 ENHANCED = re.compile(r"\d\.\d{1,3}\.\d{1,3}\b")  # how an enhanced status code opens a reply's text
 
 

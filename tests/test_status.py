@@ -98,6 +98,17 @@ def test_the_page_counts_the_outbox_as_the_database_holds_it(app, admin):
     assert all(f'data-test="failure-{n}"' in html for n in failed)
 
 
+def test_a_mailbox_the_server_says_is_not_there_shows_as_failed_with_its_reply(app, admin, mailbox):
+    # Through the real SMTP server: refused for good, given up in one round, and the admin reads the server's words.
+    [address] = queue_letters(app, 1, to="gone")
+    mailbox.refuse(address, "550 5.1.1 No such mailbox")
+    with app.app_context():
+        assert deliver_due().failed == 1
+    html = page(admin.get("/staff/status/"))
+    assert (data(html, "waiting"), data(html, "failed")) == ("0", "1")
+    assert "550 5.1.1 No such mailbox" in html
+
+
 def test_retry_sends_a_failed_message_and_is_audited(app, admin, mailbox):
     register(app.test_client())
     with app.app_context():

@@ -21,7 +21,6 @@ from kabinet.limits import check_secret, trust_this_device
 from kabinet.models import Account, AccountBinding, Organization, User, UserSession
 from kabinet.models.account import BOUND_ORDER
 from kabinet.models.organization import OrganizationShown
-from kabinet.models.user import session_expires_at
 from kabinet.statements import built_once, reading_connection
 
 SEEN_EVERY = timedelta(minutes=1)  # how stale last_seen may get before a request writes it
@@ -206,9 +205,7 @@ def _in_force(session_id: str, *, ended_at, blocked_at, created_at, last_seen_at
     if ended_at is not None or blocked_at is not None:
         return False
     now = utcnow()
-    config = current_app.config
-    remember_for, idle_for = timedelta(days=config["REMEMBER_DAYS"]), timedelta(hours=config["SESSION_IDLE_HOURS"])
-    if now >= session_expires_at(created_at, last_seen_at, remember, remember_for, idle_for):
+    if now >= _ends_at(created_at, last_seen_at, remember):
         _write_session(session_id, ended_at=now)
         return False
     if now - last_seen_at > SEEN_EVERY:
@@ -221,9 +218,13 @@ def _write_session(session_id: str, **values) -> None:
     db.session.commit()
 
 
-def _expires_at(record: UserSession):
+def _ends_at(created_at, last_seen_at, remember: bool):
+    """When a login ends by itself: a remembered one REMEMBER_DAYS after its start, another after SESSION_IDLE_HOURS
+    without a visit."""
     config = current_app.config
-    return record.expires_at(timedelta(days=config["REMEMBER_DAYS"]), timedelta(hours=config["SESSION_IDLE_HOURS"]))
+    if remember:
+        return created_at + timedelta(days=config["REMEMBER_DAYS"])
+    return last_seen_at + timedelta(hours=config["SESSION_IDLE_HOURS"])
 
 
 def end_session(record: UserSession) -> None:
@@ -250,7 +251,7 @@ def active_sessions(user: User) -> list[UserSession]:
         .order_by(UserSession.last_seen_at.desc())
     )
     now = utcnow()
-    return [record for record in records if now < _expires_at(record)]
+    return [record for record in records if now < _ends_at(record.created_at, record.last_seen_at, record.remember)]
 
 
 def sweep_sessions() -> int:

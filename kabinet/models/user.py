@@ -1,7 +1,7 @@
 """A person who logs in, and each of their logged-in sessions."""
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import current_app
 from flask_login import UserMixin
@@ -121,11 +121,6 @@ Index("uq_users_login_lower", func.lower(User.login), unique=True)
 Index("uq_users_email_lower", func.lower(User.email), unique=True)
 
 
-def session_expires_at(created_at, last_seen_at, remember: bool, remember_for: timedelta, idle_for: timedelta):
-    """When a login ends by itself: a remembered one lives from its start; another dies after a stretch of idleness."""
-    return created_at + remember_for if remember else last_seen_at + idle_for
-
-
 class UserSession(db.Model):
     """One login on one browser; ending it makes every copy of its cookies worthless."""
 
@@ -141,10 +136,6 @@ class UserSession(db.Model):
     ended_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(back_populates="sessions")
-
-    def expires_at(self, remember_for: timedelta, idle_for: timedelta) -> datetime:
-        """When this login ends by itself (session_expires_at)."""
-        return session_expires_at(self.created_at, self.last_seen_at, self.remember, remember_for, idle_for)
 
     @property
     def is_live(self) -> bool:
